@@ -1,0 +1,105 @@
+"""The pipeline: validate everything, compose each report, render each format, publish.
+
+Validation of every report and data file happens before any rendering, and publishing happens
+only after every requested file has rendered, so bad input writes nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import InputError, Problems
+from .load import Evidence, ReportSpec, load_evidence, load_report, report_files
+
+FORMATS = ("pdf", "docx", "html")
+
+
+@dataclass(frozen=True)
+class Built:
+    report: str
+    files: list[Path]
+    seconds: float
+
+
+def select_reports(root: Path, wanted: list[str], problems: Problems) -> list[ReportSpec]:
+    from .charts import KINDS
+
+    files = report_files(root)
+    if not files:
+        raise InputError.one(root / "reports", None, "no report definitions (*.yaml) found; add one")
+    by_id = {p.stem: p for p in files}
+    for name in wanted:
+        if name not in by_id:
+            problems.add(
+                "reports/", None, f"no report named {name!r}; available: {', '.join(sorted(by_id))}"
+            )
+    chosen = [by_id[n] for n in wanted if n in by_id] if wanted else files
+    specs = [load_report(p, root, problems, set(KINDS)) for p in chosen]
+    return [s for s in specs if s is not None]
+
+
+def build(
+    root: Path,
+    wanted: list[str],
+    output: Path,
+    formats: tuple[str, ...] = FORMATS,
+    say: Callable[[str], None] = print,
+) -> list[Built]:
+    problems = Problems()
+    specs = select_reports(root, wanted, problems)
+    evidence: dict[str, Evidence] = {}
+    for spec in specs:
+        evidence[spec.id] = load_evidence(spec, root, problems)
+    problems.raise_if_any()
+
+    # Heavy imports only once the input is known to be good.
+    from . import charts
+    from .compose import Composer
+    from .publish import publish, staging
+    from .writers.docx import write_docx
+    from .writers.html import LAYOUT, render_html
+    from .writers.pdf import write_pdf
+
+    results: list[Built] = []
+    with staging(output) as stage:
+        staged: list[tuple[str, list[Path], float]] = []
+        for spec in specs:
+            started = time.perf_counter()
+            ev = evidence[spec.id]
+            say(f"{spec.id}: {len(ev.facts)} facts from {len(ev.sources)} sources")
+            charts_by_id = {c.id: c for c in spec.charts}
+            composer: Composer
+
+            def draw(chart_id: str, number: int, _spec=spec, _ev=ev) -> charts.RenderedChart:
+                try:
+                    return charts.render(charts_by_id[chart_id], number, _ev.facts, composer.derived)
+                except charts.ChartDataError as exc:
+                    raise InputError.one(charts_by_id[chart_id].origin, None, f"chart {chart_id!r}: {exc}") from None
+
+            composer = Composer(root, spec, ev, draw)
+            doc = composer.compose()
+            say(f"{spec.id}: composed {len(doc.sections)} sections, {len(doc.notes)} notes, {len(doc.charts)} charts")
+            files: list[Path] = []
+            html = render_html(doc, root / "templates")
+            if "html" in formats:
+                path = stage / f"{spec.id}.html"
+                path.write_text(html, encoding="utf-8")
+                files.append(path)
+            if "pdf" in formats:
+                path = stage / f"{spec.id}.pdf"
+                write_pdf(html, path, f"templates/{LAYOUT}")
+                files.append(path)
+            if "docx" in formats:
+                path = stage / f"{spec.id}.docx"
+                write_docx(doc, path)
+                files.append(path)
+            staged.append((spec.id, files, time.perf_counter() - started))
+        for report_id, files, seconds in staged:
+            placed = publish(files, output)
+            for path in placed:
+                say(f"{report_id}: wrote {path}")
+            results.append(Built(report_id, placed, seconds))
+    return results

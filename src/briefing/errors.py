@@ -1,0 +1,50 @@
+"""Errors are part of the interface: each names what is wrong, where, and what to do.
+
+`InputError` means the user's files are wrong (exit 2); anything else escaping the pipeline is
+our own fault (exit 1). Problems are collected so that one run reports all of them at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: Path | str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else f"{self.path}"
+        return f"{where}: {self.message}"
+
+
+class InputError(Exception):
+    """One or more problems in the user's input; nothing has been written."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    @classmethod
+    def one(cls, path: Path | str, line: int | None, message: str) -> InputError:
+        return cls([Problem(path, line, message)])
+
+
+class Problems:
+    """Collects problems while loading so a user sees every mistake in one run."""
+
+    def __init__(self) -> None:
+        self.items: list[Problem] = []
+
+    def add(self, path: Path | str, line: int | None, message: str) -> None:
+        self.items.append(Problem(path, line, message))
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise InputError(self.items)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)

@@ -1,0 +1,261 @@
+"""The one typed document every writer reads.
+
+Readers (load.py, compose.py, charts.py) build it; writers (writers/*) only translate it. Format
+parity comes from this construction: a fact, figure or citation exists here once, so every
+format shows the same ones.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date
+
+# ---------------------------------------------------------------- evidence ------------------------
+
+DOMAINS: dict[str, str] = {
+    "history": "History",
+    "energy": "Energy",
+    "arms-security": "Arms and security",
+    "finance": "Finance and sanctions",
+    "industry-health": "Industry, technology and health",
+    "diplomacy": "Diplomacy",
+    "developments-2026": "2026 developments",
+}
+
+MONTHS = [calendar.month_name[m] for m in range(13)]
+
+
+@dataclass(frozen=True, order=False)
+class PartialDate:
+    """A date known to a stated precision: decade, year, month or day."""
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+    decade: bool = False
+
+    @property
+    def precision(self) -> str:
+        if self.decade:
+            return "decade"
+        if self.day:
+            return "day"
+        if self.month:
+            return "month"
+        return "year"
+
+    @property
+    def earliest(self) -> date:
+        return date(self.year, self.month or 1, self.day or 1)
+
+    @property
+    def latest(self) -> date:
+        """The last day the date could mean; 'January 2026' is newer than '3 January 2026'."""
+        if self.decade:
+            return date(self.year + 9, 12, 31)
+        if self.day:
+            return date(self.year, self.month or 1, self.day)
+        if self.month:
+            return date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+        return date(self.year, 12, 31)
+
+    def sort_key(self) -> tuple[date, date]:
+        return (self.earliest, self.latest)
+
+    def __str__(self) -> str:
+        if self.decade:
+            return f"{self.year}s"
+        if self.day:
+            return f"{self.day} {MONTHS[self.month or 1]} {self.year}"
+        if self.month:
+            return f"{MONTHS[self.month]} {self.year}"
+        return str(self.year)
+
+    def iso(self) -> str:
+        if self.decade:
+            return f"{self.year}s"
+        if self.day:
+            return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
+        if self.month:
+            return f"{self.year:04d}-{self.month:02d}"
+        return f"{self.year:04d}"
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number with its unit; how it reads in prose is decided in units.py."""
+
+    value: float
+    unit: str
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    outlet: str
+    title: str
+    published: PartialDate
+    byline: str | None
+    file: str
+    advocate: bool
+    perspective: str
+    short: str = ""  # how notes name it; the outlet when not given
+
+    @property
+    def label(self) -> str:
+        return self.short or self.outlet
+
+
+@dataclass(frozen=True)
+class Citation:
+    source: Source
+    locator: str
+
+
+@dataclass(frozen=True)
+class Quote:
+    speaker: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Fact:
+    id: str
+    date: PartialDate | None
+    until: PartialDate | None
+    domain: str
+    summary: str
+    claimant: str
+    citations: tuple[Citation, ...]
+    quantities: dict[str, Quantity] = field(default_factory=dict, compare=False, hash=False)
+    quote: Quote | None = None
+    origin: str = ""  # "path:line", for messages that point back at the data
+
+    @property
+    def domain_label(self) -> str:
+        return DOMAINS[self.domain]
+
+    @property
+    def when(self) -> str:
+        """The date as a reader sees it, with a range where the fact spans years."""
+        if self.date is None:
+            return "undated"
+        if self.until:
+            return f"{self.date}–{self.until}"
+        return str(self.date)
+
+    @property
+    def needs_attribution(self) -> bool:
+        """One source only, or an advocate among them: the prose must say who claims it."""
+        sources = {c.source.id for c in self.citations}
+        return len(sources) == 1 or any(c.source.advocate for c in self.citations)
+
+
+# ---------------------------------------------------------------- document ------------------------
+
+
+@dataclass
+class Text:
+    text: str
+
+
+@dataclass
+class Strong:
+    children: list[Inline]
+
+
+@dataclass
+class Emph:
+    children: list[Inline]
+
+
+@dataclass
+class Note:
+    """One numbered note: the facts a sentence rests on, each with its citations."""
+
+    number: int
+    facts: tuple[Fact, ...]
+    origin: str = ""  # "template:line" of the cite() call, for messages
+
+
+@dataclass
+class Cite:
+    note: Note
+
+
+Inline = Text | Strong | Emph | Cite
+
+
+@dataclass
+class Paragraph:
+    inlines: list[Inline]
+
+
+@dataclass
+class BulletList:
+    items: list[list[Inline]]
+
+
+@dataclass
+class RenderedChart:
+    """One chart drawn once, kept in the two encodings the writers need."""
+
+    id: str
+    number: int
+    title: str
+    caption: str
+    alt: str
+    source_line: str
+    facts: tuple[Fact, ...]
+    svg: bytes
+    png: bytes
+
+
+@dataclass
+class Figure:
+    chart: RenderedChart
+
+
+@dataclass
+class Table:
+    caption: str
+    number: int
+    columns: list[str]
+    rows: list[list[list[Inline]]]
+    widths: list[float]
+
+
+@dataclass
+class SourceList:
+    sources: list[Source]
+
+
+Block = Paragraph | BulletList | Figure | Table | SourceList
+
+
+@dataclass
+class Section:
+    id: str
+    title: str
+    blocks: list[Block]
+
+
+@dataclass
+class Document:
+    report_id: str
+    title: str
+    subtitle: str
+    author: str
+    subject: str
+    keywords: list[str]
+    language: str
+    current_to: PartialDate
+    generated: date
+    sections: list[Section]
+    notes: list[Note]
+    sources: list[Source]
+    charts: list[RenderedChart]
+
+    def cited_fact_ids(self) -> set[str]:
+        return {fact.id for note in self.notes for fact in note.facts}

@@ -1,0 +1,95 @@
+"""Read YAML while remembering the line of every mapping and key.
+
+PyYAML's plain loaders forget where values came from, so a validation error could only name the
+file. This loader keeps the line of each mapping and of each key, rejects duplicate keys (which
+YAML otherwise resolves silently, losing data), and leaves dates as strings so that partial dates
+like `2020-06` and `1960s` are validated by our own rules rather than YAML's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import InputError
+
+
+class LocatedDict(dict):
+    """A mapping that knows the line it starts on and the line of each key."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class LocatedList(list):
+    line: int = 0
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader without the timestamp resolver, with line-aware containers."""
+
+
+# Keep dates as text: our own date rules (precision, decades) apply to them.
+_Loader.yaml_implicit_resolvers = {
+    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+class DuplicateKey(yaml.MarkedYAMLError):
+    pass
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LocatedDict:
+    loader.flatten_mapping(node)
+    result = LocatedDict()
+    result.line = node.start_mark.line + 1
+    result.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in result:
+            raise DuplicateKey(
+                None,
+                None,
+                f"duplicate key {key!r} (first on line {result.key_lines[key]}); "
+                "remove one of them",
+                key_node.start_mark,
+            )
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_lines[key] = key_node.start_mark.line + 1
+    return result
+
+
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LocatedList:
+    result = LocatedList(loader.construct_object(child, deep=True) for child in node.value)
+    result.line = node.start_mark.line + 1
+    return result
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+def read_yaml(path: Path, display: str | None = None) -> Any:
+    """Parse one YAML file; syntax errors become an InputError naming the file and line."""
+    shown = display or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError.one(shown, None, "file not found") from None
+    except UnicodeDecodeError as exc:
+        raise InputError.one(shown, None, f"not valid UTF-8 ({exc.reason}); save it as UTF-8") from None
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        what = " ".join(part for part in (exc.context, exc.problem) if part)
+        raise InputError.one(shown, line, f"YAML syntax error: {what}") from None
+    except yaml.YAMLError as exc:
+        raise InputError.one(shown, None, f"YAML error: {exc}") from None

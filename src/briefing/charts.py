@@ -67,6 +67,7 @@ STYLE = {
     "ytick.color": INK,
     "svg.fonttype": "path",
     "hatch.linewidth": 0.6,
+    "text.parse_math": False,  # '$500 million' is money, not mathtext
 }
 
 
@@ -148,7 +149,7 @@ def arms_share(facts: dict[str, Fact], derived: dict[str, Derived]) -> Drawn:
     rank = fact.quantities.get("rank")
     rest = 100 - share
     with matplotlib.rc_context(STYLE):
-        fig = _figure(7.2, 1.9)
+        fig = _figure(7.2, 1.45)
         ax = fig.add_subplot()
         ax.barh([0], [share], color=PALETTE["arms-security"], edgecolor=INK, linewidth=0.6, height=0.5)
         ax.barh([0], [rest], left=[share], color="#eeeeee", edgecolor=INK, linewidth=0.6,
@@ -181,7 +182,7 @@ def fuel_for_gold(facts: dict[str, Fact], derived: dict[str, Derived]) -> Drawn:
     per_ounce = derived.get("gold-value-per-ounce-2020")
     year = fact.date.year if fact.date else ""
     with matplotlib.rc_context(STYLE):
-        fig = _figure(7.2, 2.9, layout=None)
+        fig = _figure(7.2, 2.5, layout=None)
         ax = fig.add_axes((0, 0, 1, 1))
         ax.set_xlim(0, 10)
         ax.set_ylim(0, 4.2)
@@ -192,11 +193,11 @@ def fuel_for_gold(facts: dict[str, Fact], derived: dict[str, Derived]) -> Drawn:
             ax.text(x + 1.4, 2.0, name, ha="center", va="center", fontsize=13, fontweight="bold", color=INK)
         ax.add_patch(FancyArrowPatch((3.2, 2.45), (6.8, 2.45), arrowstyle="-|>", mutation_scale=16,
                                      color="#0072B2", linewidth=2))
-        ax.add_patch(FancyArrowPatch((6.8, 1.55), (3.2, 1.55), arrowstyle="-|>", mutation_scale=16,
+        ax.add_patch(FancyArrowPatch((6.8, 1.6), (3.2, 1.6), arrowstyle="-|>", mutation_scale=16,
                                      color="#E69F00", linewidth=2, linestyle=(0, (4, 2))))
         ax.text(5.0, 2.65, f"Gasoline: {units.quantity(q['gasoline'])}", ha="center", va="bottom",
                 fontsize=10, color=INK)
-        ax.text(5.0, 1.35, f"Gold: {units.quantity(q['gold'])}, valued at {units.quantity(q['payment'])}",
+        ax.text(5.0, 1.3, f"Gold: {units.quantity(q['gold'])}, valued at {units.quantity(q['payment'])}",
                 ha="center", va="top", fontsize=10, color=INK)
         implied = []
         if per_barrel:

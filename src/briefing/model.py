@@ -61,7 +61,7 @@ class PartialDate:
         return date(self.year, 12, 31)
 
     def sort_key(self) -> tuple[date, date]:
-        return (self.earliest, self.latest)
+        return (self.latest, self.earliest)
 
     def __str__(self) -> str:
         if self.decade:

@@ -10,6 +10,8 @@ Helpers a template can call:
   {{ chart('chart-id') }}       a figure, on a line of its own
   {{ timeline() }}              the table of every dated fact
   {{ source_list() }}           the list of sources with their perspective
+  {{ method() }}                marks a paragraph or bullet as method, not sourced fact, so it
+                                needs no note (every other one must cite)
 and filters: qty ('2.35 million barrels'), num ('2.35 million'), adj ('20-year'), when (a date).
 """
 
@@ -236,6 +238,7 @@ class Composer:
             "fact": self._fact,
             "timeline": lambda: Markup("\n\n![](table:timeline)\n\n"),
             "source_list": lambda: Markup("\n\n![](sources:all)\n\n"),
+            "method": lambda: Markup("[](method:)"),
             "current_to": current_to(self.evidence.facts),
             "source_share": self._source_share(),
         }
@@ -289,7 +292,7 @@ class Composer:
                 )
                 i += 1
         for block in blocks:
-            self._check_attribution(block)
+            self._check_attribution(block, shown)
         return blocks
 
     def _paragraph(self, inline: Token, shown: str):
@@ -324,6 +327,8 @@ class Composer:
             elif tok.type == "link_open" and (tok.attrGet("href") or "").startswith("cite:"):
                 key = (tok.attrGet("href") or "")[5:]
                 stack[-1].append(Cite(self._note(key)))
+            elif tok.type == "link_open" and (tok.attrGet("href") or "") == "method:":
+                stack[-1].append(MethodMark())
             elif tok.type == "link_close":
                 continue
             else:
@@ -363,11 +368,23 @@ class Composer:
 
     # --- the attribution rule -------------------------------------------------------------------
 
-    def _check_attribution(self, block) -> None:
-        """Single-source and advocate claims must name who makes them in the same paragraph."""
+    def _check_attribution(self, block, shown: str) -> None:
+        """Every paragraph or bullet cites, unless marked as method; single-source and
+        advocate claims name who makes them in the same paragraph."""
         pieces = block.items if isinstance(block, BulletList) else [block.inlines] if isinstance(block, Paragraph) else []
-        for inlines in pieces:
+        for index, inlines in enumerate(pieces):
             text = plain_text(inlines).lower()
+            nodes = list(walk(inlines))
+            if any(isinstance(n, MethodMark) for n in nodes):
+                inlines[:] = [n for n in inlines if not isinstance(n, MethodMark)]
+                continue
+            if not any(isinstance(n, Cite) for n in nodes):
+                what = f"bullet {index + 1} of a list" if isinstance(block, BulletList) else "a paragraph"
+                self.problems.add(
+                    shown, None,
+                    f"{what} starting {plain_text(inlines)[:60]!r} cites no fact; add {{{{ cite('fact-id') }}}} "
+                    "or mark it {{ method() }} if it describes method rather than a sourced claim",
+                )
             for cite in (i for i in walk(inlines) if isinstance(i, Cite)):
                 for fact in cite.note.facts:
                     if fact.needs_attribution and fact.claimant.lower() not in text:
@@ -378,6 +395,10 @@ class Composer:
                             f"fact {fact.id!r} rests on a single or advocate source, so the paragraph "
                             f"citing it must name who claims it ({fact.claimant!r})",
                         )
+
+
+class MethodMark:
+    """Transient marker from {{ method() }}; removed before the document is handed on."""
 
 
 def walk(inlines: list[Inline]):

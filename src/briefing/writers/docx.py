@@ -172,7 +172,7 @@ def meta(doc: Document) -> dict:
         ),
         "subject": {"t": "MetaString", "c": doc.subject},
         "description": {"t": "MetaString", "c": doc.subject},
-        "keywords": {"t": "MetaList", "c": [{"t": "MetaString", "c": k} for k in doc.keywords]},
+        "keywords": {"t": "MetaList", "c": [_meta_inlines(k) for k in doc.keywords]},
         "lang": {"t": "MetaString", "c": doc.language},
         "toc-title": _meta_inlines("Contents"),
     }

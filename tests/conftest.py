@@ -1,0 +1,141 @@
+"""Shared fixtures: build the real briefing once per session into a temporary folder, and read
+each format back as text so tests can assert on content."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from docx import Document as DocxDocument
+from pypdf import PdfReader
+
+from briefing.build import select_reports
+from briefing.cli import main
+from briefing.errors import Problems
+from briefing.load import Evidence, load_evidence
+
+ROOT = Path(__file__).resolve().parents[1]
+REPORT = "iran-venezuela"
+EPOCH = "1795000000"  # 18 November 2026, fixed so the edition date is known
+
+
+def normalise(text: str) -> str:
+    """One comparable form for text read back from any format."""
+    text = unicodedata.normalize("NFKC", text)
+    text = text.replace("\u00ad", "")
+    text = re.sub(r"[\u2018\u2019]", "'", text)
+    text = re.sub(r"[\u201c\u201d]", '"', text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("style", "script"):
+            self.skip += 1
+
+    def handle_endtag(self, tag):
+        if tag in ("style", "script"):
+            self.skip -= 1
+        if tag in ("p", "li", "h1", "h2", "td", "th", "dt", "dd", "figcaption", "caption"):
+            self.parts.append(" ")
+
+    def handle_data(self, data):
+        if not self.skip:
+            self.parts.append(data)
+
+
+def html_text(html: str) -> str:
+    parser = _Text()
+    parser.feed(html)
+    return normalise("".join(parser.parts))
+
+
+def pdf_text(path: Path) -> str:
+    reader = PdfReader(path)
+    return normalise(" ".join(page.extract_text() or "" for page in reader.pages))
+
+
+def docx_parts(path: Path) -> dict[str, str]:
+    with zipfile.ZipFile(path) as z:
+        return {name: z.read(name).decode("utf-8") for name in z.namelist() if name.endswith(".xml")}
+
+
+def xml_text(xml: str) -> str:
+    runs = re.findall(r"<w:t(?: [^>]*)?>([^<]*)</w:t>|<w:(p|tab)\b", xml)
+    text = "".join(t if t else " " for t, _ in runs)
+    return normalise(text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+                     .replace("&quot;", '"').replace("&#39;", "'"))
+
+
+def docx_text(path: Path) -> str:
+    parts = docx_parts(path)
+    return xml_text(parts["word/document.xml"] + parts.get("word/footnotes.xml", ""))
+
+
+@dataclass
+class Built:
+    folder: Path
+    html: str
+    html_plain: str
+    pdf_path: Path
+    pdf_plain: str
+    docx_path: Path
+    docx_plain: str
+    evidence: Evidence
+
+    @property
+    def texts(self) -> dict[str, str]:
+        return {"html": self.html_plain, "pdf": self.pdf_plain, "docx": self.docx_plain}
+
+
+def load_real_evidence() -> Evidence:
+    problems = Problems()
+    spec = select_reports(ROOT, [REPORT], problems)[0]
+    evidence = load_evidence(spec, ROOT, problems)
+    assert not problems
+    return evidence
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> Built:
+    out = tmp_path_factory.mktemp("out")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    try:
+        assert main(["build", "--project", str(ROOT), "--output", str(out), "-q"]) == 0
+    finally:
+        mp.undo()
+    html = (out / f"{REPORT}.html").read_text(encoding="utf-8")
+    return Built(
+        folder=out,
+        html=html,
+        html_plain=html_text(html),
+        pdf_path=out / f"{REPORT}.pdf",
+        pdf_plain=pdf_text(out / f"{REPORT}.pdf"),
+        docx_path=out / f"{REPORT}.docx",
+        docx_plain=docx_text(out / f"{REPORT}.docx"),
+        evidence=load_real_evidence(),
+    )
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    """A private copy of the project's inputs, for tests that break them."""
+    for name in ("reports", "templates", "data"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    return tmp_path
+
+
+def docx_document(path: Path):
+    return DocxDocument(str(path))

@@ -1,0 +1,149 @@
+"""Bad input is refused with path:line, exit 2, and the previous output left untouched."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from briefing.cli import main
+
+
+def _run(project: Path, out: Path, capsys, *extra: str) -> tuple[int, str]:
+    code = main(["build", "--project", str(project), "--output", str(out), "-q", *extra])
+    return code, capsys.readouterr().err
+
+
+def _previous_output(tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
+    out = tmp_path / "out"
+    out.mkdir()
+    files = {f"iran-venezuela.{ext}": f"previous {ext}".encode() for ext in ("pdf", "docx", "html")}
+    for name, data in files.items():
+        (out / name).write_bytes(data)
+    return out, files
+
+
+def _untouched(out: Path, files: dict[str, bytes]) -> None:
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == files
+
+
+def _edit(path: Path, old: str, new: str) -> int:
+    """Replace the first `old` in a file; return the 1-based line it was on."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    line = text[: text.index(old)].count("\n") + 1
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return line
+
+
+CASES = {
+    "unknown source id": ("data/facts/energy.yaml", "source: telesur-2025", "source: telesur-2052", "unknown source id 'telesur-2052'; did you mean 'telesur-2025'"),
+    "impossible date": ("data/facts/history.yaml", "date: 1975", "date: 1975-02-30", "is impossible"),
+    "month thirteen": ("data/facts/history.yaml", "date: 1977", "date: 1977-13", "is impossible"),
+    "malformed date": ("data/facts/history.yaml", "date: 1991", "date: early 1991", "is not YYYY"),
+    "duplicate id": ("data/facts/arms.yaml", "id: hezbollah-foothold", "id: mohajer-2006", "duplicate fact id 'mohajer-2006' (first defined at data/facts/arms.yaml:1)"),
+    "unknown domain": ("data/facts/finance.yaml", "domain: finance", "domain: finances", "did you mean 'finance'"),
+    "missing summary": ("data/facts/industry.yaml", "  summary: Venezuela begins", "  sumary: Venezuela begins", "unknown field 'sumary'"),
+    "unknown unit": ("data/facts/energy.yaml", "unit: barrel}", "unit: barrels}", "unknown unit 'barrels'"),
+    "yaml syntax": ("data/facts/diplomacy.yaml", "  domain: diplomacy\n", "  domain: [diplomacy\n", "YAML syntax error"),
+    "duplicate key": ("data/facts/diplomacy.yaml", "  domain: diplomacy\n", "  domain: diplomacy\n  domain: history\n", "duplicate key 'domain'"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_data_is_rejected_with_file_and_line(project, tmp_path, capsys, case):
+    rel, old, new, message = CASES[case]
+    line = _edit(project / rel, old, new)
+    out, files = _previous_output(tmp_path)
+    code, err = _run(project, out, capsys)
+    assert code == 2, err
+    match = re.search(rf"^{re.escape(rel)}:(\d+): (.*)$", err, re.M)
+    assert match, err
+    assert message in err
+    if case not in ("duplicate key",):
+        assert abs(int(match.group(1)) - line) <= 1, err
+    assert "nothing was written" in err
+    _untouched(out, files)
+
+
+def test_every_problem_is_reported_in_one_run(project, tmp_path, capsys):
+    _edit(project / "data/facts/history.yaml", "date: 1975", "date: 1975-02-30")
+    _edit(project / "data/facts/energy.yaml", "source: telesur-2025", "source: nowhere")
+    out, files = _previous_output(tmp_path)
+    code, err = _run(project, out, capsys)
+    assert code == 2
+    assert "data/facts/history.yaml:" in err and "data/facts/energy.yaml:" in err
+    _untouched(out, files)
+
+
+def test_template_naming_an_unknown_fact_is_rejected_with_its_line(project, tmp_path, capsys):
+    rel = "templates/sections/iran-venezuela/energy.md.j2"
+    line = _edit(project / rel, "cite('condensates-2021')", "cite('condensates-2012')")
+    out, files = _previous_output(tmp_path)
+    code, err = _run(project, out, capsys)
+    assert code == 2
+    assert f"{rel}:{line}: cite() names unknown fact 'condensates-2012'" in err
+    _untouched(out, files)
+
+
+def test_template_using_a_missing_field_is_rejected_with_its_line(project, tmp_path, capsys):
+    rel = "templates/sections/iran-venezuela/arms.md.j2"
+    line = _edit(project / rel, "arms.quantities.share | qty", "arms.quantities.shares | qty")
+    out, files = _previous_output(tmp_path)
+    code, err = _run(project, out, capsys)
+    assert code == 2
+    assert f"{rel}:{line}:" in err and "shares" in err
+    _untouched(out, files)
+
+
+def test_unattributed_advocate_claim_is_refused(project, tmp_path, capsys):
+    rel = "templates/sections/iran-venezuela/industry.md.j2"
+    line = _edit(project / rel, "TeleSUR reports that a fibre-optic factory opened", "A fibre-optic factory opened")
+    out, files = _previous_output(tmp_path)
+    code, err = _run(project, out, capsys)
+    assert code == 2
+    assert f"{rel}:{line}: fact 'fiber-optic-2025'" in err and "must name who claims it ('TeleSUR')" in err
+    _untouched(out, files)
+
+
+def test_uncited_paragraph_is_refused(project, tmp_path, capsys):
+    rel = "templates/sections/iran-venezuela/diplomacy.md.j2"
+    _edit(project / rel, "{{ cite('brics-expansion') }}", "")
+    _edit(project / rel, "{{ cite('cybercrime-convention-2025') }}", "")
+    out, files = _previous_output(tmp_path)
+    code, err = _run(project, out, capsys)
+    assert code == 2
+    assert rel in err and "cites no fact" in err
+    _untouched(out, files)
+
+
+def test_data_text_never_becomes_markup(project, tmp_path, capsys):
+    _edit(
+        project / "data/facts/finance.yaml",
+        "summary: The Iran–Venezuela Binational Bank is created",
+        "summary: <script>alert(1)</script> **bold** [x](http://evil.example) The Iran–Venezuela Binational Bank is created",
+    )
+    out = tmp_path / "out"
+    code, err = _run(project, out, capsys, "--format", "html")
+    assert code == 0, err
+    html = (out / "iran-venezuela.html").read_text(encoding="utf-8")
+    assert "<script>" not in html and "http://evil.example\"" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; **bold** [x](http://evil.example)" in html
+
+
+def test_unknown_report_and_format_are_refused(project, tmp_path, capsys):
+    out, files = _previous_output(tmp_path)
+    code, err = _run(project, out, capsys, "no-such-report")
+    assert code == 2 and "no report named 'no-such-report'; available: iran-venezuela" in err
+    with pytest.raises(SystemExit) as exc:
+        main(["build", "--format", "pdf,odt"])
+    assert exc.value.code == 2
+    _untouched(out, files)
+
+
+def test_format_option_builds_only_what_is_asked(project, tmp_path, capsys):
+    out = tmp_path / "out"
+    code, err = _run(project, out, capsys, "--format", "html,docx")
+    assert code == 0, err
+    assert sorted(p.name for p in out.iterdir()) == ["iran-venezuela.docx", "iran-venezuela.html"]

@@ -1,0 +1,308 @@
+"""The built briefing, read back from all three formats."""
+
+from __future__ import annotations
+
+import base64
+import re
+import struct
+import zipfile
+from html.parser import HTMLParser
+
+import pytest
+from pypdf import PdfReader
+
+from briefing.derive import derive
+
+from .conftest import REPORT, docx_document, docx_parts, normalise, xml_text
+
+SECTIONS = [
+    "Key judgments",
+    "Background, 1947 to 2005",
+    "Energy",
+    "Arms and security",
+    "Finance and sanctions",
+    "Industry, technology and health",
+    "Diplomacy",
+    "The 2026 developments",
+    "Outlook",
+    "Timeline",
+    "Sources and method",
+]
+
+# Figures and dates as the source articles give them; each must reach every format.
+FROM_SOURCES = [
+    "1947",  # formal relations (TeleSUR)
+    "1970",  # ambassadors appointed
+    "1975",  # the Shah's visit
+    "1977",  # Pérez in Tehran
+    "1991",  # persona non grata
+    "1995",  # dialogue resumes
+    "2006",  # Mohajer supplies begin
+    "2009",  # Binational Bank, vehicle assembly
+    "2.35 million barrels",  # 2020 gasoline
+    "9 tonnes",  # gold paid
+    "$500 million",  # value of the gold
+    "11 per cent",  # SIPRI share
+    "second-largest",  # SIPRI rank
+    "300 agreements",  # CSIS count, 2001 to 2013
+    "1.9 million doses",  # polio vaccines, 2025
+    "3 January 2026",  # capture of Maduro
+    "20-year",  # 2022 cooperation agreement
+    "100-day",  # 2023 Paraguaná plan
+]
+
+
+def _order(text: str, needles: list[str]) -> list[int]:
+    positions, start = [], 0
+    for needle in needles:
+        found = text.find(needle, start)
+        positions.append(found)
+        if found >= 0:
+            start = found + len(needle)
+    return positions
+
+
+# ---------------------------------------------------------------- structure -----------------------
+
+
+class _Headings(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.h2: list[str] = []
+        self._in = False
+        self.in_main = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "main":
+            self.in_main = True
+        if tag == "h2" and self.in_main:
+            self._in = True
+            self.h2.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "h2":
+            self._in = False
+        if tag == "main":
+            self.in_main = False
+
+    def handle_data(self, data):
+        if self._in:
+            self.h2[-1] += data
+
+
+def test_html_sections_are_the_eleven_in_order(built):
+    parser = _Headings()
+    parser.feed(built.html)
+    assert [normalise(h) for h in parser.h2] == SECTIONS
+
+
+def test_docx_sections_use_word_heading_styles_in_order(built):
+    doc = docx_document(built.docx_path)
+    headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    assert headings == SECTIONS
+
+
+def test_pdf_bookmarks_and_text_follow_the_section_order(built):
+    reader = PdfReader(built.pdf_path)
+    titles = [item.title for item in reader.outline if not isinstance(item, list)]
+    assert [t for t in titles if t in SECTIONS] == SECTIONS
+    body = built.pdf_plain.split("Notes", 1)[1]  # after the contents page
+    assert -1 not in _order(body, SECTIONS)
+
+
+def test_pdf_contents_page_lists_page_numbers(built):
+    contents = normalise(PdfReader(built.pdf_path).pages[1].extract_text())
+    for title in SECTIONS:
+        assert re.search(re.escape(title) + r"[ .]*\d+", contents), title
+
+
+# ---------------------------------------------------------------- facts and figures ---------------
+
+
+@pytest.mark.parametrize("fmt", ["html", "pdf", "docx"])
+def test_figures_and_dates_from_the_sources_appear(built, fmt):
+    text = built.texts[fmt]
+    missing = [needle for needle in FROM_SOURCES if needle not in text]
+    assert not missing, f"{fmt} lacks {missing}"
+
+
+@pytest.mark.parametrize("fmt", ["html", "pdf", "docx"])
+def test_derived_price_per_barrel_is_computed_from_the_data(built, fmt):
+    deal = built.evidence.facts["gasoline-for-gold-2020"].quantities
+    expected = deal["payment"].value / deal["gasoline"].value
+    assert derive(built.evidence.facts)["price-per-barrel-2020"].quantity.value == pytest.approx(expected)
+    assert f"${expected:,.2f} per barrel" in built.texts[fmt]
+
+
+@pytest.mark.parametrize("fmt", ["html", "pdf", "docx"])
+def test_cover_shows_current_to_and_generated_dates(built, fmt):
+    text = built.texts[fmt]
+    assert "January 2026" in text  # the newest fact: Tehran's response, January 2026
+    assert "18 November 2026" in text  # SOURCE_DATE_EPOCH set by the fixture
+    assert re.search(r"current to:? January 2026", text, re.I)
+
+
+@pytest.mark.parametrize("fmt", ["html", "pdf", "docx"])
+def test_advocate_claims_are_attributed(built, fmt):
+    text = built.texts[fmt]
+    assert "According to TeleSUR, Iran delivered 2.35 million barrels" in text
+    assert "Atlantic Council experts argue" in text
+
+
+# ---------------------------------------------------------------- charts --------------------------
+
+
+def test_html_embeds_four_svg_charts_with_alt_text(built):
+    figures = re.findall(r'<img src="data:image/svg\+xml;base64,([^"]+)" alt="([^"]+)"', built.html)
+    assert len(figures) == 4
+    for payload, alt in figures:
+        svg = base64.b64decode(payload)
+        assert svg.lstrip().startswith(b"<?xml") and b"<svg" in svg
+        assert len(alt) > 60
+    assert "2.35 million barrels of gasoline" in figures[1][1] or any(
+        "2.35 million barrels" in alt for _, alt in figures
+    )
+
+
+@pytest.mark.parametrize("fmt", ["html", "pdf", "docx"])
+def test_every_chart_is_captioned_with_a_source_line(built, fmt):
+    text = built.texts[fmt]
+    for number, title in enumerate(
+        [
+            "Milestones by domain, 1947–2026",
+            "The 2020 gasoline-for-gold exchange",
+            "Venezuela's reported share of Iran's arms exports",
+            "Recorded activity by domain and decade",
+        ],
+        start=1,
+    ):
+        assert f"Figure {number}. {title}" in text, (fmt, title)
+    assert text.count("Source: ") >= 4
+
+
+def test_pdf_draws_the_charts_as_vector_graphics(built):
+    reader = PdfReader(built.pdf_path)
+    forms = 0
+    for page in reader.pages:
+        xobjects = page.get("/Resources", {}).get("/XObject", {}) or {}
+        forms += sum(1 for x in xobjects.values() if x.get_object().get("/Subtype") == "/Form")
+    assert forms >= 4
+
+
+def test_docx_has_four_png_charts_of_at_least_150_dpi_with_alt_text(built):
+    with zipfile.ZipFile(built.docx_path) as z:
+        pngs = [z.read(n) for n in z.namelist() if n.startswith("word/media/") and n.endswith(".png")]
+        document = z.read("word/document.xml").decode()
+    assert len(pngs) == 4
+    for png in pngs:
+        width = struct.unpack(">I", png[16:20])[0]
+        assert width / 6.5 >= 150  # pixels over the widest it is shown (page width in inches)
+    descrs = re.findall(r'<wp:docPr [^>]*descr="([^"]*)"', document)
+    assert len(descrs) == 4 and all(len(d) > 60 for d in descrs)
+
+
+# ---------------------------------------------------------------- citations -----------------------
+
+
+def _html_notes(html: str) -> dict[int, list[str]]:
+    return {
+        int(n): ids.split()
+        for n, ids in re.findall(r'<li id="note-(\d+)" data-facts="([^"]*)"', html)
+    }
+
+
+def test_every_html_note_reference_resolves_to_a_note_and_a_source(built):
+    html = built.html
+    refs = re.findall(r'href="#note-(\d+)"', html)
+    notes = _html_notes(html)
+    assert refs and set(map(int, refs)) == set(notes)
+    source_ids = set(re.findall(r'<div class="source" id="source-([^"]+)"', html))
+    assert source_ids == set(built.evidence.sources)
+    for target in re.findall(r'href="#source-([^"]+)"', html):
+        assert target in source_ids
+
+
+def test_docx_footnotes_are_native_and_match_the_html_notes(built):
+    parts = docx_parts(built.docx_path)
+    footnotes = re.findall(r'<w:footnote (?:(?!w:type=)[^>])*w:id="(\d+)"', parts["word/footnotes.xml"])
+    refs = re.findall(r"<w:footnoteReference w:id=\"(\d+)\"", parts["word/document.xml"])
+    assert len(refs) == len(_html_notes(built.html)) == len(set(refs))
+    assert set(refs) <= set(footnotes)
+
+
+def _locators(evidence, fact_ids):
+    return {fid: normalise(evidence.facts[fid].citations[0].locator) for fid in fact_ids}
+
+
+def test_the_same_facts_are_cited_in_every_format(built):
+    cited = {fid for ids in _html_notes(built.html).values() for fid in ids}
+    assert cited, "no notes in the HTML"
+    locators = _locators(built.evidence, built.evidence.facts)
+    notes_pdf = built.pdf_plain  # locators appear only in the notes
+    footnotes = xml_text(docx_parts(built.docx_path)["word/footnotes.xml"])
+    notes_html = normalise(re.sub(r"<[^>]+>", " ", built.html.split('id="notes"', 1)[1]))
+    notes_html = notes_html.replace("&#34;", '"').replace("&#39;", "'").replace("&amp;", "&")
+    notes_html = re.sub(r"\s+([,.;])", r"\1", notes_html)
+    for name, text in {"html": notes_html, "pdf": notes_pdf, "docx": footnotes}.items():
+        present = {fid for fid, loc in locators.items() if loc in text}
+        assert present == cited, f"{name}: missing {sorted(cited - present)}, extra {sorted(present - cited)}"
+
+
+def test_every_fact_names_a_known_source(built):
+    for fact in built.evidence.facts.values():
+        assert fact.citations
+        for c in fact.citations:
+            assert c.source.id in built.evidence.sources and c.locator
+
+
+# ---------------------------------------------------------------- format specifics ----------------
+
+
+def test_html_is_self_contained(built):
+    html = built.html
+    assert "<link" not in html and "<script" not in html
+    for url in re.findall(r'(?:src|href)="([^"]+)"', html):
+        assert url.startswith(("#", "data:")), url
+    assert 'name="viewport"' in html and '<html lang="en-GB">' in html
+    assert re.search(r'<nav class="toc"', html)
+
+
+def test_pdf_is_a4_with_metadata(built):
+    reader = PdfReader(built.pdf_path)
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)
+    meta = reader.metadata
+    assert meta.title.startswith("Iran and Venezuela")
+    assert meta.author == "Briefing desk"
+    assert "Iran and Venezuela" in meta.subject
+    assert reader.trailer["/Root"].get("/Lang") == "en-GB"
+    header_page = normalise(reader.pages[3].extract_text())
+    assert "Iran and Venezuela Energy" in header_page  # running head: title and section
+    assert re.search(r"Information current to January 2026 Page 4 of \d+", header_page)
+
+
+def test_docx_has_toc_field_captions_and_properties(built):
+    parts = docx_parts(built.docx_path)
+    document = parts["word/document.xml"]
+    assert re.search(r"TOC \\o", document)
+    assert "Figure 1. Milestones" in xml_text(document)
+    assert "Table 1." in xml_text(document)
+    core = docx_document(built.docx_path).core_properties
+    assert core.title == "Iran and Venezuela"
+    assert core.author == "Briefing desk"
+    assert "Iran and Venezuela" in (core.subject or "")
+    assert "OPEC" in (core.keywords or "")
+
+
+def test_timeline_lists_every_dated_fact(built):
+    dated = [f for f in built.evidence.facts.values() if f.date]
+    for fmt, text in built.texts.items():
+        timeline = text.split("Table 1.", 1)[1]
+        for fact in dated:
+            assert normalise(fact.summary) in timeline, (fmt, fact.id)
+
+
+def test_outputs_have_report_names(built):
+    assert sorted(p.name for p in built.folder.iterdir()) == sorted(
+        f"{REPORT}.{ext}" for ext in ("docx", "html", "pdf")
+    )

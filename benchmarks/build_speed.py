@@ -26,11 +26,20 @@ def timed(args: list[str]) -> float:
 def main() -> None:
     briefing = str(Path(sys.executable).with_name("briefing"))
     with tempfile.TemporaryDirectory() as out:
-        for label, fmt in (("all three formats", "pdf,docx,html"), ("html only", "html"),
-                           ("pdf only", "pdf"), ("docx only", "docx")):
-            times = [timed([briefing, "build", "-q", "--output", out, "--format", fmt]) for _ in range(RUNS)]
-            print(f"{label:>18}: median {statistics.median(times):.2f}s "
-                  f"(min {min(times):.2f}s, max {max(times):.2f}s, {RUNS} runs)")
+        for label, fmt in (
+            ("all three formats", "pdf,docx,html"),
+            ("html only", "html"),
+            ("pdf only", "pdf"),
+            ("docx only", "docx"),
+        ):
+            times = [
+                timed([briefing, "build", "-q", "--output", out, "--format", fmt])
+                for _ in range(RUNS)
+            ]
+            print(
+                f"{label:>18}: median {statistics.median(times):.2f}s "
+                f"(min {min(times):.2f}s, max {max(times):.2f}s, {RUNS} runs)"
+            )
 
 
 if __name__ == "__main__":

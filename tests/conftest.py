@@ -68,14 +68,21 @@ def pdf_text(path: Path) -> str:
 
 def docx_parts(path: Path) -> dict[str, str]:
     with zipfile.ZipFile(path) as z:
-        return {name: z.read(name).decode("utf-8") for name in z.namelist() if name.endswith(".xml")}
+        return {
+            name: z.read(name).decode("utf-8") for name in z.namelist() if name.endswith(".xml")
+        }
 
 
 def xml_text(xml: str) -> str:
     runs = re.findall(r"<w:t(?: [^>]*)?>([^<]*)</w:t>|<w:(p|tab)\b", xml)
     text = "".join(t if t else " " for t, _ in runs)
-    return normalise(text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
-                     .replace("&quot;", '"').replace("&#39;", "'"))
+    return normalise(
+        text.replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", '"')
+        .replace("&#39;", "'")
+    )
 
 
 def docx_text(path: Path) -> str:

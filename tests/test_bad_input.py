@@ -38,16 +38,56 @@ def _edit(path: Path, old: str, new: str) -> int:
 
 
 CASES = {
-    "unknown source id": ("data/facts/energy.yaml", "source: telesur-2025", "source: telesur-2052", "unknown source id 'telesur-2052'; did you mean 'telesur-2025'"),
-    "impossible date": ("data/facts/history.yaml", "date: 1975", "date: 1975-02-30", "is impossible"),
+    "unknown source id": (
+        "data/facts/energy.yaml",
+        "source: telesur-2025",
+        "source: telesur-2052",
+        "unknown source id 'telesur-2052'; did you mean 'telesur-2025'",
+    ),
+    "impossible date": (
+        "data/facts/history.yaml",
+        "date: 1975",
+        "date: 1975-02-30",
+        "is impossible",
+    ),
     "month thirteen": ("data/facts/history.yaml", "date: 1977", "date: 1977-13", "is impossible"),
     "malformed date": ("data/facts/history.yaml", "date: 1991", "date: early 1991", "is not YYYY"),
-    "duplicate id": ("data/facts/arms.yaml", "id: hezbollah-foothold", "id: mohajer-2006", "duplicate fact id 'mohajer-2006' (first defined at data/facts/arms.yaml:1)"),
-    "unknown domain": ("data/facts/finance.yaml", "domain: finance", "domain: finances", "did you mean 'finance'"),
-    "missing summary": ("data/facts/industry.yaml", "  summary: Venezuela begins", "  sumary: Venezuela begins", "unknown field 'sumary'"),
-    "unknown unit": ("data/facts/energy.yaml", "unit: barrel}", "unit: barrels}", "unknown unit 'barrels'"),
-    "yaml syntax": ("data/facts/diplomacy.yaml", "  domain: diplomacy\n", "  domain: [diplomacy\n", "YAML syntax error"),
-    "duplicate key": ("data/facts/diplomacy.yaml", "  domain: diplomacy\n", "  domain: diplomacy\n  domain: history\n", "duplicate key 'domain'"),
+    "duplicate id": (
+        "data/facts/arms.yaml",
+        "id: hezbollah-foothold",
+        "id: mohajer-2006",
+        "duplicate fact id 'mohajer-2006' (first defined at data/facts/arms.yaml:1)",
+    ),
+    "unknown domain": (
+        "data/facts/finance.yaml",
+        "domain: finance",
+        "domain: finances",
+        "did you mean 'finance'",
+    ),
+    "missing summary": (
+        "data/facts/industry.yaml",
+        "  summary: Venezuela begins",
+        "  sumary: Venezuela begins",
+        "unknown field 'sumary'",
+    ),
+    "unknown unit": (
+        "data/facts/energy.yaml",
+        "unit: barrel}",
+        "unit: barrels}",
+        "unknown unit 'barrels'",
+    ),
+    "yaml syntax": (
+        "data/facts/diplomacy.yaml",
+        "  domain: diplomacy\n",
+        "  domain: [diplomacy\n",
+        "YAML syntax error",
+    ),
+    "duplicate key": (
+        "data/facts/diplomacy.yaml",
+        "  domain: diplomacy\n",
+        "  domain: diplomacy\n  domain: history\n",
+        "duplicate key 'domain'",
+    ),
 }
 
 
@@ -99,11 +139,18 @@ def test_template_using_a_missing_field_is_rejected_with_its_line(project, tmp_p
 
 def test_unattributed_advocate_claim_is_refused(project, tmp_path, capsys):
     rel = "templates/sections/iran-venezuela/industry.md.j2"
-    line = _edit(project / rel, "TeleSUR reports that a fibre-optic factory opened", "A fibre-optic factory opened")
+    line = _edit(
+        project / rel,
+        "TeleSUR reports that a fibre-optic factory opened",
+        "A fibre-optic factory opened",
+    )
     out, files = _previous_output(tmp_path)
     code, err = _run(project, out, capsys)
     assert code == 2
-    assert f"{rel}:{line}: fact 'fiber-optic-2025'" in err and "must name who claims it ('TeleSUR')" in err
+    assert (
+        f"{rel}:{line}: fact 'fiber-optic-2025'" in err
+        and "must name who claims it ('TeleSUR')" in err
+    )
     _untouched(out, files)
 
 
@@ -128,7 +175,7 @@ def test_data_text_never_becomes_markup(project, tmp_path, capsys):
     code, err = _run(project, out, capsys, "--format", "html")
     assert code == 0, err
     html = (out / "iran-venezuela.html").read_text(encoding="utf-8")
-    assert "<script>" not in html and "http://evil.example\"" not in html
+    assert "<script>" not in html and 'http://evil.example"' not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; **bold** [x](http://evil.example)" in html
 
 

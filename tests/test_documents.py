@@ -130,7 +130,9 @@ def test_figures_and_dates_from_the_sources_appear(built, fmt):
 def test_derived_price_per_barrel_is_computed_from_the_data(built, fmt):
     deal = built.evidence.facts["gasoline-for-gold-2020"].quantities
     expected = deal["payment"].value / deal["gasoline"].value
-    assert derive(built.evidence.facts)["price-per-barrel-2020"].quantity.value == pytest.approx(expected)
+    assert derive(built.evidence.facts)["price-per-barrel-2020"].quantity.value == pytest.approx(
+        expected
+    )
     assert f"${expected:,.2f} per barrel" in built.texts[fmt]
 
 
@@ -191,7 +193,9 @@ def test_pdf_draws_the_charts_as_vector_graphics(built):
 
 def test_docx_has_four_png_charts_of_at_least_150_dpi_with_alt_text(built):
     with zipfile.ZipFile(built.docx_path) as z:
-        pngs = [z.read(n) for n in z.namelist() if n.startswith("word/media/") and n.endswith(".png")]
+        pngs = [
+            z.read(n) for n in z.namelist() if n.startswith("word/media/") and n.endswith(".png")
+        ]
         document = z.read("word/document.xml").decode()
     assert len(pngs) == 4
     for png in pngs:
@@ -224,7 +228,9 @@ def test_every_html_note_reference_resolves_to_a_note_and_a_source(built):
 
 def test_docx_footnotes_are_native_and_match_the_html_notes(built):
     parts = docx_parts(built.docx_path)
-    footnotes = re.findall(r'<w:footnote (?:(?!w:type=)[^>])*w:id="(\d+)"', parts["word/footnotes.xml"])
+    footnotes = re.findall(
+        r'<w:footnote (?:(?!w:type=)[^>])*w:id="(\d+)"', parts["word/footnotes.xml"]
+    )
     refs = re.findall(r"<w:footnoteReference w:id=\"(\d+)\"", parts["word/document.xml"])
     assert len(refs) == len(_html_notes(built.html)) == len(set(refs))
     assert set(refs) <= set(footnotes)
@@ -245,7 +251,9 @@ def test_the_same_facts_are_cited_in_every_format(built):
     notes_html = re.sub(r"\s+([,.;])", r"\1", notes_html)
     for name, text in {"html": notes_html, "pdf": notes_pdf, "docx": footnotes}.items():
         present = {fid for fid, loc in locators.items() if loc in text}
-        assert present == cited, f"{name}: missing {sorted(cited - present)}, extra {sorted(present - cited)}"
+        assert present == cited, (
+            f"{name}: missing {sorted(cited - present)}, extra {sorted(present - cited)}"
+        )
 
 
 def test_every_fact_names_a_known_source(built):

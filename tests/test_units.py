@@ -11,8 +11,12 @@ from briefing.units import adjective, number, quantity
 
 @pytest.mark.parametrize(
     ("raw", "shown", "precision"),
-    [(1947, "1947", "year"), ("2026-01", "January 2026", "month"), ("2026-01-03", "3 January 2026", "day"),
-     ("1960s", "1960s", "decade")],
+    [
+        (1947, "1947", "year"),
+        ("2026-01", "January 2026", "month"),
+        ("2026-01-03", "3 January 2026", "day"),
+        ("1960s", "1960s", "decade"),
+    ],
 )
 def test_partial_dates_parse_and_read(raw, shown, precision):
     d = parse_date(raw)
@@ -30,9 +34,15 @@ def test_month_precision_sorts_after_a_day_in_that_month():
 
 @pytest.mark.parametrize(
     ("q", "text"),
-    [(Quantity(2_350_000, "barrel"), "2.35 million barrels"), (Quantity(500_000_000, "USD"), "$500 million"),
-     (Quantity(9, "tonne"), "9 tonnes"), (Quantity(11, "percent"), "11 per cent"), (Quantity(2, "rank"), "second"),
-     (Quantity(1, "tonne"), "1 tonne"), (Quantity(1_900_000, "dose"), "1.9 million doses")],
+    [
+        (Quantity(2_350_000, "barrel"), "2.35 million barrels"),
+        (Quantity(500_000_000, "USD"), "$500 million"),
+        (Quantity(9, "tonne"), "9 tonnes"),
+        (Quantity(11, "percent"), "11 per cent"),
+        (Quantity(2, "rank"), "second"),
+        (Quantity(1, "tonne"), "1 tonne"),
+        (Quantity(1_900_000, "dose"), "1.9 million doses"),
+    ],
 )
 def test_quantities_read_as_prose(q, text):
     assert quantity(q) == text

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .errors import InputError, Problems
 from .load import Evidence, ReportSpec, load_evidence, load_report, report_files
+from .publish import publish, staging
 
 FORMATS = ("pdf", "docx", "html")
 
@@ -29,7 +30,9 @@ def select_reports(root: Path, wanted: list[str], problems: Problems) -> list[Re
 
     files = report_files(root)
     if not files:
-        raise InputError.one(root / "reports", None, "no report definitions (*.yaml) found; add one")
+        raise InputError.one(
+            root / "reports", None, "no report definitions (*.yaml) found; add one"
+        )
     by_id = {p.stem: p for p in files}
     for name in wanted:
         if name not in by_id:
@@ -55,51 +58,50 @@ def build(
         evidence[spec.id] = load_evidence(spec, root, problems)
     problems.raise_if_any()
 
-    # Heavy imports only once the input is known to be good.
-    from . import charts
-    from .compose import Composer
-    from .publish import publish, staging
-    from .writers.docx import write_docx
-    from .writers.html import LAYOUT, render_html
-    from .writers.pdf import write_pdf
-
     results: list[Built] = []
     with staging(output) as stage:
-        staged: list[tuple[str, list[Path], float]] = []
-        for spec in specs:
-            started = time.perf_counter()
-            ev = evidence[spec.id]
-            say(f"{spec.id}: {len(ev.facts)} facts from {len(ev.sources)} sources")
-            charts_by_id = {c.id: c for c in spec.charts}
-            composer: Composer
-
-            def draw(chart_id: str, number: int, _spec=spec, _ev=ev) -> charts.RenderedChart:
-                try:
-                    return charts.render(charts_by_id[chart_id], number, _ev.facts, composer.derived)
-                except charts.ChartDataError as exc:
-                    raise InputError.one(charts_by_id[chart_id].origin, None, f"chart {chart_id!r}: {exc}") from None
-
-            composer = Composer(root, spec, ev, draw)
-            doc = composer.compose()
-            say(f"{spec.id}: composed {len(doc.sections)} sections, {len(doc.notes)} notes, {len(doc.charts)} charts")
-            files: list[Path] = []
-            html = render_html(doc, root / "templates")
-            if "html" in formats:
-                path = stage / f"{spec.id}.html"
-                path.write_text(html, encoding="utf-8")
-                files.append(path)
-            if "pdf" in formats:
-                path = stage / f"{spec.id}.pdf"
-                write_pdf(html, path, f"templates/{LAYOUT}")
-                files.append(path)
-            if "docx" in formats:
-                path = stage / f"{spec.id}.docx"
-                write_docx(doc, path)
-                files.append(path)
-            staged.append((spec.id, files, time.perf_counter() - started))
+        staged = [
+            (spec.id, *_render(root, spec, evidence[spec.id], stage, formats, say))
+            for spec in specs
+        ]
         for report_id, files, seconds in staged:
             placed = publish(files, output)
             for path in placed:
                 say(f"{report_id}: wrote {path}")
             results.append(Built(report_id, placed, seconds))
     return results
+
+
+def _render(
+    root: Path,
+    spec: ReportSpec,
+    ev: Evidence,
+    stage: Path,
+    formats: tuple[str, ...],
+    say: Callable[[str], None],
+) -> tuple[list[Path], float]:
+    """Compose one report and write each requested format into the staging folder."""
+    # Heavy imports only once the input is known to be good.
+    from .compose import Composer
+    from .writers.docx import write_docx
+    from .writers.html import LAYOUT, render_html
+    from .writers.pdf import write_pdf
+
+    started = time.perf_counter()
+    say(f"{spec.id}: {len(ev.facts)} facts from {len(ev.sources)} sources")
+    doc = Composer(root, spec, ev).compose()
+    say(
+        f"{spec.id}: {len(doc.sections)} sections, {len(doc.notes)} notes, {len(doc.charts)} charts"
+    )
+    files: list[Path] = []
+    html = render_html(doc, root / "templates")
+    if "html" in formats:
+        files.append(stage / f"{spec.id}.html")
+        files[-1].write_text(html, encoding="utf-8")
+    if "pdf" in formats:
+        files.append(stage / f"{spec.id}.pdf")
+        write_pdf(html, files[-1], f"templates/{LAYOUT}")
+    if "docx" in formats:
+        files.append(stage / f"{spec.id}.docx")
+        write_docx(doc, files[-1])
+    return files, time.perf_counter() - started

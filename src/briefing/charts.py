@@ -121,8 +121,15 @@ def milestones(facts: dict[str, Fact], derived: dict[str, Derived]) -> Drawn:
         for row, domain in enumerate(reversed(lanes)):
             xs = [_year(f) for f in dated if f.domain == domain]
             ax.scatter(
-                xs, [row] * len(xs), s=46, marker=MARKERS[domain], color=PALETTE[domain],
-                edgecolors="white", linewidths=0.6, zorder=3, label=DOMAINS[domain],
+                xs,
+                [row] * len(xs),
+                s=46,
+                marker=MARKERS[domain],
+                color=PALETTE[domain],
+                edgecolors="white",
+                linewidths=0.6,
+                zorder=3,
+                label=DOMAINS[domain],
             )
             ax.axhline(row, color=GRID, linewidth=0.8, zorder=1)
         ax.set_yticks(range(len(lanes)), [DOMAINS[d] for d in reversed(lanes)])
@@ -151,14 +158,39 @@ def arms_share(facts: dict[str, Fact], derived: dict[str, Derived]) -> Drawn:
     with matplotlib.rc_context(STYLE):
         fig = _figure(7.2, 1.45)
         ax = fig.add_subplot()
-        ax.barh([0], [share], color=PALETTE["arms-security"], edgecolor=INK, linewidth=0.6, height=0.5)
-        ax.barh([0], [rest], left=[share], color="#eeeeee", edgecolor=INK, linewidth=0.6,
-                hatch="///", height=0.5)
-        ax.text(share / 2, 0, f"Venezuela\n{units.quantity(Quantity(share, 'percent'))}", ha="center",
-                va="center", color="white", fontweight="bold", fontsize=8.5)
-        ax.text(share + rest / 2, 0, f"All other recipients: {units.quantity(Quantity(rest, 'percent'))}",
-                ha="center", va="center", color=INK, fontsize=9,
-                bbox={"facecolor": "white", "edgecolor": "none", "pad": 2})
+        ax.barh(
+            [0], [share], color=PALETTE["arms-security"], edgecolor=INK, linewidth=0.6, height=0.5
+        )
+        ax.barh(
+            [0],
+            [rest],
+            left=[share],
+            color="#eeeeee",
+            edgecolor=INK,
+            linewidth=0.6,
+            hatch="///",
+            height=0.5,
+        )
+        ax.text(
+            share / 2,
+            0,
+            f"Venezuela\n{units.quantity(Quantity(share, 'percent'))}",
+            ha="center",
+            va="center",
+            color="white",
+            fontweight="bold",
+            fontsize=8.5,
+        )
+        ax.text(
+            share + rest / 2,
+            0,
+            f"All other recipients: {units.quantity(Quantity(rest, 'percent'))}",
+            ha="center",
+            va="center",
+            color=INK,
+            fontsize=9,
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 2},
+        )
         ax.set_xlim(0, 100)
         ax.set_yticks([])
         ax.set_xticks(range(0, 101, 20), [f"{x}%" for x in range(0, 101, 20)])
@@ -188,27 +220,93 @@ def fuel_for_gold(facts: dict[str, Fact], derived: dict[str, Derived]) -> Drawn:
         ax.set_ylim(0, 4.2)
         ax.axis("off")
         for x, name, colour in ((0.3, "Iran", "#0072B2"), (6.9, "Venezuela", "#E69F00")):
-            ax.add_patch(FancyBboxPatch((x, 1.3), 2.8, 1.4, boxstyle="round,pad=0.05,rounding_size=0.15",
-                                        facecolor="white", edgecolor=colour, linewidth=2))
-            ax.text(x + 1.4, 2.0, name, ha="center", va="center", fontsize=13, fontweight="bold", color=INK)
-        ax.add_patch(FancyArrowPatch((3.2, 2.45), (6.8, 2.45), arrowstyle="-|>", mutation_scale=16,
-                                     color="#0072B2", linewidth=2))
-        ax.add_patch(FancyArrowPatch((6.8, 1.6), (3.2, 1.6), arrowstyle="-|>", mutation_scale=16,
-                                     color="#E69F00", linewidth=2, linestyle=(0, (4, 2))))
-        ax.text(5.0, 2.65, f"Gasoline: {units.quantity(q['gasoline'])}", ha="center", va="bottom",
-                fontsize=10, color=INK)
-        ax.text(5.0, 1.3, f"Gold: {units.quantity(q['gold'])}, valued at {units.quantity(q['payment'])}",
-                ha="center", va="top", fontsize=10, color=INK)
+            ax.add_patch(
+                FancyBboxPatch(
+                    (x, 1.3),
+                    2.8,
+                    1.4,
+                    boxstyle="round,pad=0.05,rounding_size=0.15",
+                    facecolor="white",
+                    edgecolor=colour,
+                    linewidth=2,
+                )
+            )
+            ax.text(
+                x + 1.4,
+                2.0,
+                name,
+                ha="center",
+                va="center",
+                fontsize=13,
+                fontweight="bold",
+                color=INK,
+            )
+        ax.add_patch(
+            FancyArrowPatch(
+                (3.2, 2.45),
+                (6.8, 2.45),
+                arrowstyle="-|>",
+                mutation_scale=16,
+                color="#0072B2",
+                linewidth=2,
+            )
+        )
+        ax.add_patch(
+            FancyArrowPatch(
+                (6.8, 1.6),
+                (3.2, 1.6),
+                arrowstyle="-|>",
+                mutation_scale=16,
+                color="#E69F00",
+                linewidth=2,
+                linestyle=(0, (4, 2)),
+            )
+        )
+        ax.text(
+            5.0,
+            2.65,
+            f"Gasoline: {units.quantity(q['gasoline'])}",
+            ha="center",
+            va="bottom",
+            fontsize=10,
+            color=INK,
+        )
+        ax.text(
+            5.0,
+            1.3,
+            f"Gold: {units.quantity(q['gold'])}, valued at {units.quantity(q['payment'])}",
+            ha="center",
+            va="top",
+            fontsize=10,
+            color=INK,
+        )
         implied = []
         if per_barrel:
             implied.append(f"{units.quantity(per_barrel.quantity, 2)} of gasoline")
         if per_ounce:
             implied.append(f"gold at {units.quantity(per_ounce.quantity, 0)}")
         if implied:
-            ax.text(5.0, 0.35, "Implied: " + "; ".join(implied) + " (computed from the reported figures)",
-                    ha="center", va="center", fontsize=9, color=MUTED, style="italic")
-        ax.text(5.0, 3.75, f"The {year} exchange as TeleSUR reports it" if fact.claimant == "TeleSUR"
-                else f"The {year} exchange as reported", ha="center", va="center", fontsize=10, color=MUTED)
+            ax.text(
+                5.0,
+                0.35,
+                "Implied: " + "; ".join(implied) + " (computed from the reported figures)",
+                ha="center",
+                va="center",
+                fontsize=9,
+                color=MUTED,
+                style="italic",
+            )
+        ax.text(
+            5.0,
+            3.75,
+            f"The {year} exchange as TeleSUR reports it"
+            if fact.claimant == "TeleSUR"
+            else f"The {year} exchange as reported",
+            ha="center",
+            va="center",
+            fontsize=10,
+            color=MUTED,
+        )
     alt = (
         f"Diagram of the {year} exchange: an arrow from Iran to Venezuela carries "
         f"{units.quantity(q['gasoline'])} of gasoline; an arrow back carries "
@@ -232,12 +330,23 @@ def domain_decade(facts: dict[str, Fact], derived: dict[str, Derived]) -> Drawn:
         bottom = [0] * len(decades)
         for domain in lanes:
             heights = [counts[(domain, d)] for d in decades]
-            ax.bar([f"{d}s" for d in decades], heights, bottom=bottom, color=PALETTE[domain],
-                   hatch=HATCHES[domain], edgecolor="white", linewidth=0.6, label=DOMAINS[domain], width=0.7)
+            ax.bar(
+                [f"{d}s" for d in decades],
+                heights,
+                bottom=bottom,
+                color=PALETTE[domain],
+                hatch=HATCHES[domain],
+                edgecolor="white",
+                linewidth=0.6,
+                label=DOMAINS[domain],
+                width=0.7,
+            )
             bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
         for x, total in enumerate(bottom):
             if total:
-                ax.text(x, total + 0.15, str(total), ha="center", va="bottom", fontsize=8.5, color=INK)
+                ax.text(
+                    x, total + 0.15, str(total), ha="center", va="bottom", fontsize=8.5, color=INK
+                )
         ax.set_ylabel("Dated events in the evidence base")
         ax.set_ylim(0, max(bottom) + 1.5)
         ax.yaxis.get_major_locator().set_params(integer=True)
@@ -249,8 +358,15 @@ def domain_decade(facts: dict[str, Fact], derived: dict[str, Derived]) -> Drawn:
         "Stacked bar chart of dated events per decade, split by domain: "
         + "; ".join(
             f"{d}s: {totals[d]}"
-            + (" (" + ", ".join(f"{DOMAINS[dom]} {counts[(dom, d)]}" for dom in lanes if counts[(dom, d)]) + ")"
-               if totals[d] else "")
+            + (
+                " ("
+                + ", ".join(
+                    f"{DOMAINS[dom]} {counts[(dom, d)]}" for dom in lanes if counts[(dom, d)]
+                )
+                + ")"
+                if totals[d]
+                else ""
+            )
             for d in decades
         )
         + "."
@@ -277,7 +393,9 @@ def source_line(facts: tuple[Fact, ...]) -> str:
     return "Source: " + "; ".join(seen.values()) + "." if seen else ""
 
 
-def render(spec: ChartSpec, number: int, facts: dict[str, Fact], derived: dict[str, Derived]) -> RenderedChart:
+def render(
+    spec: ChartSpec, number: int, facts: dict[str, Fact], derived: dict[str, Derived]
+) -> RenderedChart:
     drawn = KINDS[spec.kind](facts, derived)
     with matplotlib.rc_context({**STYLE, "svg.hashsalt": spec.id}):
         svg, png = io.BytesIO(), io.BytesIO()

@@ -41,14 +41,37 @@ def parser() -> argparse.ArgumentParser:
             "1 on an internal failure."
         ),
     )
-    b.add_argument("reports", nargs="*", metavar="REPORT",
-                   help="report ids to build (file names in reports/ without .yaml); default: all")
-    b.add_argument("--output", "-o", type=Path, default=None, metavar="DIR",
-                   help="folder for the built files (default: output/ in the project)")
-    b.add_argument("--format", "-f", dest="formats", type=_formats, default=FORMATS, metavar="LIST",
-                   help="comma-separated formats to build: pdf,docx,html (default: all three)")
-    b.add_argument("--project", "-C", type=Path, default=Path("."), metavar="DIR",
-                   help="project folder holding reports/, templates/ and data/ (default: current folder)")
+    b.add_argument(
+        "reports",
+        nargs="*",
+        metavar="REPORT",
+        help="report ids to build (file names in reports/ without .yaml); default: all",
+    )
+    b.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="folder for the built files (default: output/ in the project)",
+    )
+    b.add_argument(
+        "--format",
+        "-f",
+        dest="formats",
+        type=_formats,
+        default=FORMATS,
+        metavar="LIST",
+        help="comma-separated formats to build: pdf,docx,html (default: all three)",
+    )
+    b.add_argument(
+        "--project",
+        "-C",
+        type=Path,
+        default=Path("."),
+        metavar="DIR",
+        help="project folder holding reports/, templates/ and data/ (default: current folder)",
+    )
     b.add_argument("--quiet", "-q", action="store_true", help="print only errors")
     return top
 
@@ -65,15 +88,20 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
-        print(f"briefing: {len(exc.problems)} problem(s) in the input; nothing was written", file=sys.stderr)
+        print(
+            f"briefing: {len(exc.problems)} problem(s) in the input; nothing was written",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         print("briefing: interrupted; nothing was written", file=sys.stderr)
         return 130
     except Exception:  # noqa: BLE001 - the last line of defence maps any bug to exit 1
         traceback.print_exc()
-        print("briefing: internal error (a bug in briefing, not in your files); nothing was written",
-              file=sys.stderr)
+        print(
+            "briefing: internal error (a bug in briefing, not in your files); nothing was written",
+            file=sys.stderr,
+        )
         return 1
     total = sum(r.seconds for r in results)
     say(f"built {len(results)} report(s) in {total:.1f}s")

@@ -18,8 +18,8 @@ and filters: qty ('2.35 million barrels'), num ('2.35 million'), adj ('20-year')
 from __future__ import annotations
 
 import os
+import re
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -61,12 +61,16 @@ def escape_markdown(value: object) -> str:
     return str(value).translate(_ESCAPES)
 
 
+_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
+
+
 def _finalize(value: object) -> object:
     if isinstance(value, Markup):
         return value
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return escape_markdown(value)
+    # Escaped text is exempt from smart quotes, so give data the prose's apostrophe here.
+    return escape_markdown(_APOSTROPHE.sub("\u2019", str(value)))
 
 
 class _TemplateFault(Exception):
@@ -144,18 +148,11 @@ def current_to(facts: dict[str, Fact]) -> PartialDate:
 class Composer:
     """Renders one report's section templates into the typed document."""
 
-    def __init__(
-        self,
-        root: Path,
-        spec: ReportSpec,
-        evidence: Evidence,
-        draw_chart: Callable[[str, int], RenderedChart],
-    ):
+    def __init__(self, root: Path, spec: ReportSpec, evidence: Evidence):
         self.root = root
         self.spec = spec
         self.evidence = evidence
         self.derived = derive(evidence.facts)
-        self.draw_chart = draw_chart
         self.state = _State()
         self.env = _environment(root)
         self.md = MarkdownIt("commonmark", {"html": False, "typographer": True}).enable(
@@ -174,14 +171,18 @@ class Composer:
             raise _TemplateFault("cite() needs at least one fact id")
         for fid in fact_ids:
             if fid not in self.evidence.facts:
-                raise _TemplateFault(f"cite() names unknown fact {fid!r}; add it to data/facts or fix the id")
+                raise _TemplateFault(
+                    f"cite() names unknown fact {fid!r}; add it to data/facts or fix the id"
+                )
         key = f"c{len(self.state.pending_cites)}"
         self.state.pending_cites[key] = (fact_ids, where)
         return Markup(f"[](cite:{key})")
 
     def _chart(self, chart_id: str) -> Markup:
         if chart_id not in {c.id for c in self.spec.charts}:
-            raise _TemplateFault(f"chart() names {chart_id!r}, which {self.spec.path.name} does not define")
+            raise _TemplateFault(
+                f"chart() names {chart_id!r}, which {self.spec.path.name} does not define"
+            )
         return Markup(f"\n\n![](chart:{chart_id})\n\n")
 
     def _source_share(self) -> dict[str, int]:
@@ -191,6 +192,18 @@ class Composer:
             for sid in {c.source.id for c in fact.citations}:
                 counts[sid] += 1
         return counts
+
+    def _draw(self, chart_id: str) -> RenderedChart:
+        from . import charts  # matplotlib loads only when a report has charts
+
+        spec = next(c for c in self.spec.charts if c.id == chart_id)
+        try:
+            return charts.render(
+                spec, len(self.state.charts) + 1, self.evidence.facts, self.derived
+            )
+        except charts.ChartDataError as exc:
+            path, _, line = spec.origin.rpartition(":")
+            raise InputError.one(path, int(line), f"chart {chart_id!r}: {exc}") from None
 
     def _fact(self, fact_id: str) -> Fact:
         try:
@@ -226,7 +239,9 @@ class Composer:
         try:
             template = self.env.get_template(template_name)
         except jinja2.TemplateSyntaxError as exc:
-            raise InputError.one(shown, exc.lineno, f"template syntax error: {exc.message}") from None
+            raise InputError.one(
+                shown, exc.lineno, f"template syntax error: {exc.message}"
+            ) from None
         self._template = template
         context = {
             "facts": self.evidence.facts,
@@ -275,7 +290,11 @@ class Composer:
                 j = i
                 while True:
                     t = tokens[j]
-                    depth += t.nesting if t.type.endswith("list_open") or t.type.endswith("list_close") else 0
+                    depth += (
+                        t.nesting
+                        if t.type.endswith("list_open") or t.type.endswith("list_close")
+                        else 0
+                    )
                     if t.type == "inline":
                         items.append(self._inlines(t.children or [], shown, t.map))
                     if t.type == "bullet_list_close" and depth == 0:
@@ -286,7 +305,8 @@ class Composer:
             else:
                 line = (tok.map[0] + 1) if tok.map else None
                 self.problems.add(
-                    shown, None,
+                    shown,
+                    None,
                     f"unsupported markup {tok.type!r} near rendered line {line}; "
                     "use paragraphs, '- ' bullets, **bold** and *italic*",
                 )
@@ -301,7 +321,7 @@ class Composer:
             target = children[0].attrGet("src") or ""
             kind, _, name = target.partition(":")
             if kind == "chart":
-                chart = self.draw_chart(name, len(self.state.charts) + 1)
+                chart = self._draw(name)
                 self.state.charts.append(chart)
                 return Figure(chart)
             if kind == "table" and name == "timeline":
@@ -333,7 +353,9 @@ class Composer:
                 continue
             else:
                 self.problems.add(
-                    shown, None, f"unsupported inline markup {tok.type!r}; links and images are not allowed in prose"
+                    shown,
+                    None,
+                    f"unsupported inline markup {tok.type!r}; links and images are not allowed in prose",
                 )
         return stack[0]
 
@@ -346,17 +368,23 @@ class Composer:
 
     def _note(self, key: str) -> Note:
         fact_ids, origin = self.state.pending_cites[key]
-        note = Note(len(self.state.notes) + 1, tuple(self.evidence.facts[f] for f in fact_ids), origin)
+        note = Note(
+            len(self.state.notes) + 1, tuple(self.evidence.facts[f] for f in fact_ids), origin
+        )
         self.state.notes.append(note)
         return note
 
     def _timeline_table(self) -> Table:
-        dated = sorted((f for f in self.evidence.facts.values() if f.date), key=lambda f: f.date.sort_key())
+        dated = sorted(
+            (f for f in self.evidence.facts.values() if f.date), key=lambda f: f.date.sort_key()
+        )
         rows: list[list[list[Inline]]] = []
         for fact in dated:
             note = Note(len(self.state.notes) + 1, (fact,), fact.origin)
             self.state.notes.append(note)
-            rows.append([[Text(fact.when)], [Text(fact.domain_label)], [Text(fact.summary), Cite(note)]])
+            rows.append(
+                [[Text(fact.when)], [Text(fact.domain_label)], [Text(fact.summary), Cite(note)]]
+            )
         self.state.tables += 1
         return Table(
             caption="Every dated fact in the evidence base, oldest first",
@@ -371,7 +399,13 @@ class Composer:
     def _check_attribution(self, block, shown: str) -> None:
         """Every paragraph or bullet cites, unless marked as method; single-source and
         advocate claims name who makes them in the same paragraph."""
-        pieces = block.items if isinstance(block, BulletList) else [block.inlines] if isinstance(block, Paragraph) else []
+        pieces = (
+            block.items
+            if isinstance(block, BulletList)
+            else [block.inlines]
+            if isinstance(block, Paragraph)
+            else []
+        )
         for index, inlines in enumerate(pieces):
             text = plain_text(inlines).lower()
             nodes = list(walk(inlines))
@@ -379,9 +413,14 @@ class Composer:
                 inlines[:] = [n for n in inlines if not isinstance(n, MethodMark)]
                 continue
             if not any(isinstance(n, Cite) for n in nodes):
-                what = f"bullet {index + 1} of a list" if isinstance(block, BulletList) else "a paragraph"
+                what = (
+                    f"bullet {index + 1} of a list"
+                    if isinstance(block, BulletList)
+                    else "a paragraph"
+                )
                 self.problems.add(
-                    shown, None,
+                    shown,
+                    None,
                     f"{what} starting {plain_text(inlines)[:60]!r} cites no fact; add {{{{ cite('fact-id') }}}} "
                     "or mark it {{ method() }} if it describes method rather than a sourced claim",
                 )

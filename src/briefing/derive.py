@@ -22,6 +22,7 @@ class Derived:
     quantity: Quantity
     method: str  # one sentence on how it was computed, shown in "Sources and method"
     facts: tuple[Fact, ...]
+    decimals: int = 0  # how precisely prose shows it by default
 
 
 Rule = Callable[[dict[str, Fact]], Derived | None]
@@ -32,28 +33,40 @@ def _q(facts: dict[str, Fact], fact_id: str, name: str) -> Quantity | None:
     return fact.quantities.get(name) if fact else None
 
 
+def _when(facts: dict[str, Fact]) -> str:
+    return facts["gasoline-for-gold-2020"].when
+
+
 def _price_per_barrel(facts: dict[str, Fact]) -> Derived | None:
-    pay, fuel = _q(facts, "gasoline-for-gold-2020", "payment"), _q(facts, "gasoline-for-gold-2020", "gasoline")
+    pay, fuel = (
+        _q(facts, "gasoline-for-gold-2020", "payment"),
+        _q(facts, "gasoline-for-gold-2020", "gasoline"),
+    )
     if not (pay and fuel and fuel.value):
         return None
     return Derived(
         "price-per-barrel-2020",
         Quantity(pay.value / fuel.value, "USD-per-barrel"),
-        "the reported value of the 2020 gold payment divided by the barrels of gasoline delivered",
+        f"the reported value of the {_when(facts)} gold payment divided by the barrels of gasoline delivered",
         (facts["gasoline-for-gold-2020"],),
+        decimals=2,
     )
 
 
 def _gold_per_ounce(facts: dict[str, Fact]) -> Derived | None:
-    pay, gold = _q(facts, "gasoline-for-gold-2020", "payment"), _q(facts, "gasoline-for-gold-2020", "gold")
+    pay, gold = (
+        _q(facts, "gasoline-for-gold-2020", "payment"),
+        _q(facts, "gasoline-for-gold-2020", "gold"),
+    )
     if not (pay and gold and gold.value):
         return None
     return Derived(
         "gold-value-per-ounce-2020",
         Quantity(pay.value / (gold.value * TROY_OUNCES_PER_TONNE), "USD-per-troy-ounce"),
-        "the reported value of the 2020 payment divided by its weight in gold, taking 'tons' as "
-        "metric tonnes of 32,150.7 troy ounces each",
+        f"the reported value of the {_when(facts)} payment divided by its weight in gold, taking "
+        f"\u2018tons\u2019 as metric tonnes of {TROY_OUNCES_PER_TONNE:,.1f} troy ounces each",
         (facts["gasoline-for-gold-2020"],),
+        decimals=2,
     )
 
 
@@ -64,7 +77,7 @@ def _gold_ounces(facts: dict[str, Fact]) -> Derived | None:
     return Derived(
         "gold-ounces-2020",
         Quantity(gold.value * TROY_OUNCES_PER_TONNE, "troy-ounce"),
-        "the reported tonnage of the 2020 gold payment converted to troy ounces",
+        f"the reported tonnage of the {_when(facts)} gold payment converted to troy ounces",
         (facts["gasoline-for-gold-2020"],),
     )
 
@@ -81,7 +94,12 @@ def _other_recipients_share(facts: dict[str, Fact]) -> Derived | None:
     )
 
 
-RULES: tuple[Rule, ...] = (_price_per_barrel, _gold_per_ounce, _gold_ounces, _other_recipients_share)
+RULES: tuple[Rule, ...] = (
+    _price_per_barrel,
+    _gold_per_ounce,
+    _gold_ounces,
+    _other_recipients_share,
+)
 
 
 def derive(facts: dict[str, Fact]) -> dict[str, Derived]:

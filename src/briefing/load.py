@@ -84,13 +84,21 @@ class _Checker:
         for key in entry:
             if key not in allowed:
                 hint = difflib.get_close_matches(str(key), sorted(allowed), n=1)
-                tip = f"; did you mean {hint[0]!r}?" if hint else f"; allowed: {', '.join(sorted(allowed))}"
-                self.problems.add(self.shown, entry.line_of(key), f"unknown field {key!r} in {what}{tip}")
+                tip = (
+                    f"; did you mean {hint[0]!r}?"
+                    if hint
+                    else f"; allowed: {', '.join(sorted(allowed))}"
+                )
+                self.problems.add(
+                    self.shown, entry.line_of(key), f"unknown field {key!r} in {what}{tip}"
+                )
 
     def text(self, entry: LocatedDict, key: str, what: str, required: bool = True) -> str | None:
         if key not in entry or entry[key] is None:
             if required:
-                self.problems.add(self.shown, entry.line, f"{what} is missing required field {key!r}")
+                self.problems.add(
+                    self.shown, entry.line, f"{what} is missing required field {key!r}"
+                )
             return None
         value = entry[key]
         if isinstance(value, bool) or not isinstance(value, str | int | float):
@@ -123,9 +131,7 @@ def parse_date(raw: Any) -> PartialDate | str:
         return PartialDate(int(m["y"]), decade=True)
     m = DATE_RE.match(text)
     if not m:
-        return (
-            f"date {text!r} is not YYYY, YYYY-MM, YYYY-MM-DD, a decade like 1960s, or 'undated'"
-        )
+        return f"date {text!r} is not YYYY, YYYY-MM, YYYY-MM-DD, a decade like 1960s, or 'undated'"
     year, month, day = int(m["y"]), m["m"], m["d"]
     try:
         date(year, int(month or 1), int(day or 1))
@@ -136,7 +142,17 @@ def parse_date(raw: Any) -> PartialDate | str:
 
 # ---------------------------------------------------------------- sources -------------------------
 
-SOURCE_FIELDS = {"id", "short", "outlet", "title", "published", "byline", "file", "advocate", "perspective"}
+SOURCE_FIELDS = {
+    "id",
+    "short",
+    "outlet",
+    "title",
+    "published",
+    "byline",
+    "file",
+    "advocate",
+    "perspective",
+}
 
 
 def load_sources(path: Path, shown: str, problems: Problems) -> dict[str, Source]:
@@ -177,17 +193,41 @@ def load_sources(path: Path, shown: str, problems: Problems) -> dict[str, Source
                 f"{what} needs 'advocate: true' or 'advocate: false' (does the outlet argue one side?)",
             )
         if sid and sid in sources:
-            problems.add(shown, entry.line_of("id"), f"duplicate source id {sid!r} (first on line {lines[sid]})")
+            problems.add(
+                shown,
+                entry.line_of("id"),
+                f"duplicate source id {sid!r} (first on line {lines[sid]})",
+            )
             continue
-        if sid and outlet and title and file and perspective and published and isinstance(advocate, bool):
-            sources[sid] = Source(sid, outlet, title, published, byline, file, advocate, perspective, short)
+        if (
+            sid
+            and outlet
+            and title
+            and file
+            and perspective
+            and published
+            and isinstance(advocate, bool)
+        ):
+            sources[sid] = Source(
+                sid, outlet, title, published, byline, file, advocate, perspective, short
+            )
             lines[sid] = entry.line_of("id")
     return sources
 
 
 # ---------------------------------------------------------------- facts ---------------------------
 
-FACT_FIELDS = {"id", "date", "until", "domain", "summary", "claimant", "quantities", "quote", "citations"}
+FACT_FIELDS = {
+    "id",
+    "date",
+    "until",
+    "domain",
+    "summary",
+    "claimant",
+    "quantities",
+    "quote",
+    "citations",
+}
 
 
 def _fact(entry: LocatedDict, check: _Checker, sources: dict[str, Source]) -> Fact | None:
@@ -201,7 +241,11 @@ def _fact(entry: LocatedDict, check: _Checker, sources: dict[str, Source]) -> Fa
 
     when: PartialDate | None = None
     if "date" not in entry:
-        problems.add(shown, entry.line, f"{what} is missing required field 'date' (use 'undated' if it has none)")
+        problems.add(
+            shown,
+            entry.line,
+            f"{what} is missing required field 'date' (use 'undated' if it has none)",
+        )
     elif str(entry["date"]).strip() != UNDATED:
         parsed = parse_date(entry["date"])
         if isinstance(parsed, str):
@@ -216,7 +260,9 @@ def _fact(entry: LocatedDict, check: _Checker, sources: dict[str, Source]) -> Fa
         elif when is None:
             problems.add(shown, entry.line_of("until"), f"{what} has 'until' but no start date")
         elif parsed.latest <= when.latest:
-            problems.add(shown, entry.line_of("until"), f"'until' {parsed} is not after the date {when}")
+            problems.add(
+                shown, entry.line_of("until"), f"'until' {parsed} is not after the date {when}"
+            )
         else:
             until = parsed
 
@@ -241,7 +287,9 @@ def _fact(entry: LocatedDict, check: _Checker, sources: dict[str, Source]) -> Fa
                 continue
             if unit not in UNITS:
                 problems.add(
-                    shown, q.line_of("unit"), f"unknown unit {unit!r}; known units: {', '.join(sorted(UNITS))}"
+                    shown,
+                    q.line_of("unit"),
+                    f"unknown unit {unit!r}; known units: {', '.join(sorted(UNITS))}",
                 )
                 continue
             quantities[str(name)] = Quantity(float(value), unit)
@@ -339,7 +387,16 @@ def load_evidence(spec: ReportSpec, root: Path, problems: Problems) -> Evidence:
 # ---------------------------------------------------------------- reports -------------------------
 
 REPORT_FIELDS = {
-    "id", "title", "subtitle", "author", "subject", "keywords", "language", "data", "sections", "charts",
+    "id",
+    "title",
+    "subtitle",
+    "author",
+    "subject",
+    "keywords",
+    "language",
+    "data",
+    "sections",
+    "charts",
 }
 
 
@@ -355,7 +412,9 @@ def report_files(root: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.y*ml") if p.suffix in {".yaml", ".yml"})
 
 
-def load_report(path: Path, root: Path, problems: Problems, chart_kinds: set[str]) -> ReportSpec | None:
+def load_report(
+    path: Path, root: Path, problems: Problems, chart_kinds: set[str]
+) -> ReportSpec | None:
     shown = _shown(path, root)
     data = read_yaml(path, shown)
     check = _Checker(problems, shown)
@@ -366,7 +425,9 @@ def load_report(path: Path, root: Path, problems: Problems, chart_kinds: set[str
     check.unknown_keys(entry, REPORT_FIELDS, "the report")
     rid = check.ident(entry, "id", "the report")
     if rid and rid != path.stem:
-        problems.add(shown, entry.line_of("id"), f"report id {rid!r} must match the file name {path.stem!r}")
+        problems.add(
+            shown, entry.line_of("id"), f"report id {rid!r} must match the file name {path.stem!r}"
+        )
     title = check.text(entry, "title", "the report")
     subtitle = check.text(entry, "subtitle", "the report", required=False) or ""
     author = check.text(entry, "author", "the report")
@@ -374,22 +435,32 @@ def load_report(path: Path, root: Path, problems: Problems, chart_kinds: set[str
     language = check.text(entry, "language", "the report", required=False) or "en"
     keywords = tuple(str(k) for k in entry.get("keywords") or [])
 
-    data_entry = check.mapping(entry.get("data"), entry.line_of("data"), "'data' (sources: and facts:)")
+    data_entry = check.mapping(
+        entry.get("data"), entry.line_of("data"), "'data' (sources: and facts:)"
+    )
     sources_file, facts_paths = root / "data/sources.yaml", (root / "data/facts",)
     if data_entry is not None:
         check.unknown_keys(data_entry, {"sources", "facts"}, "'data'")
         if s := check.text(data_entry, "sources", "'data'"):
             sources_file = root / s
             if not sources_file.is_file():
-                problems.add(shown, data_entry.line_of("sources"), f"sources file {s!r} does not exist")
+                problems.add(
+                    shown, data_entry.line_of("sources"), f"sources file {s!r} does not exist"
+                )
         raw_facts = data_entry.get("facts")
         listed = raw_facts if isinstance(raw_facts, list) else [raw_facts] if raw_facts else []
         facts_paths = tuple(root / str(p) for p in listed)
         for p in facts_paths:
             if not p.exists():
-                problems.add(shown, data_entry.line_of("facts"), f"facts path {_shown(p, root)!r} does not exist")
+                problems.add(
+                    shown,
+                    data_entry.line_of("facts"),
+                    f"facts path {_shown(p, root)!r} does not exist",
+                )
         if not listed:
-            problems.add(shown, data_entry.line, "'data' needs 'facts': a folder or a list of YAML files")
+            problems.add(
+                shown, data_entry.line, "'data' needs 'facts': a folder or a list of YAML files"
+            )
 
     sections: list[SectionSpec] = []
     raw_sections = entry.get("sections")
@@ -409,7 +480,11 @@ def load_report(path: Path, root: Path, problems: Problems, chart_kinds: set[str
                 problems.add(shown, sec.line_of("id"), f"duplicate section id {sid!r}")
             seen.add(sid or "")
             if template and not (root / "templates" / template).is_file():
-                problems.add(shown, sec.line_of("template"), f"template 'templates/{template}' does not exist")
+                problems.add(
+                    shown,
+                    sec.line_of("template"),
+                    f"template 'templates/{template}' does not exist",
+                )
             if sid and stitle and template:
                 sections.append(SectionSpec(sid, stitle, template, f"{shown}:{sec.line}"))
 
@@ -424,7 +499,11 @@ def load_report(path: Path, root: Path, problems: Problems, chart_kinds: set[str
         kind = check.text(ch, "kind", f"chart {cid!r}")
         caption = check.text(ch, "caption", f"chart {cid!r}")
         if kind and kind not in chart_kinds:
-            problems.add(shown, ch.line_of("kind"), f"unknown chart kind {kind!r}; known: {', '.join(sorted(chart_kinds))}")
+            problems.add(
+                shown,
+                ch.line_of("kind"),
+                f"unknown chart kind {kind!r}; known: {', '.join(sorted(chart_kinds))}",
+            )
         if cid in seen_charts:
             problems.add(shown, ch.line_of("id"), f"duplicate chart id {cid!r}")
         seen_charts.add(cid or "")

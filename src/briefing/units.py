@@ -32,7 +32,19 @@ UNITS: dict[str, Unit] = {
     "year": Unit("year", "years", adjective="year"),
 }
 
-ORDINALS = ["zeroth", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"]
+ORDINALS = [
+    "zeroth",
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+]
 
 
 def number(value: float, decimals: int | None = None) -> str:
@@ -40,7 +52,11 @@ def number(value: float, decimals: int | None = None) -> str:
     for size, word in ((1e9, "billion"), (1e6, "million")):
         if abs(value) >= size:
             scaled = value / size
-            text = f"{scaled:.{decimals}f}" if decimals is not None else f"{scaled:.3f}".rstrip("0").rstrip(".")
+            text = (
+                f"{scaled:.{decimals}f}"
+                if decimals is not None
+                else f"{scaled:.3f}".rstrip("0").rstrip(".")
+            )
             return f"{text} {word}"
     if decimals is None:
         decimals = 0 if float(value).is_integer() else 2

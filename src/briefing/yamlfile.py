@@ -83,7 +83,9 @@ def read_yaml(path: Path, display: str | None = None) -> Any:
     except FileNotFoundError:
         raise InputError.one(shown, None, "file not found") from None
     except UnicodeDecodeError as exc:
-        raise InputError.one(shown, None, f"not valid UTF-8 ({exc.reason}); save it as UTF-8") from None
+        raise InputError.one(
+            shown, None, f"not valid UTF-8 ({exc.reason}); save it as UTF-8"
+        ) from None
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:

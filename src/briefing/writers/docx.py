@@ -49,7 +49,9 @@ def api_version() -> list[int]:
     """The AST version this pandoc speaks, asked once rather than assumed."""
     out = subprocess.run(
         [pandoc_path(), "--sandbox", "-f", "markdown", "-t", "json"],
-        input=b"", capture_output=True, check=True,
+        input=b"",
+        capture_output=True,
+        check=True,
     )
     return json.loads(out.stdout)["pandoc-api-version"]
 
@@ -101,15 +103,24 @@ def inlines(nodes: list[Inline]) -> list[dict]:
 def _figure(fig: Figure) -> dict:
     chart = fig.chart
     uri = "data:image/png;base64," + base64.b64encode(chart.png).decode("ascii")
-    image = {"t": "Image", "c": [[f"img-{chart.id}", [], [["width", "100%"]]], words(chart.alt), [uri, ""]]}
+    image = {
+        "t": "Image",
+        "c": [[f"img-{chart.id}", [], [["width", "100%"]]], words(chart.alt), [uri, ""]],
+    }
     caption = [
         {
             "t": "Plain",
-            "c": [{"t": "Strong", "c": words(f"Figure {chart.number}. {chart.title}.")}, {"t": "Space"}]
+            "c": [
+                {"t": "Strong", "c": words(f"Figure {chart.number}. {chart.title}.")},
+                {"t": "Space"},
+            ]
             + words(f"{chart.caption} {chart.source_line}"),
         }
     ]
-    return {"t": "Figure", "c": [[f"figure-{chart.id}", [], []], [None, caption], [{"t": "Plain", "c": [image]}]]}
+    return {
+        "t": "Figure",
+        "c": [[f"figure-{chart.id}", [], []], [None, caption], [{"t": "Plain", "c": [image]}]],
+    }
 
 
 def _cell(content: list[dict]) -> list:
@@ -120,23 +131,52 @@ def _table(t: Table) -> dict:
     colspecs = [[{"t": "AlignLeft"}, {"t": "ColWidth", "c": w}] for w in t.widths]
     head = [NO_ATTR, [[NO_ATTR, [_cell(words(c)) for c in t.columns]]]]
     rows = [[NO_ATTR, [_cell(inlines(cell)) for cell in row]] for row in t.rows]
-    caption = [None, [{"t": "Plain", "c": [{"t": "Strong", "c": words(f"Table {t.number}.")}, {"t": "Space"}]
-                       + words(t.caption)}]]
-    return {"t": "Table", "c": [[f"table-{t.number}", [], []], caption, colspecs, head,
-                                [[NO_ATTR, 0, [], rows]], [NO_ATTR, []]]}
+    caption = [
+        None,
+        [
+            {
+                "t": "Plain",
+                "c": [{"t": "Strong", "c": words(f"Table {t.number}.")}, {"t": "Space"}]
+                + words(t.caption),
+            }
+        ],
+    ]
+    return {
+        "t": "Table",
+        "c": [
+            [f"table-{t.number}", [], []],
+            caption,
+            colspecs,
+            head,
+            [[NO_ATTR, 0, [], rows]],
+            [NO_ATTR, []],
+        ],
+    }
 
 
 def _sources(block: SourceList) -> list[dict]:
     out = []
     for s in block.sources:
         head = words(s.outlet) + (words(" (advocate source)") if s.advocate else [])
-        ref = words(f"“{s.title}”" + (f", by {s.byline}" if s.byline else "") + f". Published {s.published}. "
-                    f"Reference copy: {s.file}.")
-        out.append({"t": "Div", "c": [[f"source-{s.id}", [], []], [
-            {"t": "Para", "c": [{"t": "Strong", "c": head}]},
-            {"t": "Para", "c": ref},
-            {"t": "Para", "c": [{"t": "Emph", "c": words(s.perspective)}]},
-        ]]})
+        ref = words(
+            f"“{s.title}”"
+            + (f", by {s.byline}" if s.byline else "")
+            + f". Published {s.published}. "
+            f"Reference copy: {s.file}."
+        )
+        out.append(
+            {
+                "t": "Div",
+                "c": [
+                    [f"source-{s.id}", [], []],
+                    [
+                        {"t": "Para", "c": [{"t": "Strong", "c": head}]},
+                        {"t": "Para", "c": ref},
+                        {"t": "Para", "c": [{"t": "Emph", "c": words(s.perspective)}]},
+                    ],
+                ],
+            }
+        )
     return out
 
 
@@ -148,7 +188,9 @@ def blocks(doc: Document) -> list[dict]:
             if isinstance(b, Paragraph):
                 out.append({"t": "Para", "c": inlines(b.inlines)})
             elif isinstance(b, BulletList):
-                out.append({"t": "BulletList", "c": [[{"t": "Para", "c": inlines(i)}] for i in b.items]})
+                out.append(
+                    {"t": "BulletList", "c": [[{"t": "Para", "c": inlines(i)}] for i in b.items]}
+                )
             elif isinstance(b, Figure):
                 out.append(_figure(b))
             elif isinstance(b, Table):
@@ -183,14 +225,29 @@ def to_ast(doc: Document) -> dict:
 
 
 def write_docx(doc: Document, target: Path, reference: Path | None = None) -> None:
-    args = [pandoc_path(), "--sandbox", "-f", "json", "-t", "docx", "--toc", "--toc-depth=1", "-o", str(target)]
+    args = [
+        pandoc_path(),
+        "--sandbox",
+        "-f",
+        "json",
+        "-t",
+        "docx",
+        "--toc",
+        "--toc-depth=1",
+        "-o",
+        str(target),
+    ]
     if reference is not None:
         args.insert(-2, f"--reference-doc={reference}")
     env = {**os.environ}
     env.setdefault("SOURCE_DATE_EPOCH", _epoch(doc))
-    result = subprocess.run(args, input=json.dumps(to_ast(doc)).encode("utf-8"), capture_output=True, env=env)
+    result = subprocess.run(
+        args, input=json.dumps(to_ast(doc)).encode("utf-8"), capture_output=True, env=env
+    )
     if result.returncode != 0:
-        raise RuntimeError(f"pandoc failed ({result.returncode}): {result.stderr.decode(errors='replace')}")
+        raise RuntimeError(
+            f"pandoc failed ({result.returncode}): {result.stderr.decode(errors='replace')}"
+        )
 
 
 def _epoch(doc: Document) -> str:

@@ -224,7 +224,10 @@ def to_ast(doc: Document) -> dict:
     return {"pandoc-api-version": api_version(), "meta": meta(doc), "blocks": blocks(doc)}
 
 
-def write_docx(doc: Document, target: Path, reference: Path | None = None) -> None:
+def write_docx(doc: Document, target: Path) -> None:
+    from .docx_reference import write_reference
+
+    reference = write_reference(pandoc_path(), target.parent)
     args = [
         pandoc_path(),
         "--sandbox",
@@ -234,16 +237,18 @@ def write_docx(doc: Document, target: Path, reference: Path | None = None) -> No
         "docx",
         "--toc",
         "--toc-depth=1",
+        f"--reference-doc={reference}",
         "-o",
         str(target),
     ]
-    if reference is not None:
-        args.insert(-2, f"--reference-doc={reference}")
     env = {**os.environ}
     env.setdefault("SOURCE_DATE_EPOCH", _epoch(doc))
-    result = subprocess.run(
-        args, input=json.dumps(to_ast(doc)).encode("utf-8"), capture_output=True, env=env
-    )
+    try:
+        result = subprocess.run(
+            args, input=json.dumps(to_ast(doc)).encode("utf-8"), capture_output=True, env=env
+        )
+    finally:
+        reference.unlink(missing_ok=True)
     if result.returncode != 0:
         raise RuntimeError(
             f"pandoc failed ({result.returncode}): {result.stderr.decode(errors='replace')}"

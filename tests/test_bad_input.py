@@ -194,3 +194,21 @@ def test_format_option_builds_only_what_is_asked(project, tmp_path, capsys):
     code, err = _run(project, out, capsys, "--format", "html,docx")
     assert code == 0, err
     assert sorted(p.name for p in out.iterdir()) == ["iran-venezuela.docx", "iran-venezuela.html"]
+
+
+def test_failure_while_rendering_leaves_previous_output_and_no_staging(
+    tmp_path, capsys, monkeypatch
+):
+    from briefing.writers import docx
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("simulated pandoc crash")
+
+    monkeypatch.setattr(docx, "write_docx", broken)
+    out, files = _previous_output(tmp_path)
+    code = main(
+        ["build", "--project", str(Path(__file__).resolve().parents[1]), "--output", str(out), "-q"]
+    )
+    err = capsys.readouterr().err
+    assert code == 1 and "simulated pandoc crash" in err and "internal error" in err
+    _untouched(out, files)  # also proves the staging folder was removed

@@ -314,3 +314,15 @@ def test_outputs_have_report_names(built):
     assert sorted(p.name for p in built.folder.iterdir()) == sorted(
         f"{REPORT}.{ext}" for ext in ("docx", "html", "pdf")
     )
+
+
+def test_identical_inputs_give_identical_files(built, tmp_path, monkeypatch):
+    from briefing.cli import main
+
+    from .conftest import EPOCH, ROOT
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    assert main(["build", "--project", str(ROOT), "--output", str(tmp_path), "-q"]) == 0
+    for ext in ("html", "pdf", "docx"):
+        name = f"{REPORT}.{ext}"
+        assert (tmp_path / name).read_bytes() == (built.folder / name).read_bytes(), name

@@ -212,3 +212,11 @@ def test_failure_while_rendering_leaves_previous_output_and_no_staging(
     err = capsys.readouterr().err
     assert code == 1 and "simulated pandoc crash" in err and "internal error" in err
     _untouched(out, files)  # also proves the staging folder was removed
+
+
+def test_unwritable_output_folder_is_a_clear_input_error(tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    code, err = _run(Path(__file__).resolve().parents[1], blocker / "out", capsys)
+    assert code == 2
+    assert "cannot write to the output folder" in err and "--output" in err

@@ -11,12 +11,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .errors import InputError
+
 
 @contextmanager
 def staging(output: Path) -> Iterator[Path]:
     """A private folder beside the output; removed whatever happens."""
-    output.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix=".staging-", dir=output))
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix=".staging-", dir=output))
+    except OSError as exc:
+        raise InputError.one(
+            output,
+            None,
+            f"cannot write to the output folder ({exc.strerror}); choose another with --output",
+        ) from None
     try:
         yield folder
     finally:

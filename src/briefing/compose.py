@@ -12,7 +12,9 @@ Helpers a template can call:
   {{ source_list() }}           the list of sources with their perspective
   {{ method() }}                marks a paragraph or bullet as method, not sourced fact, so it
                                 needs no note (every other one must cite)
-and filters: qty ('2.35 million barrels'), num ('2.35 million'), adj ('20-year'), when (a date).
+and filters: qty ('2.35 million barrels'), num ('2.35 million'), adj ('20-year'), upfirst.
+Templates also see `facts`, `sources`, `derived` (figures computed in derive.py), `current_to`
+and `source_share` (how many facts rest on each source).
 """
 
 from __future__ import annotations
@@ -127,7 +129,6 @@ def _environment(root: Path) -> jinja2.Environment:
     env.filters["num"] = lambda q, decimals=None: units.number(_quantity_of(q).value, decimals)
     env.filters["adj"] = lambda q: units.adjective(_quantity_of(q))
     env.filters["upfirst"] = lambda text: str(text)[:1].upper() + str(text)[1:]
-    env.filters["when"] = lambda fact: fact.when if isinstance(fact, Fact) else str(fact)
     return env
 
 
@@ -205,12 +206,6 @@ class Composer:
             path, _, line = spec.origin.rpartition(":")
             raise InputError.one(path, int(line), f"chart {chart_id!r}: {exc}") from None
 
-    def _fact(self, fact_id: str) -> Fact:
-        try:
-            return self.evidence.facts[fact_id]
-        except KeyError:
-            raise _TemplateFault(f"unknown fact {fact_id!r}") from None
-
     # --- composition ----------------------------------------------------------------------------
 
     def compose(self) -> Document:
@@ -250,7 +245,6 @@ class Composer:
             "report": self.spec,
             "cite": self._cite,
             "chart": self._chart,
-            "fact": self._fact,
             "timeline": lambda: Markup("\n\n![](table:timeline)\n\n"),
             "source_list": lambda: Markup("\n\n![](sources:all)\n\n"),
             "method": lambda: Markup("[](method:)"),

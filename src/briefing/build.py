@@ -94,7 +94,8 @@ def _render(
         f"{spec.id}: {len(doc.sections)} sections, {len(doc.notes)} notes, {len(doc.charts)} charts"
     )
     files: list[Path] = []
-    html = render_html(doc, root / "templates")
+    # The PDF is the HTML printed, so render it once for both, and not at all for DOCX alone.
+    html = render_html(doc, root / "templates") if {"html", "pdf"} & set(formats) else ""
     if "html" in formats:
         files.append(stage / f"{spec.id}.html")
         files[-1].write_text(html, encoding="utf-8")

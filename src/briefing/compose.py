@@ -154,6 +154,21 @@ class Composer:
         self.spec = spec
         self.evidence = evidence
         self.derived = derive(evidence.facts)
+        self.current_to = current_to(evidence.facts)
+        # What every section template sees; the same for all sections, so built once.
+        self.context = {
+            "facts": evidence.facts,
+            "sources": evidence.sources,
+            "derived": self.derived,
+            "report": spec,
+            "cite": self._cite,
+            "chart": self._chart,
+            "timeline": lambda: Markup("\n\n![](table:timeline)\n\n"),
+            "source_list": lambda: Markup("\n\n![](sources:all)\n\n"),
+            "method": lambda: Markup("[](method:)"),
+            "current_to": self.current_to,
+            "source_share": self._source_share(),
+        }
         self.state = _State()
         self.env = _environment(root)
         self.md = MarkdownIt("commonmark", {"html": False, "typographer": True}).enable(
@@ -211,7 +226,6 @@ class Composer:
     def compose(self) -> Document:
         sections = [self._section(s.id, s.title, s.template) for s in self.spec.sections]
         self.problems.raise_if_any()
-        facts = self.evidence.facts
         return Document(
             report_id=self.spec.id,
             title=self.spec.title,
@@ -220,7 +234,7 @@ class Composer:
             subject=self.spec.subject,
             keywords=list(self.spec.keywords),
             language=self.spec.language,
-            current_to=current_to(facts),
+            current_to=self.current_to,
             generated=generated_date(),
             sections=sections,
             notes=self.state.notes,
@@ -238,21 +252,8 @@ class Composer:
                 shown, exc.lineno, f"template syntax error: {exc.message}"
             ) from None
         self._template = template
-        context = {
-            "facts": self.evidence.facts,
-            "sources": self.evidence.sources,
-            "derived": self.derived,
-            "report": self.spec,
-            "cite": self._cite,
-            "chart": self._chart,
-            "timeline": lambda: Markup("\n\n![](table:timeline)\n\n"),
-            "source_list": lambda: Markup("\n\n![](sources:all)\n\n"),
-            "method": lambda: Markup("[](method:)"),
-            "current_to": current_to(self.evidence.facts),
-            "source_share": self._source_share(),
-        }
         try:
-            text = template.render(context)
+            text = template.render(self.context)
         except _TemplateFault as exc:
             line = _template_line_of(exc, template.filename)
             raise InputError.one(shown, line, str(exc)) from None

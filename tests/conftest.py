@@ -136,12 +136,34 @@ def built(tmp_path_factory) -> Built:
     )
 
 
+def copy_project(dest: Path) -> Path:
+    """A private copy of the project's inputs (reports, templates, data)."""
+    for name in ("reports", "templates", "data"):
+        shutil.copytree(ROOT / name, dest / name)
+    return dest
+
+
 @pytest.fixture
 def project(tmp_path) -> Path:
     """A private copy of the project's inputs, for tests that break them."""
-    for name in ("reports", "templates", "data"):
-        shutil.copytree(ROOT / name, tmp_path / name)
-    return tmp_path
+    return copy_project(tmp_path)
+
+
+def edit(path: Path, old: str, new: str) -> int:
+    """Replace the first `old` in a file; return the 1-based line it was on."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    line = text[: text.index(old)].count("\n") + 1
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return line
+
+
+DOCUMENTS = tuple(f"{REPORT}.{ext}" for ext in ("pdf", "docx", "html"))
+
+
+def published(out: Path) -> dict[str, bytes]:
+    """The top-level documents a reader opens, by name (bookkeeping files left aside)."""
+    return {p.name: p.read_bytes() for p in out.iterdir() if p.name.startswith(f"{REPORT}.")}
 
 
 def docx_document(path: Path):

@@ -9,6 +9,9 @@ import pytest
 
 from briefing.cli import main
 
+from .conftest import edit as _edit
+from .conftest import published
+
 
 def _run(project: Path, out: Path, capsys, *extra: str) -> tuple[int, str]:
     code = main(["build", "--project", str(project), "--output", str(out), "-q", *extra])
@@ -25,16 +28,9 @@ def _previous_output(tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
 
 
 def _untouched(out: Path, files: dict[str, bytes]) -> None:
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == files
-
-
-def _edit(path: Path, old: str, new: str) -> int:
-    """Replace the first `old` in a file; return the 1-based line it was on."""
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    line = text[: text.index(old)].count("\n") + 1
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return line
+    """The documents are as they were, and nothing else but the lock and the run log exists."""
+    assert published(out) == files
+    assert {p.name for p in out.iterdir()} <= set(files) | {".lock", "build.log"}
 
 
 CASES = {
@@ -193,7 +189,7 @@ def test_format_option_builds_only_what_is_asked(project, tmp_path, capsys):
     out = tmp_path / "out"
     code, err = _run(project, out, capsys, "--format", "html,docx")
     assert code == 0, err
-    assert sorted(p.name for p in out.iterdir()) == ["iran-venezuela.docx", "iran-venezuela.html"]
+    assert sorted(published(out)) == ["iran-venezuela.docx", "iran-venezuela.html"]
 
 
 def test_failure_while_rendering_leaves_previous_output_and_no_staging(

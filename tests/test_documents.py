@@ -310,10 +310,12 @@ def test_timeline_lists_every_dated_fact(built):
             assert normalise(fact.summary) in timeline, (fmt, fact.id)
 
 
-def test_outputs_have_report_names(built):
-    assert sorted(p.name for p in built.folder.iterdir()) == sorted(
-        f"{REPORT}.{ext}" for ext in ("docx", "html", "pdf")
-    )
+def test_outputs_have_report_names_and_lead_into_the_first_edition(built):
+    edition = built.folder / REPORT / "editions" / "2026-11-18"
+    for ext in ("docx", "html", "pdf"):
+        top = built.folder / f"{REPORT}.{ext}"
+        assert top.resolve() == (edition / f"{REPORT}.{ext}").resolve()
+    assert "What changed" not in built.html_plain  # a first edition has nothing to compare
 
 
 def test_identical_inputs_give_identical_files(built, tmp_path, monkeypatch):

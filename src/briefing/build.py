@@ -1,32 +1,58 @@
-"""The pipeline: validate everything, compose each report, render each format, publish.
+"""The pipeline: lock, decide, validate, compose, render, publish an edition.
 
-Validation of every report and data file happens before any rendering, and publishing happens
-only after every requested file has rendered, so bad input writes nothing.
+A scheduler calls it blindly, so the order matters:
+1. take the output folder's lock, and sweep up what a killed build left;
+2. read each report definition and fingerprint its inputs; a report whose newest edition has the
+   same fingerprint is up to date, decided before any rendering library is imported;
+3. validate every remaining report's evidence, all problems at once, before writing anything;
+4. render each into a staging folder with its manifest and evidence snapshot;
+5. publish: move each staged edition into the store and switch `current` to it, then refresh
+   the index and feed.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import __version__
+from .changes import Previous
+from .clock import build_time
+from .editions import EVIDENCE, MANIFEST, MANIFEST_FORMAT, Edition, EditionStore
 from .errors import InputError, Problems
+from .fingerprint import Fingerprint, fingerprint
 from .load import Evidence, ReportSpec, load_evidence, load_report, report_files
-from .publish import publish, staging
+from .lock import output_lock
+from .publish import checkpoint, ensure_folder, staging, sweep
 
 FORMATS = ("pdf", "docx", "html")
+PUBLISHED, UP_TO_DATE = "published", "up-to-date"
 
 
 @dataclass(frozen=True)
-class Built:
+class Outcome:
     report: str
+    status: str  # PUBLISHED or UP_TO_DATE
+    edition: str
     files: list[Path]
     seconds: float
+    summary: str = ""
+
+
+@dataclass
+class _Plan:
+    spec: ReportSpec
+    store: EditionStore
+    fingerprint: Fingerprint
+    previous: Edition | None
 
 
 def select_reports(root: Path, wanted: list[str], problems: Problems) -> list[ReportSpec]:
-    from .charts import KINDS
+    from .charts import KINDS  # the kind names only; matplotlib loads when a chart is drawn
 
     files = report_files(root)
     if not files:
@@ -50,59 +76,176 @@ def build(
     output: Path,
     formats: tuple[str, ...] = FORMATS,
     say: Callable[[str], None] = print,
-) -> list[Built]:
-    problems = Problems()
-    specs = select_reports(root, wanted, problems)
-    evidence: dict[str, Evidence] = {}
-    for spec in specs:
-        evidence[spec.id] = load_evidence(spec, root, problems)
-    problems.raise_if_any()
+    *,
+    force: bool = False,
+    wait: bool = True,
+    warn: Callable[[str], None] = print,
+) -> list[Outcome]:
+    ensure_folder(output)
+    with output_lock(output, wait, say):
+        sweep(output)
+        problems = Problems()
+        specs = select_reports(root, wanted, problems)
+        problems.raise_if_any()
 
-    results: list[Built] = []
-    with staging(output) as stage:
-        staged = [
-            (spec.id, *_render(root, spec, evidence[spec.id], stage, formats, say))
-            for spec in specs
-        ]
-        for report_id, files, seconds in staged:
-            placed = publish(files, output)
-            for path in placed:
-                say(f"{report_id}: wrote {path}")
-            results.append(Built(report_id, placed, seconds))
-    return results
+        outcomes: list[Outcome] = []
+        todo: list[_Plan] = []
+        for spec in specs:
+            store = EditionStore(output, spec.id)
+            fp = fingerprint(spec, root, formats)
+            newest = store.newest()
+            for message in store.warnings:
+                warn(message)
+            if newest is not None and not force and newest.fingerprint == fp.digest:
+                if not store.is_published(newest):
+                    store.publish(newest)  # a build killed after placing it, before the switch
+                say(f"{spec.id}: up to date (edition {newest.id})")
+                outcomes.append(Outcome(spec.id, UP_TO_DATE, newest.id, [], 0.0))
+            else:
+                todo.append(_Plan(spec, store, fp, newest))
+
+        evidence = {plan.spec.id: load_evidence(plan.spec, root, problems) for plan in todo}
+        problems.raise_if_any()
+
+        if todo:
+            with staging(output) as stage:
+                staged = [
+                    _render(root, plan, evidence[plan.spec.id], stage, formats, say, warn)
+                    for plan in todo
+                ]
+                checkpoint("rendered")
+                for plan, (folder, edition_id, seconds) in zip(todo, staged, strict=True):
+                    edition = plan.store.place(folder, edition_id)
+                    checkpoint("placed")
+                    plan.store.publish(edition)
+                    checkpoint("published")
+                    files = [
+                        output / f"{plan.spec.id}.{f['format']}" for f in edition.manifest["files"]
+                    ]
+                    summary = edition.summary
+                    say(f"{plan.spec.id}: published edition {edition.id} ({summary})")
+                    for path in files:
+                        say(f"{plan.spec.id}: wrote {path}")
+                    outcomes.append(
+                        Outcome(plan.spec.id, PUBLISHED, edition.id, files, seconds, summary)
+                    )
+        _refresh_catalog(output, root)
+    return outcomes
+
+
+def _refresh_catalog(output: Path, root: Path) -> None:
+    from .catalog import is_fresh, refresh
+    from .editions import all_editions
+
+    if not is_fresh(output, all_editions(output)):  # cheap check; jinja2 and feedgen load after
+        refresh(output, root / "templates", force=True)
+
+
+def _previous(edition: Edition | None, warn: Callable[[str], None]) -> Previous | None:
+    from .snapshot import SnapshotError, read
+
+    if edition is None:
+        return None
+    try:
+        snap = read((edition.path / EVIDENCE).read_bytes())
+    except (OSError, SnapshotError) as exc:
+        warn(
+            f"{edition.path / EVIDENCE}: cannot read the previous edition's evidence ({exc}); "
+            "this edition will not say what changed"
+        )
+        return None
+    return Previous(
+        edition.id, edition.generated, edition.manifest.get("current_to_text", ""), snap
+    )
 
 
 def _render(
     root: Path,
-    spec: ReportSpec,
+    plan: _Plan,
     ev: Evidence,
     stage: Path,
     formats: tuple[str, ...],
     say: Callable[[str], None],
-) -> tuple[list[Path], float]:
-    """Compose one report and write each requested format into the staging folder."""
-    # Heavy imports only once the input is known to be good.
+    warn: Callable[[str], None],
+) -> tuple[Path, str, float]:
+    """Compose one report and write the edition (files, snapshot, manifest) into staging."""
+    # Heavy imports only once the input is known to be good and the build is needed.
+    from . import snapshot
     from .compose import Composer
     from .writers.docx import write_docx
     from .writers.html import LAYOUT, render_html
     from .writers.pdf import write_pdf
 
+    spec = plan.spec
     started = time.perf_counter()
+    folder = stage / spec.id
+    folder.mkdir()
     say(f"{spec.id}: {len(ev.facts)} facts from {len(ev.sources)} sources")
-    doc = Composer(root, spec, ev).compose()
+    composer = Composer(root, spec, ev, _previous(plan.previous, warn))
+    doc = composer.compose()
     say(
         f"{spec.id}: {len(doc.sections)} sections, {len(doc.notes)} notes, {len(doc.charts)} charts"
     )
-    files: list[Path] = []
     # The PDF is the HTML printed, so render it once for both, and not at all for DOCX alone.
     html = render_html(doc, root / "templates") if {"html", "pdf"} & set(formats) else ""
-    if "html" in formats:
-        files.append(stage / f"{spec.id}.html")
-        files[-1].write_text(html, encoding="utf-8")
-    if "pdf" in formats:
-        files.append(stage / f"{spec.id}.pdf")
-        write_pdf(html, files[-1], f"templates/{LAYOUT}")
-    if "docx" in formats:
-        files.append(stage / f"{spec.id}.docx")
-        write_docx(doc, files[-1])
-    return files, time.perf_counter() - started
+    written: list[tuple[str, Path]] = []
+    for fmt in FORMATS:
+        if fmt not in formats:
+            continue
+        target = folder / f"{spec.id}.{fmt}"
+        if fmt == "html":
+            target.write_text(html, encoding="utf-8")
+        elif fmt == "pdf":
+            write_pdf(html, target, f"templates/{LAYOUT}")
+        else:
+            write_docx(doc, target)
+        written.append((fmt, target))
+    (folder / EVIDENCE).write_bytes(snapshot.dump(ev, doc.fact_sections))
+
+    edition_id = plan.store.next_id(doc.generated)
+    changes = composer.changes
+    manifest = {
+        "manifest": MANIFEST_FORMAT,
+        "report": spec.id,
+        "title": spec.title,
+        "subtitle": spec.subtitle,
+        "author": spec.author,
+        "edition": edition_id,
+        "sequence": (plan.previous.sequence + 1) if plan.previous else 1,
+        "previous": plan.previous.id if plan.previous else None,
+        "generated": doc.generated.isoformat(),
+        "built_at": build_time().isoformat(),
+        "current_to": doc.current_to.iso(),
+        "current_to_text": str(doc.current_to),
+        "tool": {"name": "briefing", "version": __version__},
+        "fingerprint": plan.fingerprint.digest,
+        "inputs": plan.fingerprint.inputs,
+        "options": plan.fingerprint.options,
+        "files": [_file_entry(path, fmt) for fmt, path in written],
+        "evidence": {
+            **_file_entry(folder / EVIDENCE, "json"),
+            "facts": len(ev.facts),
+            "sources": len(ev.sources),
+        },
+        "changes": None
+        if changes is None
+        else {
+            "added": changes.ids("added"),
+            "changed": changes.ids("changed"),
+            "removed": changes.ids("removed"),
+            "summary": changes.summary(),
+        },
+    }
+    text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+    (folder / MANIFEST).write_text(text, encoding="utf-8")
+    return folder, edition_id, time.perf_counter() - started
+
+
+def _file_entry(path: Path, fmt: str) -> dict:
+    data = path.read_bytes()
+    return {
+        "name": path.name,
+        "format": fmt,
+        "bytes": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }

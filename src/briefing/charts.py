@@ -13,17 +13,28 @@ import io
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import matplotlib
+from . import units
+from .derive import Derived
+from .load import ChartSpec
+from .model import DOMAINS, Fact, Quantity, RenderedChart
 
-matplotlib.use("Agg")
-from matplotlib.figure import Figure as MplFigure  # noqa: E402
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure as MplFigure
 
-from . import units  # noqa: E402
-from .derive import Derived  # noqa: E402
-from .load import ChartSpec  # noqa: E402
-from .model import DOMAINS, Fact, Quantity, RenderedChart  # noqa: E402
+
+def _mpl():
+    """matplotlib, imported on first use: validating a report needs the chart kinds, not the
+    plotting library, and an up-to-date build must not pay a second for it."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.figure  # noqa: F401 - makes matplotlib.figure available
+    import matplotlib.patches  # noqa: F401
+
+    return matplotlib
+
 
 PALETTE = {
     "history": "#0072B2",
@@ -95,8 +106,8 @@ def _need(facts: dict[str, Fact], fact_id: str, quantity: str | None = None) -> 
 
 
 def _figure(width: float, height: float, layout: str | None = "constrained") -> MplFigure:
-    with matplotlib.rc_context(STYLE):
-        return MplFigure(figsize=(width, height), layout=layout)
+    with _mpl().rc_context(STYLE):
+        return _mpl().figure.Figure(figsize=(width, height), layout=layout)
 
 
 def _year(fact: Fact) -> float:
@@ -115,7 +126,7 @@ def milestones(facts: dict[str, Fact], derived: dict[str, Derived]) -> Drawn:
         raise ChartDataError("this chart needs at least one dated fact")
     lanes = [d for d in DOMAINS if any(f.domain == d for f in dated)]
     first, last = dated[0].date.earliest.year, max(f.date.latest.year for f in dated)
-    with matplotlib.rc_context(STYLE):
+    with _mpl().rc_context(STYLE):
         fig = _figure(7.2, 3.4)
         ax = fig.add_subplot()
         for row, domain in enumerate(reversed(lanes)):
@@ -155,7 +166,7 @@ def arms_share(facts: dict[str, Fact], derived: dict[str, Derived]) -> Drawn:
     share = fact.quantities["share"].value
     rank = fact.quantities.get("rank")
     rest = 100 - share
-    with matplotlib.rc_context(STYLE):
+    with _mpl().rc_context(STYLE):
         fig = _figure(7.2, 1.45)
         ax = fig.add_subplot()
         ax.barh(
@@ -213,7 +224,7 @@ def fuel_for_gold(facts: dict[str, Fact], derived: dict[str, Derived]) -> Drawn:
     per_barrel = derived.get("price-per-barrel-2020")
     per_ounce = derived.get("gold-value-per-ounce-2020")
     year = fact.date.year if fact.date else ""
-    with matplotlib.rc_context(STYLE):
+    with _mpl().rc_context(STYLE):
         fig = _figure(7.2, 2.5, layout=None)
         ax = fig.add_axes((0, 0, 1, 1))
         ax.set_xlim(0, 10)
@@ -221,7 +232,7 @@ def fuel_for_gold(facts: dict[str, Fact], derived: dict[str, Derived]) -> Drawn:
         ax.axis("off")
         for x, name, colour in ((0.3, "Iran", "#0072B2"), (6.9, "Venezuela", "#E69F00")):
             ax.add_patch(
-                FancyBboxPatch(
+                _mpl().patches.FancyBboxPatch(
                     (x, 1.3),
                     2.8,
                     1.4,
@@ -242,7 +253,7 @@ def fuel_for_gold(facts: dict[str, Fact], derived: dict[str, Derived]) -> Drawn:
                 color=INK,
             )
         ax.add_patch(
-            FancyArrowPatch(
+            _mpl().patches.FancyArrowPatch(
                 (3.2, 2.45),
                 (6.8, 2.45),
                 arrowstyle="-|>",
@@ -252,7 +263,7 @@ def fuel_for_gold(facts: dict[str, Fact], derived: dict[str, Derived]) -> Drawn:
             )
         )
         ax.add_patch(
-            FancyArrowPatch(
+            _mpl().patches.FancyArrowPatch(
                 (6.8, 1.6),
                 (3.2, 1.6),
                 arrowstyle="-|>",
@@ -324,7 +335,7 @@ def domain_decade(facts: dict[str, Fact], derived: dict[str, Derived]) -> Drawn:
     decades = list(range(min(decade_of.values()), max(decade_of.values()) + 10, 10))
     lanes = [d for d in DOMAINS if any(f.domain == d for f in dated)]
     counts = Counter((f.domain, decade_of[f.id]) for f in dated)
-    with matplotlib.rc_context(STYLE):
+    with _mpl().rc_context(STYLE):
         fig = _figure(7.2, 3.3)
         ax = fig.add_subplot()
         bottom = [0] * len(decades)
@@ -397,7 +408,7 @@ def render(
     spec: ChartSpec, number: int, facts: dict[str, Fact], derived: dict[str, Derived]
 ) -> RenderedChart:
     drawn = KINDS[spec.kind](facts, derived)
-    with matplotlib.rc_context({**STYLE, "svg.hashsalt": spec.id}):
+    with _mpl().rc_context({**STYLE, "svg.hashsalt": spec.id}):
         svg, png = io.BytesIO(), io.BytesIO()
         drawn.figure.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
         drawn.figure.savefig(png, format="png", dpi=200, metadata={"Software": None})

@@ -1,16 +1,22 @@
 """Command-line verbs. Only argument parsing and mapping errors to exit codes live here:
-0 success, 2 bad input (path:line: message on stderr, nothing written), 1 internal failure."""
+0 success (including "up to date"), 1 internal failure, 2 bad input (path:line: message on
+stderr, nothing written), 3 another build holds the output folder and --no-wait was given,
+130 interrupted."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 from . import __version__
 from .build import FORMATS
 from .errors import InputError
+
+EXIT_OK, EXIT_BUG, EXIT_INPUT, EXIT_BUSY, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 def _formats(value: str) -> tuple[str, ...]:
@@ -23,6 +29,62 @@ def _formats(value: str) -> tuple[str, ...]:
     return chosen
 
 
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(
+            f"--keep needs a whole number of at least 1, not {value!r}"
+        )
+    return int(value)
+
+
+def _folders(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--project",
+        "-C",
+        type=Path,
+        default=Path("."),
+        metavar="DIR",
+        help="project folder holding reports/, templates/ and data/ (default: current folder)",
+    )
+    p.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="folder for the built files and editions (default: output/ in the project)",
+    )
+
+
+def _build_options(b: argparse.ArgumentParser) -> None:
+    b.add_argument(
+        "reports",
+        nargs="*",
+        metavar="REPORT",
+        help="report ids to build (file names in reports/ without .yaml); default: all",
+    )
+    _folders(b)
+    b.add_argument(
+        "--format",
+        "-f",
+        dest="formats",
+        type=_formats,
+        default=FORMATS,
+        metavar="LIST",
+        help="comma-separated formats to build: pdf,docx,html (default: all three)",
+    )
+    b.add_argument("--quiet", "-q", action="store_true", help="print only problems")
+    b.add_argument(
+        "--force", action="store_true", help="publish a new edition even if nothing changed"
+    )
+    b.add_argument(
+        "--no-wait",
+        dest="wait",
+        action="store_false",
+        help="if another build is running in the output folder, exit 3 instead of waiting",
+    )
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="briefing",
@@ -33,58 +95,92 @@ def parser() -> argparse.ArgumentParser:
     verbs.required = True
     b = verbs.add_parser(
         "build",
-        help="build reports into PDF, DOCX and HTML",
+        help="publish a new edition of each report whose inputs changed",
         description=(
-            "Validate the data, then build each report defined under reports/. Files are written "
-            "to a staging folder and moved into place only when every format has rendered, so "
-            "bad input leaves the previous output untouched. Exit 0 on success, 2 on bad input, "
-            "1 on an internal failure."
+            "Validate the data, then build each report defined under reports/. A report whose "
+            "inputs (report, data, templates, styles, tool version, formats) are unchanged since "
+            "its newest edition is reported as up to date and nothing is written. Otherwise a new "
+            "dated edition is published under output/<report>/editions/, and output/<report>.pdf, "
+            ".docx and .html switch to it together. Bad input leaves everything untouched. "
+            "Exit 0 on success or up to date, 2 on bad input, 3 if another build is running and "
+            "--no-wait was given, 1 on an internal failure."
         ),
     )
-    b.add_argument(
-        "reports",
-        nargs="*",
-        metavar="REPORT",
-        help="report ids to build (file names in reports/ without .yaml); default: all",
+    _build_options(b)
+    w = verbs.add_parser(
+        "watch",
+        help="rebuild whenever a report, data or template file changes",
+        description=(
+            "Build once, then watch reports/, data/ and templates/ and build again after each "
+            "save. Problems are printed and the watch goes on. Stop it with Ctrl-C."
+        ),
     )
-    b.add_argument(
-        "--output",
-        "-o",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="folder for the built files (default: output/ in the project)",
+    _build_options(w)
+    e = verbs.add_parser(
+        "editions",
+        help="list the published editions of each report",
+        description="List every edition: its id, date, information current-to date and how many facts it added, changed and removed.",
     )
-    b.add_argument(
-        "--format",
-        "-f",
-        dest="formats",
-        type=_formats,
-        default=FORMATS,
-        metavar="LIST",
-        help="comma-separated formats to build: pdf,docx,html (default: all three)",
+    e.add_argument("reports", nargs="*", metavar="REPORT", help="report ids (default: all)")
+    _folders(e)
+    p = verbs.add_parser(
+        "prune",
+        help="delete all but the newest N editions of each report",
+        description="Delete old editions on purpose, keeping the newest N of each report (the published one always stays). Builds never delete an edition.",
     )
-    b.add_argument(
-        "--project",
-        "-C",
-        type=Path,
-        default=Path("."),
-        metavar="DIR",
-        help="project folder holding reports/, templates/ and data/ (default: current folder)",
-    )
-    b.add_argument("--quiet", "-q", action="store_true", help="print only errors")
+    p.add_argument("reports", nargs="*", metavar="REPORT", help="report ids (default: all)")
+    p.add_argument("--keep", type=_positive, required=True, metavar="N", help="editions to keep")
+    _folders(p)
+    p.add_argument("--quiet", "-q", action="store_true", help="print only problems")
     return top
+
+
+def _say(quiet: bool) -> Callable[[str], None]:
+    return (lambda _m: None) if quiet else (lambda m: print(m, flush=True))
+
+
+def _warn(message: str) -> None:
+    print(f"briefing: warning: {message}", file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     root: Path = args.project.resolve()
-    output: Path = args.output if args.output is not None else root / "output"
-    say = (lambda _m: None) if args.quiet else (lambda m: print(m, flush=True))
-    try:
-        from .build import build
+    output: Path = (args.output if args.output is not None else root / "output").resolve()
+    if args.verb == "build":
+        return run_build(args, root, output)
+    if args.verb == "watch":
+        from .watch import watch
 
-        results = build(root, args.reports, output.resolve(), args.formats, say)
+        return watch(args, root, output, run_build)
+    if args.verb == "editions":
+        from .manage import list_editions
+
+        return list_editions(output, args.reports)
+    from .manage import prune
+
+    return prune(root, output, args.reports, args.keep, _say(args.quiet))
+
+
+def run_build(args: argparse.Namespace, root: Path, output: Path) -> int:
+    from .build import build
+    from .lock import Busy
+    from .runlog import log_run
+
+    say = _say(args.quiet)
+    started = time.perf_counter()
+    asked = ",".join(args.reports) or "all"
+    try:
+        results = build(
+            root,
+            args.reports,
+            output,
+            args.formats,
+            say,
+            force=args.force,
+            wait=args.wait,
+            warn=_warn,
+        )
     except InputError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -92,20 +188,31 @@ def main(argv: list[str] | None = None) -> int:
             f"briefing: {len(exc.problems)} problem(s) in the input; nothing was written",
             file=sys.stderr,
         )
-        return 2
+        log_run(output, asked, "bad-input", seconds=time.perf_counter() - started)
+        return EXIT_INPUT
+    except Busy as exc:
+        print(f"briefing: {exc}", file=sys.stderr)
+        log_run(output, asked, "busy", seconds=time.perf_counter() - started)
+        return EXIT_BUSY
     except KeyboardInterrupt:
         print("briefing: interrupted; nothing was written", file=sys.stderr)
-        return 130
+        log_run(output, asked, "interrupted", seconds=time.perf_counter() - started)
+        return EXIT_INTERRUPTED
     except Exception:  # noqa: BLE001 - the last line of defence maps any bug to exit 1
         traceback.print_exc()
         print(
             "briefing: internal error (a bug in briefing, not in your files); nothing was written",
             file=sys.stderr,
         )
-        return 1
-    total = sum(r.seconds for r in results)
-    say(f"built {len(results)} report(s) in {total:.1f}s")
-    return 0
+        log_run(output, asked, "failed", seconds=time.perf_counter() - started)
+        return EXIT_BUG
+    for r in results:
+        log_run(output, r.report, r.status, r.edition, r.seconds or time.perf_counter() - started)
+    built = [r for r in results if r.files]
+    if built:
+        total = time.perf_counter() - started
+        say(f"built {len(built)} report(s) in {total:.1f}s")
+    return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -12,6 +12,9 @@ Helpers a template can call:
   {{ source_list() }}           the list of sources with their perspective
   {{ method() }}                marks a paragraph or bullet as method, not sourced fact, so it
                                 needs no note (every other one must cite)
+The what-changed section (WHAT_CHANGED) is composed the same way, after the others, with
+`changes` (the fact-level comparison, grouped by section) and `previous` (the earlier edition)
+added to what it sees; it is placed after the first section and the notes are renumbered.
 and filters: qty ('2.35 million barrels'), num ('2.35 million'), adj ('20-year'), upfirst.
 Templates also see `facts`, `sources`, `derived` (figures computed in derive.py), `current_to`
 and `source_share` (how many facts rest on each source).
@@ -19,11 +22,9 @@ and `source_share` (how many facts rest on each source).
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
 from pathlib import Path
 
 import jinja2
@@ -32,6 +33,8 @@ from markdown_it.token import Token
 from markupsafe import Markup
 
 from . import units
+from .changes import Changes, Previous, compare, fact_sections
+from .clock import generated_date
 from .derive import Derived, derive
 from .errors import InputError, Problems
 from .load import Evidence, ReportSpec
@@ -53,6 +56,9 @@ from .model import (
     Table,
     Text,
 )
+
+WHAT_CHANGED = "sections/what-changed.md.j2"
+WHAT_CHANGED_ID = "what-changed"
 
 PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 _ESCAPES = str.maketrans({c: "\\" + c for c in PUNCTUATION})
@@ -132,14 +138,6 @@ def _environment(root: Path) -> jinja2.Environment:
     return env
 
 
-def generated_date() -> date:
-    """The edition date: SOURCE_DATE_EPOCH when set (reproducible builds), else today (UTC)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.strip().isdigit():
-        return datetime.fromtimestamp(int(epoch), tz=UTC).date()
-    return datetime.now(tz=UTC).date()
-
-
 def current_to(facts: dict[str, Fact]) -> PartialDate:
     """The newest fact's date: what the information is current to (not when it was built)."""
     dated = [f.until or f.date for f in facts.values() if f.date]
@@ -149,10 +147,17 @@ def current_to(facts: dict[str, Fact]) -> PartialDate:
 class Composer:
     """Renders one report's section templates into the typed document."""
 
-    def __init__(self, root: Path, spec: ReportSpec, evidence: Evidence):
+    def __init__(
+        self, root: Path, spec: ReportSpec, evidence: Evidence, previous: Previous | None = None
+    ):
         self.root = root
         self.spec = spec
         self.evidence = evidence
+        self.previous = previous
+        self.changes: Changes | None = None
+        # What cite() accepts: the evidence, plus facts an earlier edition had and this one
+        # removed (what-changed cites them as they last stood).
+        self.citable: dict[str, Fact] = dict(evidence.facts)
         self.derived = derive(evidence.facts)
         self.current_to = current_to(evidence.facts)
         # What every section template sees; the same for all sections, so built once.
@@ -186,7 +191,7 @@ class Composer:
         if not fact_ids:
             raise _TemplateFault("cite() needs at least one fact id")
         for fid in fact_ids:
-            if fid not in self.evidence.facts:
+            if fid not in self.citable:
                 raise _TemplateFault(
                     f"cite() names unknown fact {fid!r}; add it to data/facts or fix the id"
                 )
@@ -226,6 +231,15 @@ class Composer:
     def compose(self) -> Document:
         sections = [self._section(s.id, s.title, s.template) for s in self.spec.sections]
         self.problems.raise_if_any()
+        places = fact_sections(
+            sections,
+            lambda sec: [(f.id, prose) for c, prose in section_cites(sec) for f in c.note.facts],
+        )
+        if self.previous is not None:
+            self.changes = compare(self.previous, self.evidence, places)
+            sections.insert(1, self._what_changed(self.changes, [s.title for s in sections]))
+            self.problems.raise_if_any()
+            self.state.notes = renumber_notes(sections)
         return Document(
             report_id=self.spec.id,
             title=self.spec.title,
@@ -240,9 +254,26 @@ class Composer:
             notes=self.state.notes,
             sources=list(self.evidence.sources.values()),
             charts=self.state.charts,
+            fact_sections=places,
         )
 
-    def _section(self, sid: str, title: str, template_name: str) -> Section:
+    def _what_changed(self, changes: Changes, order: list[str]) -> Section:
+        for item in changes.items:
+            self.citable.setdefault(item.fact.id, item.fact)
+        if not (self.root / "templates" / WHAT_CHANGED).is_file():
+            raise InputError.one(
+                f"templates/{WHAT_CHANGED}",
+                None,
+                "missing: every edition after the first opens with this section; "
+                "restore it from the briefing project",
+            )
+        extra = {"changes": changes, "groups": changes.groups(order), "previous": changes.previous}
+        title = f"What changed since the edition of {changes.previous.date}"
+        return self._section(WHAT_CHANGED_ID, title, WHAT_CHANGED, extra)
+
+    def _section(
+        self, sid: str, title: str, template_name: str, extra: dict | None = None
+    ) -> Section:
         shown = f"templates/{template_name}"
         self._current = shown
         try:
@@ -253,7 +284,7 @@ class Composer:
             ) from None
         self._template = template
         try:
-            text = template.render(self.context)
+            text = template.render({**self.context, **(extra or {})})
         except _TemplateFault as exc:
             line = _template_line_of(exc, template.filename)
             raise InputError.one(shown, line, str(exc)) from None
@@ -363,9 +394,7 @@ class Composer:
 
     def _note(self, key: str) -> Note:
         fact_ids, origin = self.state.pending_cites[key]
-        note = Note(
-            len(self.state.notes) + 1, tuple(self.evidence.facts[f] for f in fact_ids), origin
-        )
+        note = Note(len(self.state.notes) + 1, tuple(self.citable[f] for f in fact_ids), origin)
         self.state.notes.append(note)
         return note
 
@@ -429,6 +458,32 @@ class Composer:
                             f"fact {fact.id!r} rests on a single or advocate source, so the paragraph "
                             f"citing it must name who claims it ({fact.claimant!r})",
                         )
+
+
+def section_cites(section: Section):
+    """Every note reference in a section in reading order, and whether it sits in prose
+    (a paragraph or bullet) rather than a table."""
+    for block in section.blocks:
+        if isinstance(block, Paragraph):
+            pieces, prose = [block.inlines], True
+        elif isinstance(block, BulletList):
+            pieces, prose = block.items, True
+        elif isinstance(block, Table):
+            pieces, prose = [cell for row in block.rows for cell in row], False
+        else:
+            continue
+        for inlines in pieces:
+            for node in walk(inlines):
+                if isinstance(node, Cite):
+                    yield node, prose
+
+
+def renumber_notes(sections: list[Section]) -> list[Note]:
+    """Notes numbered in reading order, after a section was placed before others."""
+    notes = [cite.note for section in sections for cite, _ in section_cites(section)]
+    for number, note in enumerate(notes, start=1):
+        note.number = number
+    return notes
 
 
 class MethodMark:

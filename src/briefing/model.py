@@ -26,6 +26,11 @@ DOMAINS: dict[str, str] = {
 MONTHS = [calendar.month_name[m] for m in range(13)]
 
 
+def long_date(d: date) -> str:
+    """'25 November 2026': the one way a full date reads in every format and on the index."""
+    return f"{d.day} {MONTHS[d.month]} {d.year}"
+
+
 @dataclass(frozen=True, order=False)
 class PartialDate:
     """A date known to a stated precision: decade, year, month or day."""
@@ -256,6 +261,8 @@ class Document:
     notes: list[Note]
     sources: list[Source]
     charts: list[RenderedChart]
+    # Where a reader finds each fact discussed (fact id -> section title), for what-changed.
+    fact_sections: dict[str, str] = field(default_factory=dict)
 
     def cited_fact_ids(self) -> set[str]:
         return {fact.id for note in self.notes for fact in note.facts}

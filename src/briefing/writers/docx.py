@@ -32,8 +32,8 @@ from ..model import (
     Strong,
     Table,
     Text,
+    long_date,
 )
-from .html import long_date
 
 NO_ATTR: list[Any] = ["", [], []]
 _SPACE = re.compile(r"(\s+)")

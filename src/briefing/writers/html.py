@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import base64
-from datetime import date
 from pathlib import Path
 
 import jinja2
 
 from .. import __version__
-from ..model import Document, RenderedChart
+from ..model import Document, RenderedChart, long_date
 
 LAYOUT = "layouts/briefing.html.j2"
 STYLESHEET = "styles/briefing.css"
-
-
-def long_date(d: date) -> str:
-    return f"{d.day} {d.strftime('%B')} {d.year}"
 
 
 def svg_uri(chart: RenderedChart) -> str:

@@ -1,0 +1,193 @@
+"""The output folder's front page (`index.html`) and Atom feed (`feed.xml`): every edition of
+every report, newest first, with what changed in a line and the files' checksums.
+
+Both are rebuilt from the editions' manifests alone (never from the documents), written
+atomically, and stamped: `.catalog` records which editions they list, so a build killed between
+writing them is noticed and mended by the next run, while an unchanged run writes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+from . import __version__
+from .editions import Edition, all_editions
+from .model import long_date
+from .publish import checkpoint, write_atomic
+
+INDEX = "index.html"
+FEED = "feed.xml"
+STAMP = ".catalog"
+LAYOUT = "layouts/index.html.j2"
+
+
+def catalog_key(editions: dict[str, list[Edition]]) -> str:
+    listed = [
+        [rid, e.id, e.manifest.get("fingerprint"), e.sequence]
+        for rid, eds in sorted(editions.items())
+        for e in eds
+    ]
+    return hashlib.sha256(json.dumps(listed).encode()).hexdigest()
+
+
+def is_fresh(output: Path, editions: dict[str, list[Edition]]) -> bool:
+    stamp = output / STAMP
+    return (
+        stamp.is_file()
+        and (output / INDEX).is_file()
+        and (output / FEED).is_file()
+        and stamp.read_text(encoding="ascii").strip() == catalog_key(editions)
+    )
+
+
+def refresh(output: Path, templates: Path, force: bool = False) -> bool:
+    """Rewrite index and feed if they do not list exactly the editions on disk."""
+    editions = all_editions(output)
+    if not force and is_fresh(output, editions):
+        return False
+    write_atomic(output / INDEX, render_index(editions, templates).encode("utf-8"))
+    checkpoint("index")
+    write_atomic(output / FEED, render_feed(editions))
+    write_atomic(output / STAMP, (catalog_key(editions) + "\n").encode("ascii"))
+    return True
+
+
+def _rows(editions: dict[str, list[Edition]]) -> list[dict]:
+    reports = []
+    for rid, eds in sorted(editions.items()):
+        if not eds:
+            continue
+        newest = eds[-1]
+        reports.append(
+            {
+                "id": rid,
+                "title": newest.manifest.get("title", rid),
+                "subtitle": newest.manifest.get("subtitle", ""),
+                "editions": [_row(e, e is newest) for e in reversed(eds)],
+            }
+        )
+    return reports
+
+
+def _row(e: Edition, newest: bool) -> dict:
+    base = f"{e.report}/editions/{e.id}"
+    return {
+        "id": e.id,
+        "newest": newest,
+        "generated": long_date(e.generated),
+        "generated_iso": e.generated.isoformat(),
+        "current_to": e.manifest.get("current_to_text", ""),
+        "summary": e.summary,
+        "files": [
+            {**f, "href": f"{base}/{f['name']}", "size": _size(int(f["bytes"]))}
+            for f in e.manifest.get("files", [])
+        ],
+    }
+
+
+def _size(n: int) -> str:
+    for unit in ("bytes", "KB", "MB"):
+        if n < 1024 or unit == "MB":
+            return (
+                f"{n} {unit}"
+                if unit == "bytes"
+                else f"{n:.0f} {unit}"
+                if n >= 10
+                else f"{n:.1f} {unit}"
+            )
+        n /= 1024
+    return f"{n} bytes"
+
+
+def render_index(editions: dict[str, list[Edition]], templates: Path) -> str:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    return env.get_template(LAYOUT).render(reports=_rows(editions), version=__version__)
+
+
+def render_feed(editions: dict[str, list[Edition]]) -> bytes:
+    from feedgen.feed import FeedGenerator
+
+    rows = sorted(
+        (e for eds in editions.values() for e in eds), key=lambda e: (_built(e), e.report, e.id)
+    )
+    titles = sorted({e.manifest.get("title", e.report) for e in rows})
+    fg = FeedGenerator()
+    fg.id(_urn("feed", *sorted(editions)))
+    fg.title(titles[0] if len(titles) == 1 else "Briefings")
+    fg.subtitle("Every edition, newest first, with what changed since the one before.")
+    fg.link(href=FEED, rel="self", type="application/atom+xml")
+    fg.link(href=INDEX, rel="alternate", type="text/html")
+    fg.generator("briefing", version=__version__)
+    fg.language("en")
+    fg.updated(_built(rows[-1]) if rows else datetime.fromtimestamp(0).astimezone())
+    for e in rows:
+        m = e.manifest
+        entry = fg.add_entry(order="prepend")
+        entry.id(_urn("edition", e.report, e.id, e.fingerprint))
+        entry.title(f"{m.get('title', e.report)}: edition of {long_date(e.generated)}")
+        entry.author({"name": m.get("author") or "Briefing desk"})
+        entry.published(_built(e))
+        entry.updated(_built(e))
+        entry.content(
+            f"Information current to {m.get('current_to_text', 'an unknown date')}. "
+            f"What changed: {e.summary}.",
+            type="text",
+        )
+        entry.register_extension("files", _FileLinks, atom=True, rss=False)
+        entry.files.links = [
+            {
+                "href": f"{e.report}/editions/{e.id}/{f['name']}",
+                "rel": "alternate" if f["format"] == "html" else "enclosure",
+                "type": _MIME[f["format"]],
+                "length": str(f["bytes"]),
+            }
+            for f in m.get("files", [])
+        ]
+    return fg.atom_str(pretty=True)
+
+
+class _FileLinks:
+    """Entry links written with all their attributes. feedgen 1.0.0 drops everything but
+    `href` from entry links (lkiesow/python-feedgen#135), which would turn the PDF and DOCX
+    enclosures into alternates; its extension hook lets us write them whole."""
+
+    def __init__(self) -> None:
+        self.links: list[dict[str, str]] = []
+
+    def extend_ns(self) -> dict:
+        return {}
+
+    def extend_atom(self, entry):
+        from feedgen.util import xml_elem
+
+        for link in self.links:
+            xml_elem("link", entry, **link)
+        return entry
+
+    def extend_rss(self, item):
+        return item
+
+
+_MIME = {
+    "html": "text/html",
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+def _built(e: Edition) -> datetime:
+    return datetime.fromisoformat(e.manifest["built_at"])
+
+
+def _urn(*parts: str) -> str:
+    return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, "briefing:" + "/".join(parts)))

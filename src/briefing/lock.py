@@ -1,0 +1,54 @@
+"""One build at a time per output folder.
+
+An advisory `flock` on `<output>/.lock`: the kernel releases it when the holder exits, however it
+exits, so a lock left by a killed build never blocks the next one. It works across processes on
+one machine; a shared store on several machines needs a filesystem whose locks span them (NFSv4
+does). The holder writes its pid into the file so a waiting build can say whom it waits for.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+LOCK_NAME = ".lock"
+
+
+class Busy(Exception):
+    """Another build holds the lock and the caller asked not to wait."""
+
+
+def _holder(handle) -> str:
+    handle.seek(0)
+    pid = handle.read().strip()
+    return f" (pid {pid})" if pid.isdigit() else ""
+
+
+@contextmanager
+def output_lock(output: Path, wait: bool, say: Callable[[str], None]) -> Iterator[None]:
+    with open(output / LOCK_NAME, "a+", encoding="ascii") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            who = _holder(handle)
+            if not wait:
+                raise Busy(
+                    f"another build is running in {output}{who}; try again later, "
+                    "or leave out --no-wait to wait for it"
+                ) from None
+            say(f"waiting for the build already running in {output}{who}")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            handle.flush()
+            fcntl.flock(handle, fcntl.LOCK_UN)

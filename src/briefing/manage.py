@@ -1,0 +1,92 @@
+"""`briefing editions` and `briefing prune`: reading and deliberately trimming the editions store.
+
+Listing reads manifests only, so it is instant and never needs the project's inputs. Pruning
+takes the same lock as a build, keeps the newest N editions of each report (the published one
+always among them), and refreshes the index and feed.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from .editions import EditionStore, report_ids
+from .model import long_date
+
+
+def _chosen(output: Path, wanted: list[str]) -> list[str] | None:
+    known = report_ids(output)
+    unknown = [r for r in wanted if r not in known]
+    if unknown:
+        have = ", ".join(known) or "none yet"
+        print(
+            f"briefing: no editions of {', '.join(map(repr, unknown))} in {output}; "
+            f"reports with editions: {have}",
+            file=sys.stderr,
+        )
+        return None
+    return wanted or known
+
+
+def list_editions(output: Path, wanted: list[str]) -> int:
+    reports = _chosen(output, wanted)
+    if reports is None:
+        return 2
+    if not reports:
+        print(f"no editions in {output} yet; run `briefing build` to publish one")
+        return 0
+    for i, rid in enumerate(reports):
+        store = EditionStore(output, rid)
+        editions = store.list()
+        for message in store.warnings:
+            print(f"briefing: warning: {message}", file=sys.stderr)
+        rows = [("EDITION", "DATE", "CURRENT TO", "ADDED", "CHANGED", "REMOVED", "")]
+        for e in reversed(editions):
+            counts = e.counts()
+            added, changed, removed = (str(n) for n in counts) if counts else ("-", "-", "-")
+            mark = "published" if store.is_published(e) else ""
+            rows.append(
+                (
+                    e.id,
+                    long_date(e.generated),
+                    e.manifest.get("current_to_text", ""),
+                    added,
+                    changed,
+                    removed,
+                    mark,
+                )
+            )
+        widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
+        if i:
+            print()
+        print(f"{rid}: {len(editions)} edition(s)")
+        for row in rows:
+            print(
+                "  "
+                + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+            )
+    return 0
+
+
+def prune(
+    root: Path, output: Path, wanted: list[str], keep: int, say: Callable[[str], None]
+) -> int:
+    from .build import _refresh_catalog
+    from .lock import output_lock
+
+    reports = _chosen(output, wanted)
+    if reports is None:
+        return 2
+    with output_lock(output, wait=True, say=say):
+        for rid in reports:
+            store = EditionStore(output, rid)
+            newest = store.newest()
+            removed = store.prune(keep)
+            if newest is not None and not store.is_published(newest):
+                store.publish(newest)
+            for e in removed:
+                say(f"{rid}: removed edition {e.id}")
+            say(f"{rid}: kept {len(store.list())} edition(s)")
+        _refresh_catalog(output, root)
+    return 0

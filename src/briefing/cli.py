@@ -14,9 +14,7 @@ from pathlib import Path
 
 from . import __version__
 from .build import FORMATS
-from .errors import InputError
-
-EXIT_OK, EXIT_BUG, EXIT_INPUT, EXIT_BUSY, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+from .errors import EXIT_BUG, EXIT_BUSY, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, InputError
 
 
 def _formats(value: str) -> tuple[str, ...]:

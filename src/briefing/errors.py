@@ -9,6 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+# Exit statuses, the same for every verb: a scheduler acts on them.
+EXIT_OK = 0
+EXIT_BUG = 1  # a bug in briefing (traceback printed)
+EXIT_INPUT = 2  # the user's files or arguments are wrong; nothing was written
+EXIT_BUSY = 3  # another build holds the output folder and --no-wait was given
+EXIT_INTERRUPTED = 130  # Ctrl-C
+
 
 @dataclass(frozen=True)
 class Problem:

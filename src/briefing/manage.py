@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .editions import EditionStore, report_ids
+from .errors import EXIT_INPUT, EXIT_OK
 from .model import long_date
 
 
@@ -32,10 +33,10 @@ def _chosen(output: Path, wanted: list[str]) -> list[str] | None:
 def list_editions(output: Path, wanted: list[str]) -> int:
     reports = _chosen(output, wanted)
     if reports is None:
-        return 2
+        return EXIT_INPUT
     if not reports:
         print(f"no editions in {output} yet; run `briefing build` to publish one")
-        return 0
+        return EXIT_OK
     for i, rid in enumerate(reports):
         store = EditionStore(output, rid)
         editions = store.list()
@@ -66,7 +67,7 @@ def list_editions(output: Path, wanted: list[str]) -> int:
                 "  "
                 + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
             )
-    return 0
+    return EXIT_OK
 
 
 def prune(
@@ -77,7 +78,7 @@ def prune(
 
     reports = _chosen(output, wanted)
     if reports is None:
-        return 2
+        return EXIT_INPUT
     with output_lock(output, wait=True, say=say):
         for rid in reports:
             store = EditionStore(output, rid)
@@ -89,4 +90,4 @@ def prune(
                 say(f"{rid}: removed edition {e.id}")
             say(f"{rid}: kept {len(store.list())} edition(s)")
         _refresh_catalog(output, root)
-    return 0
+    return EXIT_OK

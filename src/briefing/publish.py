@@ -47,14 +47,23 @@ def staging(output: Path) -> Iterator[Path]:
 
 
 def sweep(output: Path) -> None:
-    """Remove what killed builds left. Only called while holding the output folder's lock."""
-    for folder in (output, *(p for p in output.iterdir() if p.is_dir() and not p.is_symlink())):
+    """Remove what killed builds left: temporaries in the output folder, in each report's
+    folder and in its editions folder. Only called while holding the output folder's lock."""
+
+    def clear(folder: Path) -> None:
         for p in folder.iterdir():
-            if p.name.startswith(TEMP_PREFIXES):
-                if p.is_dir() and not p.is_symlink():
-                    shutil.rmtree(p, ignore_errors=True)
-                else:
-                    p.unlink(missing_ok=True)
+            if not p.name.startswith(TEMP_PREFIXES):
+                continue
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
+
+    clear(output)
+    for report in (p for p in output.iterdir() if p.is_dir() and not p.is_symlink()):
+        clear(report)
+        if (report / "editions").is_dir():
+            clear(report / "editions")
 
 
 def write_atomic(target: Path, data: bytes) -> None:

@@ -9,6 +9,8 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
+from .errors import EXIT_INTERRUPTED
+
 WATCHED = ("reports", "data", "templates")
 
 
@@ -21,13 +23,25 @@ def watch(
     from watchfiles import watch as changes
 
     folders = [root / name for name in WATCHED if (root / name).is_dir()]
-    run_build(args, root, output)
-    print(f"watching {', '.join(str(f) for f in folders)}; Ctrl-C to stop", flush=True)
+    if run_build(args, root, output) == EXIT_INTERRUPTED:
+        return 0  # Ctrl-C during a build stops the watch, not only that build
+    announced = False
     try:
-        for batch in changes(*folders, debounce=400, step=100):
+        # yield_on_timeout: the first (empty) batch arrives once the watcher is live, so
+        # "watching" is printed only when a save can no longer be missed.
+        for batch in changes(
+            *folders, debounce=400, step=100, rust_timeout=300, yield_on_timeout=True
+        ):
+            if not batch:
+                if not announced:
+                    shown = ", ".join(str(f) for f in folders)
+                    print(f"watching {shown}; Ctrl-C to stop", flush=True)
+                    announced = True
+                continue
             names = sorted({Path(path).name for _, path in batch})
             print(f"changed: {', '.join(names)}", flush=True)
-            run_build(args, root, output)
+            if run_build(args, root, output) == EXIT_INTERRUPTED:
+                break
     except KeyboardInterrupt:
         pass
     return 0

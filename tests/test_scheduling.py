@@ -1,0 +1,253 @@
+"""Safe to schedule: concurrent builds, builds killed at any moment, a lock that a dead process
+never holds, pruning on purpose, and the watch loop. These run the real command in subprocesses
+(HTML only, to keep them quick; publishing is the same for every format)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from briefing.cli import main
+from briefing.lock import output_lock
+
+from .conftest import EPOCH, REPORT, copy_project, edit
+
+CHECKPOINTS = ("rendered", "placed", "switched", "published", "index")
+
+
+def command(project: Path, out: Path, *extra: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "briefing.cli",
+        "build",
+        "--project",
+        str(project),
+        "--output",
+        str(out),
+        "--format",
+        "html",
+        *extra,
+    ]
+
+
+def environment(**extra: str) -> dict[str, str]:
+    return {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, **extra}
+
+
+def build(project: Path, out: Path, *extra: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        command(project, out, *extra), env=environment(**env), capture_output=True, text=True
+    )
+
+
+def editions(out: Path) -> list[str]:
+    folder = out / REPORT / "editions"
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+
+
+def assert_one_whole_edition_published(out: Path) -> str:
+    """Every top-level document leads into the same edition and matches its manifest."""
+    current = out / REPORT / "current"
+    edition = os.readlink(current).removeprefix("editions/")
+    manifest = json.loads((current / "manifest.json").read_text())
+    assert manifest["edition"] == edition
+    names = set()
+    for f in manifest["files"]:
+        top = out / f["name"]
+        names.add(f["name"])
+        assert top.resolve().parent.name == edition
+        assert hashlib.sha256(top.read_bytes()).hexdigest() == f["sha256"]
+    strays = {p.name for p in out.glob(f"{REPORT}.*")} - names
+    assert not strays, strays
+    return edition
+
+
+def assert_clean_and_catalogued(out: Path) -> None:
+    leftovers = [p for p in out.rglob(".*") if p.name.startswith((".staging-", ".tmp-"))]
+    assert not leftovers, leftovers
+    feed = feedparser.parse((out / "feed.xml").read_bytes())
+    assert len(feed.entries) == len(editions(out))
+    page = (out / "index.html").read_text()
+    for e in editions(out):
+        assert f"{REPORT}/editions/{e}/{REPORT}.html" in page
+
+
+@pytest.fixture
+def first_edition(tmp_path) -> tuple[Path, Path]:
+    project = copy_project(tmp_path / "project")
+    out = tmp_path / "out"
+    done = build(project, out, "-q")
+    assert done.returncode == 0, done.stderr
+    return project, out
+
+
+def test_two_builds_at_once_make_one_edition(tmp_path):
+    project = copy_project(tmp_path / "project")
+    out = tmp_path / "out"
+    runs = [
+        subprocess.Popen(
+            command(project, out),
+            env=environment(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    results = [(p.wait(timeout=300), *p.communicate()) for p in runs]
+    assert [code for code, _, _ in results] == [0, 0], results
+    outputs = sorted(stdout for _, stdout, _ in results)
+    assert sum("published edition" in o for o in outputs) == 1
+    assert sum(f"{REPORT}: up to date (edition 2026-11-18)" in o for o in outputs) == 1
+    assert editions(out) == ["2026-11-18"]
+    assert_one_whole_edition_published(out)
+    assert_clean_and_catalogued(out)
+
+
+def test_no_wait_exits_3_while_another_build_holds_the_folder(first_edition, capsys):
+    project, out = first_edition
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != "build.log"}
+    edit(project / "data/facts/energy.yaml", "value: 2350000", "value: 2400000")
+    with output_lock(out, wait=False, say=print):
+        code = main(["build", "--project", str(project), "-o", str(out), "-f", "html", "--no-wait"])
+    err = capsys.readouterr().err
+    assert code == 3
+    assert "another build is running in" in err and f"(pid {os.getpid()})" in err
+    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != "build.log"}
+    assert after.keys() == before.keys()
+    assert all(after[p] == before[p] for p in before if p.name != ".lock")
+    assert (out / "build.log").read_text().splitlines()[-1].split("\t")[2] == "busy"
+
+
+def test_a_lock_left_by_a_killed_process_does_not_block(first_edition):
+    project, out = first_edition
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from briefing.lock import output_lock\n"
+            f"with output_lock(Path({str(out)!r}), wait=False, say=print):\n"
+            "    print('held', flush=True); time.sleep(600)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline().strip() == "held"
+    assert build(project, out, "--no-wait").returncode == 3
+    holder.kill()
+    holder.wait()
+    done = build(project, out, "--no-wait")
+    assert done.returncode == 0, done.stderr
+    assert "up to date" in done.stdout
+
+
+@pytest.mark.parametrize("moment", CHECKPOINTS)
+def test_a_build_killed_while_publishing_leaves_one_whole_edition(first_edition, moment):
+    project, out = first_edition
+    edit(project / "data/facts/energy.yaml", "value: 2350000", "value: 2400000")
+    killed = build(project, out, "-q", BRIEFING_CRASH_AT=moment)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    shown = assert_one_whole_edition_published(out)
+    assert shown in {"2026-11-18", "2026-11-18-2"}
+
+    recovered = build(project, out)
+    assert recovered.returncode == 0, recovered.stderr
+    assert editions(out) == ["2026-11-18", "2026-11-18-2"]  # never a third, never a lost one
+    assert assert_one_whole_edition_published(out) == "2026-11-18-2"
+    assert_clean_and_catalogued(out)
+    again = build(project, out)
+    assert again.stdout.strip() == f"{REPORT}: up to date (edition 2026-11-18-2)"
+
+
+@pytest.mark.parametrize("after", [0.4, 1.0, 1.6])
+def test_a_build_killed_at_any_moment_is_recovered_by_the_next(first_edition, after):
+    project, out = first_edition
+    edit(project / "data/facts/energy.yaml", "value: 2350000", "value: 2400000")
+    run = subprocess.Popen(command(project, out, "-q"), env=environment())
+    time.sleep(after)
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    assert_one_whole_edition_published(out)
+    recovered = build(project, out)
+    assert recovered.returncode == 0, recovered.stderr
+    assert assert_one_whole_edition_published(out) == "2026-11-18-2"
+    assert_clean_and_catalogued(out)
+
+
+def test_prune_keeps_exactly_n(first_edition, capsys):
+    project, out = first_edition
+    for _ in range(3):
+        assert build(project, out, "--force", "-q").returncode == 0
+    assert editions(out) == ["2026-11-18", "2026-11-18-2", "2026-11-18-3", "2026-11-18-4"]
+    code = main(["prune", "--keep", "2", "--project", str(project), "--output", str(out)])
+    said = capsys.readouterr().out
+    assert code == 0 and "removed edition 2026-11-18-2" in said
+    assert editions(out) == ["2026-11-18-3", "2026-11-18-4"]
+    assert assert_one_whole_edition_published(out) == "2026-11-18-4"
+    assert_clean_and_catalogued(out)
+    assert main(["prune", "--keep", "1", "-C", str(project), "-o", str(out), "-q"]) == 0
+    assert editions(out) == ["2026-11-18-4"]
+    with pytest.raises(SystemExit):
+        main(["prune", "--keep", "0", "-o", str(out)])
+    assert "at least 1" in capsys.readouterr().err
+
+
+class _Lines:
+    """Lines a child process prints, read on a thread so a test can wait with a deadline."""
+
+    def __init__(self, proc: subprocess.Popen):
+        self.queue: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._pump, args=(proc,), daemon=True).start()
+
+    def _pump(self, proc: subprocess.Popen) -> None:
+        for line in proc.stdout:
+            self.queue.put(line)
+
+    def wait_for(self, needle: str, seconds: float = 120) -> str:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                line = self.queue.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            self.seen.append(line)
+            if needle in line:
+                return line
+        raise AssertionError(f"no {needle!r} within {seconds}s; got: {''.join(self.seen)}")
+
+
+def test_watch_rebuilds_when_a_data_file_changes(first_edition):
+    project, out = first_edition
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "briefing.cli", "watch", "--project", str(project)]
+        + ["--output", str(out), "--format", "html"],
+        env=environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines = _Lines(watcher)
+    try:
+        assert "up to date (edition 2026-11-18)" in lines.wait_for("up to date")
+        lines.wait_for("watching")
+        edit(project / "data/facts/energy.yaml", "value: 2350000", "value: 2400000")
+        published = lines.wait_for("published edition")
+        assert "published edition 2026-11-18-2 (1 fact changed)" in published
+    finally:
+        watcher.send_signal(signal.SIGINT)
+        code = watcher.wait(timeout=30)
+    assert code == 0
+    assert assert_one_whole_edition_published(out) == "2026-11-18-2"

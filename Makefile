@@ -26,5 +26,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/build_speed.py
 
+# Removes the environment and caches only: editions are deleted on purpose, with
+# `briefing prune --keep N`, never by a make target.
 clean:
-	rm -rf output/*.pdf output/*.docx output/*.html output/.staging-*
+	rm -rf $(VENV) build src/*.egg-info .pytest_cache .ruff_cache

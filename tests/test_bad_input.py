@@ -78,6 +78,12 @@ CASES = {
         "  domain: [diplomacy\n",
         "YAML syntax error",
     ),
+    "reserved section id": (
+        "reports/iran-venezuela.yaml",
+        "id: outlook,",
+        "id: what-changed,",
+        "section id 'what-changed' is reserved",
+    ),
     "duplicate key": (
         "data/facts/diplomacy.yaml",
         "  domain: diplomacy\n",

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
+from .catalog import refresh
 from .changes import Previous
 from .clock import build_time
 from .editions import EVIDENCE, MANIFEST, MANIFEST_FORMAT, Edition, EditionStore
@@ -129,16 +130,8 @@ def build(
                     outcomes.append(
                         Outcome(plan.spec.id, PUBLISHED, edition.id, files, seconds, summary)
                     )
-        _refresh_catalog(output, root)
+        refresh(output, root / "templates")
     return outcomes
-
-
-def _refresh_catalog(output: Path, root: Path) -> None:
-    from .catalog import is_fresh, refresh
-    from .editions import all_editions
-
-    if not is_fresh(output, all_editions(output)):  # cheap check; jinja2 and feedgen load after
-        refresh(output, root / "templates", force=True)
 
 
 def _previous(edition: Edition | None, warn: Callable[[str], None]) -> Previous | None:

@@ -45,7 +45,8 @@ def is_fresh(output: Path, editions: dict[str, list[Edition]]) -> bool:
 
 
 def refresh(output: Path, templates: Path, force: bool = False) -> bool:
-    """Rewrite index and feed if they do not list exactly the editions on disk."""
+    """Rewrite index and feed if they do not list exactly the editions on disk. The check reads
+    manifests only; Jinja2 and feedgen load only when something is to be written."""
     editions = all_editions(output)
     if not force and is_fresh(output, editions):
         return False

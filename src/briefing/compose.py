@@ -37,7 +37,7 @@ from .changes import Changes, Previous, compare, fact_sections
 from .clock import generated_date
 from .derive import Derived, derive
 from .errors import InputError, Problems
-from .load import Evidence, ReportSpec
+from .load import RESERVED_SECTION, Evidence, ReportSpec
 from .model import (
     BulletList,
     Cite,
@@ -58,7 +58,7 @@ from .model import (
 )
 
 WHAT_CHANGED = "sections/what-changed.md.j2"
-WHAT_CHANGED_ID = "what-changed"
+WHAT_CHANGED_ID = RESERVED_SECTION
 
 PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 _ESCAPES = str.maketrans({c: "\\" + c for c in PUNCTUATION})

@@ -22,6 +22,7 @@ ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 DATE_RE = re.compile(r"^(?P<y>\d{4})(?:-(?P<m>\d{1,2})(?:-(?P<d>\d{1,2}))?)?$")
 DECADE_RE = re.compile(r"^(?P<y>\d{3}0)s$")
 UNDATED = "undated"
+RESERVED_SECTION = "what-changed"  # composed by the engine for every edition after the first
 
 
 @dataclass(frozen=True)
@@ -478,6 +479,13 @@ def load_report(
             template = check.text(sec, "template", f"section {sid!r}")
             if sid in seen:
                 problems.add(shown, sec.line_of("id"), f"duplicate section id {sid!r}")
+            if sid == RESERVED_SECTION:
+                problems.add(
+                    shown,
+                    sec.line_of("id"),
+                    f"section id {sid!r} is reserved for the section that opens every later "
+                    "edition with what changed; choose another id",
+                )
             seen.add(sid or "")
             if template and not (root / "templates" / template).is_file():
                 problems.add(

@@ -73,7 +73,7 @@ def list_editions(output: Path, wanted: list[str]) -> int:
 def prune(
     root: Path, output: Path, wanted: list[str], keep: int, say: Callable[[str], None]
 ) -> int:
-    from .build import _refresh_catalog
+    from .catalog import refresh
     from .lock import output_lock
 
     reports = _chosen(output, wanted)
@@ -89,5 +89,5 @@ def prune(
             for e in removed:
                 say(f"{rid}: removed edition {e.id}")
             say(f"{rid}: kept {len(store.list())} edition(s)")
-        _refresh_catalog(output, root)
+        refresh(output, root / "templates")
     return EXIT_OK

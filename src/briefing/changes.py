@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from . import units
-from .load import Evidence
+from .load import Evidence, parse_date
 from .model import DOMAINS, Fact, Quantity, Section, long_date
 from .snapshot import fact_from_record, fact_record, source_from_record
 
@@ -122,8 +122,6 @@ def summary_line(added: int, changed: int, removed: int) -> str:
 
 
 def _date_text(iso: str | None) -> str:
-    from .load import parse_date
-
     if not iso:
         return "none"
     parsed = parse_date(iso)

@@ -83,6 +83,14 @@ def _build_options(b: argparse.ArgumentParser) -> None:
     )
 
 
+def _store_verb(verbs, name: str, short: str, description: str) -> argparse.ArgumentParser:
+    """A verb that works on the editions store rather than on the inputs."""
+    v = verbs.add_parser(name, help=short, description=description)
+    v.add_argument("reports", nargs="*", metavar="REPORT", help="report ids (default: all)")
+    _folders(v)
+    return v
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="briefing",
@@ -114,21 +122,21 @@ def parser() -> argparse.ArgumentParser:
         ),
     )
     _build_options(w)
-    e = verbs.add_parser(
+    _store_verb(
+        verbs,
         "editions",
-        help="list the published editions of each report",
-        description="List every edition: its id, date, information current-to date and how many facts it added, changed and removed.",
+        "list the published editions of each report",
+        "List every edition: its id, date, information current-to date and how many facts it "
+        "added, changed and removed.",
     )
-    e.add_argument("reports", nargs="*", metavar="REPORT", help="report ids (default: all)")
-    _folders(e)
-    p = verbs.add_parser(
+    p = _store_verb(
+        verbs,
         "prune",
-        help="delete all but the newest N editions of each report",
-        description="Delete old editions on purpose, keeping the newest N of each report (the published one always stays). Builds never delete an edition.",
+        "delete all but the newest N editions of each report",
+        "Delete old editions on purpose, keeping the newest N of each report (the published "
+        "one always stays). Builds never delete an edition.",
     )
-    p.add_argument("reports", nargs="*", metavar="REPORT", help="report ids (default: all)")
     p.add_argument("--keep", type=_positive, required=True, metavar="N", help="editions to keep")
-    _folders(p)
     p.add_argument("--quiet", "-q", action="store_true", help="print only problems")
     return top
 

@@ -251,3 +251,51 @@ def test_watch_rebuilds_when_a_data_file_changes(first_edition):
         code = watcher.wait(timeout=30)
     assert code == 0
     assert assert_one_whole_edition_published(out) == "2026-11-18-2"
+
+
+def test_bad_input_after_an_edition_changes_nothing_published(first_edition, capsys):
+    project, out = first_edition
+    before = {
+        p: (p.lstat().st_mtime_ns, p.read_bytes() if p.is_file() else b"")
+        for p in out.rglob("*")
+        if p.name not in {"build.log", ".lock"}
+    }
+    line = edit(project / "data/facts/history.yaml", "date: 1975", "date: 1975-02-30")
+    code = main(["build", "-C", str(project), "-o", str(out), "-f", "html"])
+    err = capsys.readouterr().err
+    assert code == 2 and f"data/facts/history.yaml:{line}: date '1975-02-30' is impossible" in err
+    after = {
+        p: (p.lstat().st_mtime_ns, p.read_bytes() if p.is_file() else b"")
+        for p in out.rglob("*")
+        if p.name not in {"build.log", ".lock"}
+    }
+    assert after == before
+    assert (out / "build.log").read_text().splitlines()[-1].split("\t")[2] == "bad-input"
+
+
+def test_the_fingerprint_covers_every_input_that_shapes_the_output(project):
+    from briefing.build import select_reports
+    from briefing.errors import Problems
+    from briefing.fingerprint import fingerprint
+
+    def digest(formats=("pdf", "docx", "html")) -> str:
+        spec = select_reports(project, [], Problems())[0]
+        return fingerprint(spec, project, formats).digest
+
+    seen = {digest()}
+    (project / "NOTES.txt").write_text("not an input")
+    assert digest() in seen  # a file outside the inputs changes nothing
+    for path, old, new in [
+        ("reports/iran-venezuela.yaml", "author: Briefing desk", "author: Another desk"),
+        ("data/sources.yaml", "advocate: true", "advocate: false"),
+        ("data/facts/arms.yaml", "domain: arms-security", "domain: arms-security "),
+        ("templates/sections/iran-venezuela/outlook.md.j2", "{", "{{ '' }}{"),
+        ("templates/layouts/briefing.html.j2", "<body>", "<body >"),
+        ("templates/styles/briefing.css", "}", "} "),
+    ]:
+        edit(project / path, old, new)
+        assert digest() not in seen, path
+        seen.add(digest())
+    (project / "templates/assets-note.txt").write_text("a new asset")
+    assert digest() not in seen
+    assert digest(("html",)) != digest()

@@ -22,6 +22,7 @@ from pathlib import Path
 from . import __version__
 from .catalog import refresh
 from .changes import Previous
+from .chartdata import check as check_charts
 from .clock import build_time
 from .editions import EVIDENCE, MANIFEST, MANIFEST_FORMAT, Edition, EditionStore
 from .errors import InputError, Problems
@@ -53,8 +54,6 @@ class _Plan:
 
 
 def select_reports(root: Path, wanted: list[str], problems: Problems) -> list[ReportSpec]:
-    from .charts import KINDS  # the kind names only; matplotlib loads when a chart is drawn
-
     files = report_files(root)
     if not files:
         raise InputError.one(
@@ -67,7 +66,7 @@ def select_reports(root: Path, wanted: list[str], problems: Problems) -> list[Re
                 "reports/", None, f"no report named {name!r}; available: {', '.join(sorted(by_id))}"
             )
     chosen = [by_id[n] for n in wanted if n in by_id] if wanted else files
-    specs = [load_report(p, root, problems, set(KINDS)) for p in chosen]
+    specs = [load_report(p, root, problems) for p in chosen]
     return [s for s in specs if s is not None]
 
 
@@ -106,6 +105,9 @@ def build(
                 todo.append(_Plan(spec, store, fp, newest))
 
         evidence = {plan.spec.id: load_evidence(plan.spec, root, problems) for plan in todo}
+        problems.raise_if_any()
+        for plan in todo:
+            check_charts(plan.spec.charts, evidence[plan.spec.id], problems)
         problems.raise_if_any()
 
         if todo:

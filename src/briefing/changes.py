@@ -15,7 +15,7 @@ from typing import Any
 
 from . import units
 from .load import Evidence, parse_date
-from .model import DOMAINS, Fact, Quantity, Section, long_date
+from .model import Fact, Quantity, Section, long_date
 from .snapshot import fact_from_record, fact_record, source_from_record
 
 ADDED, CHANGED, REMOVED = "added", "changed", "removed"
@@ -148,13 +148,14 @@ def _citations_text(cites: list[dict[str, Any]], sources: dict[str, Any]) -> str
     return "; ".join(one(c) for c in cites) or "none"
 
 
-FIELDS: list[tuple[str, str, Callable[[Any], str]]] = [
-    ("date", "date", _date_text),
-    ("until", "end date", _date_text),
-    ("domain", "domain", lambda d: DOMAINS.get(d, d)),
-    ("summary", "summary", str),
-    ("claimant", "claimant", str),
-    ("quote", "quotation", _quote_text),
+# (record key compared, label, how a record shows it): each field a reader can see change.
+FIELDS: list[tuple[str, str, Callable[[dict[str, Any]], str]]] = [
+    ("date", "date", lambda r: _date_text(r.get("date"))),
+    ("until", "end date", lambda r: _date_text(r.get("until"))),
+    ("domain", "domain", lambda r: r.get("domain_label") or r.get("domain") or "none"),
+    ("summary", "summary", lambda r: str(r.get("summary"))),
+    ("claimant", "claimant", lambda r: str(r.get("claimant"))),
+    ("quote", "quotation", lambda r: _quote_text(r.get("quote"))),
 ]
 
 
@@ -162,7 +163,7 @@ def _field_changes(
     old: dict[str, Any], new: dict[str, Any], old_sources: dict, new_sources: dict
 ) -> list[FieldChange]:
     out = [
-        FieldChange(label, show(old.get(key)), show(new.get(key)))
+        FieldChange(label, show(old), show(new))
         for key, label, show in FIELDS
         if old.get(key) != new.get(key)
     ]
@@ -201,11 +202,7 @@ def compare(previous: Previous, evidence: Evidence, sections: dict[str, str]) ->
     for fid in sorted(set(old_facts) - set(evidence.facts)):
         rec = old_facts[fid]
         fact = fact_from_record(fid, rec, former_sources)
-        changes.items.append(
-            FactChange(
-                REMOVED, fact, rec.get("section") or DOMAINS.get(rec["domain"], rec["domain"])
-            )
-        )
+        changes.items.append(FactChange(REMOVED, fact, rec.get("section") or fact.domain_label))
     return changes
 
 

@@ -1,71 +1,40 @@
-"""matplotlib figures drawn from the evidence: pure functions of their data, so identical facts
-give identical bytes (and can later be cached by a hash of their inputs).
+"""Drawing: one matplotlib function per general chart kind, from the values `chartdata.py`
+prepared. Pure functions of their input, so identical data gives identical bytes.
 
-Every chart uses one palette (Okabe–Ito, safe for colour-blind readers) and pairs each colour
-with a marker or hatch, so it still reads when printed in grey. Each returns its own title, alt
-text and the facts it drew on; the caption comes from the report definition and the source line
-from the facts' citations.
+One palette (Okabe–Ito, safe for colour-blind readers) whose every slot pairs a colour with a
+marker and a hatch, so a chart still reads printed in grey. Domains pick a slot in the data.
+matplotlib is imported on first use: validating a report needs none of it.
 """
 
 from __future__ import annotations
 
 import io
-from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from . import units
+from .chartdata import Plot, prepare, source_line
+from .chartspec import ChartSpec
 from .derive import Derived
-from .load import ChartSpec
-from .model import DOMAINS, Fact, Quantity, RenderedChart
+from .load import Evidence
+from .model import RenderedChart
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure as MplFigure
 
-
-def _mpl():
-    """matplotlib, imported on first use: validating a report needs the chart kinds, not the
-    plotting library, and an up-to-date build must not pay a second for it."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.figure  # noqa: F401 - makes matplotlib.figure available
-    import matplotlib.patches  # noqa: F401
-
-    return matplotlib
-
-
-PALETTE = {
-    "history": "#0072B2",
-    "energy": "#E69F00",
-    "arms-security": "#D55E00",
-    "finance": "#009E73",
-    "industry-health": "#CC79A7",
-    "diplomacy": "#56B4E9",
-    "developments-2026": "#000000",
-}
-MARKERS = {
-    "history": "o",
-    "energy": "s",
-    "arms-security": "^",
-    "finance": "D",
-    "industry-health": "v",
-    "diplomacy": "P",
-    "developments-2026": "X",
-}
-HATCHES = {
-    "history": "",
-    "energy": "///",
-    "arms-security": "...",
-    "finance": "xxx",
-    "industry-health": "\\\\\\",
-    "diplomacy": "---",
-    "developments-2026": "",
-}
+# slot: (colour, marker, hatch)
+PALETTE: list[tuple[str, str, str]] = [
+    ("#000000", "X", ""),
+    ("#E69F00", "s", "///"),
+    ("#56B4E9", "P", "---"),
+    ("#009E73", "D", "xxx"),
+    ("#F0E442", "*", "++"),
+    ("#0072B2", "o", ""),
+    ("#D55E00", "^", "..."),
+    ("#CC79A7", "v", "\\\\\\"),
+]
 INK = "#222222"
 MUTED = "#6b6b6b"
 GRID = "#d9d9d9"
+REST = "#eeeeee"
 
 STYLE = {
     "font.family": "DejaVu Sans",
@@ -82,27 +51,15 @@ STYLE = {
 }
 
 
-@dataclass
-class Drawn:
-    figure: MplFigure
-    title: str
-    alt: str
-    facts: tuple[Fact, ...]
+def _mpl():
+    """matplotlib, imported on first use: an up-to-date build must not pay a second for it."""
+    import matplotlib
 
+    matplotlib.use("Agg")
+    import matplotlib.figure  # noqa: F401 - makes matplotlib.figure available
+    import matplotlib.patches  # noqa: F401
 
-ChartFunction = Callable[[dict[str, Fact], dict[str, Derived]], Drawn]
-
-
-class ChartDataError(Exception):
-    """The data a chart needs is missing; the message says which fact to add."""
-
-
-def _need(facts: dict[str, Fact], fact_id: str, quantity: str | None = None) -> Fact:
-    fact = facts.get(fact_id)
-    if fact is None or (quantity and quantity not in fact.quantities):
-        need = f"fact {fact_id!r}" + (f" with quantity {quantity!r}" if quantity else "")
-        raise ChartDataError(f"this chart needs {need} in data/facts")
-    return fact
+    return matplotlib
 
 
 def _figure(width: float, height: float, layout: str | None = "constrained") -> MplFigure:
@@ -110,129 +67,133 @@ def _figure(width: float, height: float, layout: str | None = "constrained") -> 
         return _mpl().figure.Figure(figsize=(width, height), layout=layout)
 
 
-def _year(fact: Fact) -> float:
-    d = fact.date.earliest  # type: ignore[union-attr]
-    if fact.date.decade:  # type: ignore[union-attr]
-        return d.year + 0.5
-    return d.year + (d.timetuple().tm_yday - 1) / 366
+# ---------------------------------------------------------------- the kinds -----------------------
 
 
-# ---------------------------------------------------------------- the charts ----------------------
-
-
-def milestones(facts: dict[str, Fact], derived: dict[str, Derived]) -> Drawn:
-    dated = sorted((f for f in facts.values() if f.date), key=lambda f: f.date.sort_key())
-    if not dated:
-        raise ChartDataError("this chart needs at least one dated fact")
-    lanes = [d for d in DOMAINS if any(f.domain == d for f in dated)]
-    first, last = dated[0].date.earliest.year, max(f.date.latest.year for f in dated)
+def draw_timeline(p: Plot) -> MplFigure:
+    lanes = p.payload["lanes"]
     with _mpl().rc_context(STYLE):
-        fig = _figure(7.2, 3.4)
+        fig = _figure(7.2, 0.9 + 0.36 * len(lanes))
         ax = fig.add_subplot()
-        for row, domain in enumerate(reversed(lanes)):
-            xs = [_year(f) for f in dated if f.domain == domain]
+        for row, (label, slot, xs) in enumerate(reversed(lanes)):
+            colour, marker, _ = PALETTE[slot]
             ax.scatter(
                 xs,
                 [row] * len(xs),
                 s=46,
-                marker=MARKERS[domain],
-                color=PALETTE[domain],
+                marker=marker,
+                color=colour,
                 edgecolors="white",
                 linewidths=0.6,
                 zorder=3,
-                label=DOMAINS[domain],
+                label=label,
             )
             ax.axhline(row, color=GRID, linewidth=0.8, zorder=1)
-        ax.set_yticks(range(len(lanes)), [DOMAINS[d] for d in reversed(lanes)])
-        ax.set_xlim(first - 3, last + 3)
+        ax.set_yticks(range(len(lanes)), [label for label, _, _ in reversed(lanes)])
+        ax.set_xlim(p.payload["first"] - 3, p.payload["last"] + 3)
         ax.set_ylim(-0.7, len(lanes) - 0.3)
         ax.spines["left"].set_visible(False)
         ax.tick_params(axis="y", length=0)
         ax.set_xlabel("Year")
         ax.grid(axis="x", color=GRID, linewidth=0.5)
-    counts = Counter(f.domain for f in dated)
-    alt = (
-        f"Dot timeline of {len(dated)} dated events from {first} to {last}, one row per domain. "
-        + "; ".join(f"{DOMAINS[d]}: {counts[d]} events" for d in lanes)
-        + f". {sum(1 for f in dated if f.date.year >= 2000)} of the {len(dated)} fall in 2000 or later;"
-        f" the first is {dated[0].summary.rstrip('.')} ({dated[0].when})"
-        f" and the last is {dated[-1].summary.rstrip('.')} ({dated[-1].when})."
-    )
-    return Drawn(fig, f"Milestones by domain, {first}–{last}", alt, tuple(dated))
+    return fig
 
 
-def arms_share(facts: dict[str, Fact], derived: dict[str, Derived]) -> Drawn:
-    fact = _need(facts, "sipri-2024-share", "share")
-    share = fact.quantities["share"].value
-    rank = fact.quantities.get("rank")
-    rest = 100 - share
+def draw_period_counts(p: Plot) -> MplFigure:
+    periods, totals = p.payload["periods"], p.payload["totals"]
+    with _mpl().rc_context(STYLE):
+        fig = _figure(7.2, 3.3)
+        ax = fig.add_subplot()
+        bottom = [0] * len(periods)
+        for label, slot, heights in p.payload["series"]:
+            colour, _, hatch = PALETTE[slot]
+            ax.bar(
+                periods,
+                heights,
+                bottom=bottom,
+                color=colour,
+                hatch=hatch,
+                edgecolor="white",
+                linewidth=0.6,
+                label=label,
+                width=0.7,
+            )
+            bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
+        for x, total in enumerate(totals):
+            if total:
+                ax.text(
+                    x, total + 0.15, str(total), ha="center", va="bottom", fontsize=8.5, color=INK
+                )
+        ax.set_ylabel(p.payload["axis"])
+        ax.set_ylim(0, max(totals) + 1.5)
+        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.grid(axis="y", color=GRID, linewidth=0.5)
+        ax.set_axisbelow(True)
+        ax.legend(frameon=False, fontsize=8, loc="upper left", ncols=2)
+    return fig
+
+
+def draw_parts(p: Plot) -> MplFigure:
+    total = p.payload["total"] or 1
+    colour = PALETTE[p.payload["slot"]][0]
     with _mpl().rc_context(STYLE):
         fig = _figure(7.2, 1.45)
         ax = fig.add_subplot()
-        ax.barh(
-            [0], [share], color=PALETTE["arms-security"], edgecolor=INK, linewidth=0.6, height=0.5
-        )
-        ax.barh(
-            [0],
-            [rest],
-            left=[share],
-            color="#eeeeee",
-            edgecolor=INK,
-            linewidth=0.6,
-            hatch="///",
-            height=0.5,
-        )
-        ax.text(
-            share / 2,
-            0,
-            f"Venezuela\n{units.quantity(Quantity(share, 'percent'))}",
-            ha="center",
-            va="center",
-            color="white",
-            fontweight="bold",
-            fontsize=8.5,
-        )
-        ax.text(
-            share + rest / 2,
-            0,
-            f"All other recipients: {units.quantity(Quantity(rest, 'percent'))}",
-            ha="center",
-            va="center",
-            color=INK,
-            fontsize=9,
-            bbox={"facecolor": "white", "edgecolor": "none", "pad": 2},
-        )
+        left = 0.0
+        for i, (label, value, text, rest) in enumerate(p.payload["parts"]):
+            share = value / total * 100
+            fill, hatch = (
+                (REST, "///")
+                if rest
+                else (colour if i == 0 else PALETTE[(p.payload["slot"] + i) % len(PALETTE)][0], "")
+            )
+            ax.barh(
+                [0],
+                [share],
+                left=[left],
+                color=fill,
+                edgecolor=INK,
+                linewidth=0.6,
+                hatch=hatch,
+                height=0.5,
+            )
+            dark = not rest
+            ax.text(
+                left + share / 2,
+                0,
+                f"{label}\n{text}" if share < 30 else f"{label}: {text}",
+                ha="center",
+                va="center",
+                color="white" if dark else INK,
+                fontweight="bold" if dark else "normal",
+                fontsize=8.5 if dark else 9,
+                bbox=None if dark else {"facecolor": "white", "edgecolor": "none", "pad": 2},
+            )
+            left += share
         ax.set_xlim(0, 100)
         ax.set_yticks([])
-        ax.set_xticks(range(0, 101, 20), [f"{x}%" for x in range(0, 101, 20)])
+        ticks = range(0, 101, 20)
+        ax.set_xticks(
+            ticks, [f"{x}%" for x in ticks] if p.payload["percent"] else [str(x) for x in ticks]
+        )
         ax.spines["left"].set_visible(False)
-        ax.set_xlabel("Share of Iran's arms exports (SIPRI, 2024)")
-    rank_text = f", its {units.quantity(rank)}-largest recipient" if rank else ""
-    alt = (
-        f"Single horizontal bar dividing Iran's arms exports into Venezuela's reported share of "
-        f"{units.quantity(Quantity(share, 'percent'))}{rank_text}, and "
-        f"{units.quantity(Quantity(rest, 'percent'))} for all other recipients combined."
-    )
-    return Drawn(fig, "Venezuela's reported share of Iran's arms exports", alt, (fact,))
+        ax.set_xlabel(p.payload["axis"])
+    return fig
 
 
-def fuel_for_gold(facts: dict[str, Fact], derived: dict[str, Derived]) -> Drawn:
-    fact = _need(facts, "gasoline-for-gold-2020", "gasoline")
-    q = fact.quantities
-    for name in ("gold", "payment"):
-        _need(facts, "gasoline-for-gold-2020", name)
-    per_barrel = derived.get("price-per-barrel-2020")
-    per_ounce = derived.get("gold-value-per-ounce-2020")
-    year = fact.date.year if fact.date else ""
-    with _mpl().rc_context(STYLE):
+def draw_exchange(p: Plot) -> MplFigure:
+    mpl = _mpl()
+    parties, flows = p.payload["parties"], p.payload["flows"]
+    colours = (PALETTE[5][0], PALETTE[1][0])
+    with mpl.rc_context(STYLE):
         fig = _figure(7.2, 2.5, layout=None)
         ax = fig.add_axes((0, 0, 1, 1))
         ax.set_xlim(0, 10)
         ax.set_ylim(0, 4.2)
         ax.axis("off")
-        for x, name, colour in ((0.3, "Iran", "#0072B2"), (6.9, "Venezuela", "#E69F00")):
+        for x, name, colour in zip((0.3, 6.9), parties, colours, strict=True):
             ax.add_patch(
-                _mpl().patches.FancyBboxPatch(
+                mpl.patches.FancyBboxPatch(
                     (x, 1.3),
                     2.8,
                     1.4,
@@ -252,174 +213,90 @@ def fuel_for_gold(facts: dict[str, Fact], derived: dict[str, Derived]) -> Drawn:
                 fontweight="bold",
                 color=INK,
             )
-        ax.add_patch(
-            _mpl().patches.FancyArrowPatch(
-                (3.2, 2.45),
-                (6.8, 2.45),
-                arrowstyle="-|>",
-                mutation_scale=16,
-                color="#0072B2",
-                linewidth=2,
+        lanes = [(2.45, 2.65, "bottom"), (1.6, 1.3, "top")]
+        for (y, ty, va), (source, text) in zip(lanes, flows, strict=False):
+            start, end = ((3.2, y), (6.8, y)) if source == 0 else ((6.8, y), (3.2, y))
+            ax.add_patch(
+                mpl.patches.FancyArrowPatch(
+                    start,
+                    end,
+                    arrowstyle="-|>",
+                    mutation_scale=16,
+                    color=colours[source],
+                    linewidth=2,
+                    linestyle="-" if source == 0 else (0, (4, 2)),
+                )
             )
-        )
-        ax.add_patch(
-            _mpl().patches.FancyArrowPatch(
-                (6.8, 1.6),
-                (3.2, 1.6),
-                arrowstyle="-|>",
-                mutation_scale=16,
-                color="#E69F00",
-                linewidth=2,
-                linestyle=(0, (4, 2)),
-            )
-        )
-        ax.text(
-            5.0,
-            2.65,
-            f"Gasoline: {units.quantity(q['gasoline'])}",
-            ha="center",
-            va="bottom",
-            fontsize=10,
-            color=INK,
-        )
-        ax.text(
-            5.0,
-            1.3,
-            f"Gold: {units.quantity(q['gold'])}, valued at {units.quantity(q['payment'])}",
-            ha="center",
-            va="top",
-            fontsize=10,
-            color=INK,
-        )
-        implied = []
-        if per_barrel:
-            implied.append(f"{units.quantity(per_barrel.quantity, 2)} of gasoline")
-        if per_ounce:
-            implied.append(f"gold at {units.quantity(per_ounce.quantity, 0)}")
-        if implied:
+            ax.text(5.0, ty, text, ha="center", va=va, fontsize=10, color=INK)
+        if p.payload["note"]:
             ax.text(
                 5.0,
                 0.35,
-                "Implied: " + "; ".join(implied) + " (computed from the reported figures)",
+                p.payload["note"],
                 ha="center",
                 va="center",
                 fontsize=9,
                 color=MUTED,
                 style="italic",
             )
-        ax.text(
-            5.0,
-            3.75,
-            f"The {year} exchange as TeleSUR reports it"
-            if fact.claimant == "TeleSUR"
-            else f"The {year} exchange as reported",
-            ha="center",
-            va="center",
-            fontsize=10,
-            color=MUTED,
-        )
-    alt = (
-        f"Diagram of the {year} exchange: an arrow from Iran to Venezuela carries "
-        f"{units.quantity(q['gasoline'])} of gasoline; an arrow back carries "
-        f"{units.quantity(q['gold'])} of gold valued at {units.quantity(q['payment'])}."
-        + (f" Implied price: {units.quantity(per_barrel.quantity, 2)}." if per_barrel else "")
-    )
-    return Drawn(fig, f"The {year} gasoline-for-gold exchange", alt, (fact,))
+        if p.payload["heading"]:
+            ax.text(
+                5.0, 3.75, p.payload["heading"], ha="center", va="center", fontsize=10, color=MUTED
+            )
+    return fig
 
 
-def domain_decade(facts: dict[str, Fact], derived: dict[str, Derived]) -> Drawn:
-    dated = [f for f in facts.values() if f.date]
-    if not dated:
-        raise ChartDataError("this chart needs at least one dated fact")
-    decade_of = {f.id: f.date.year // 10 * 10 for f in dated}
-    decades = list(range(min(decade_of.values()), max(decade_of.values()) + 10, 10))
-    lanes = [d for d in DOMAINS if any(f.domain == d for f in dated)]
-    counts = Counter((f.domain, decade_of[f.id]) for f in dated)
+def draw_chronology(p: Plot) -> MplFigure:
+    events = p.payload["events"]
     with _mpl().rc_context(STYLE):
-        fig = _figure(7.2, 3.3)
+        fig = _figure(7.2, 0.5 + 0.42 * len(events))
         ax = fig.add_subplot()
-        bottom = [0] * len(decades)
-        for domain in lanes:
-            heights = [counts[(domain, d)] for d in decades]
-            ax.bar(
-                [f"{d}s" for d in decades],
-                heights,
-                bottom=bottom,
-                color=PALETTE[domain],
-                hatch=HATCHES[domain],
-                edgecolor="white",
-                linewidth=0.6,
-                label=DOMAINS[domain],
-                width=0.7,
+        n = len(events)
+        ax.axvline(0, color=MUTED, linewidth=1.2, zorder=1)
+        for i, ((_, when, text), slot) in enumerate(zip(events, p.payload["slots"], strict=True)):
+            y = n - 1 - i
+            colour, marker, _ = PALETTE[slot]
+            ax.scatter([0], [y], s=60, marker=marker, color=colour, edgecolors="white", zorder=3)
+            ax.text(
+                -0.08, y, when, ha="right", va="center", fontsize=8.5, color=INK, fontweight="bold"
             )
-            bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
-        for x, total in enumerate(bottom):
-            if total:
-                ax.text(
-                    x, total + 0.15, str(total), ha="center", va="bottom", fontsize=8.5, color=INK
-                )
-        ax.set_ylabel("Dated events in the evidence base")
-        ax.set_ylim(0, max(bottom) + 1.5)
-        ax.yaxis.get_major_locator().set_params(integer=True)
-        ax.grid(axis="y", color=GRID, linewidth=0.5)
-        ax.set_axisbelow(True)
-        ax.legend(frameon=False, fontsize=8, loc="upper left", ncols=2)
-    totals = {d: sum(counts[(dom, d)] for dom in lanes) for d in decades}
-    alt = (
-        "Stacked bar chart of dated events per decade, split by domain: "
-        + "; ".join(
-            f"{d}s: {totals[d]}"
-            + (
-                " ("
-                + ", ".join(
-                    f"{DOMAINS[dom]} {counts[(dom, d)]}" for dom in lanes if counts[(dom, d)]
-                )
-                + ")"
-                if totals[d]
-                else ""
+            ax.text(
+                0.08, y, text.replace("\n", " "), ha="left", va="center", fontsize=8.5, color=INK
             )
-            for d in decades
-        )
-        + "."
-    )
-    return Drawn(fig, "Recorded activity by domain and decade", alt, tuple(dated))
+        ax.set_xlim(-1.6, 6)
+        ax.set_ylim(-0.7, n - 0.3)
+        ax.axis("off")
+    return fig
 
 
-KINDS: dict[str, ChartFunction] = {
-    "milestones": milestones,
-    "arms-share": arms_share,
-    "fuel-for-gold": fuel_for_gold,
-    "domain-decade": domain_decade,
+DRAW = {
+    "timeline": draw_timeline,
+    "period-counts": draw_period_counts,
+    "parts": draw_parts,
+    "exchange": draw_exchange,
+    "chronology": draw_chronology,
 }
 
 
-# ---------------------------------------------------------------- rendering -----------------------
-
-
-def source_line(facts: tuple[Fact, ...]) -> str:
-    seen: dict[str, str] = {}
-    for fact in facts:
-        for c in fact.citations:
-            seen.setdefault(c.source.id, f"{c.source.label}, {c.source.published}")
-    return "Source: " + "; ".join(seen.values()) + "." if seen else ""
-
-
 def render(
-    spec: ChartSpec, number: int, facts: dict[str, Fact], derived: dict[str, Derived]
+    spec: ChartSpec, number: int, evidence: Evidence, derived: dict[str, Derived]
 ) -> RenderedChart:
-    drawn = KINDS[spec.kind](facts, derived)
+    plot = prepare(spec, evidence, derived)
+    figure = DRAW[spec.kind](plot)
     with _mpl().rc_context({**STYLE, "svg.hashsalt": spec.id}):
         svg, png = io.BytesIO(), io.BytesIO()
-        drawn.figure.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
-        drawn.figure.savefig(png, format="png", dpi=200, metadata={"Software": None})
+        figure.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
+        figure.savefig(png, format="png", dpi=200, metadata={"Software": None})
     return RenderedChart(
         id=spec.id,
         number=number,
-        title=drawn.title,
+        title=plot.title,
         caption=spec.caption,
-        alt=drawn.alt,
-        source_line=source_line(drawn.facts),
-        facts=drawn.facts,
+        alt=plot.alt,
+        source_line=source_line(plot.facts),
+        facts=plot.facts,
         svg=svg.getvalue(),
         png=png.getvalue(),
+        data_columns=plot.table.columns,
+        data_rows=plot.table.rows,
     )

@@ -34,6 +34,7 @@ from markupsafe import Markup
 
 from . import units
 from .changes import Changes, Previous, compare, fact_sections
+from .chartdata import ChartDataError
 from .clock import generated_date
 from .derive import Derived, derive
 from .errors import InputError, Problems
@@ -219,10 +220,8 @@ class Composer:
 
         spec = next(c for c in self.spec.charts if c.id == chart_id)
         try:
-            return charts.render(
-                spec, len(self.state.charts) + 1, self.evidence.facts, self.derived
-            )
-        except charts.ChartDataError as exc:
+            return charts.render(spec, len(self.state.charts) + 1, self.evidence, self.derived)
+        except ChartDataError as exc:
             path, _, line = spec.origin.rpartition(":")
             raise InputError.one(path, int(line), f"chart {chart_id!r}: {exc}") from None
 

@@ -1,107 +1,103 @@
-"""Figures computed from the sourced ones, so that the prose can say what a number implies
-(the price per barrel in the 2020 gasoline-for-gold deal) without anyone typing it in.
+"""Figures computed from the sourced ones, declared in the data, so the prose can say what a
+number implies (a price per barrel, a value per ounce, a remainder) without anyone typing it in.
 
-Each derived figure names the facts it rests on; templates cite those facts where it is used.
-A figure whose inputs are missing from the data is simply absent, and a template that asks for
-it fails with its own file and line.
+A declaration sits on the fact it derives from (`derived:` in a facts file) and names its inputs
+(quantities of that fact, `other-fact.quantity`, or a constant with a unit), one operation, the
+unit of the result, the rounding and the stated assumption. Arithmetic runs on `units.Measure`,
+so units are checked: dollars over barrels is dollars per barrel; tonnes to dollars is refused.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from functools import reduce
 
 from .model import Fact, Quantity
+from .units import Measure, UnitError
 
-TROY_OUNCES_PER_TONNE = 1_000_000 / 31.1034768  # grams per tonne / grams per troy ounce
+OPERATIONS = ("add", "subtract", "multiply", "divide", "convert")
+
+
+@dataclass(frozen=True)
+class Operand:
+    """One input: a quantity of a fact, or a constant."""
+
+    fact: str | None = None
+    quantity: str | None = None
+    constant: Quantity | None = None
+
+    def __str__(self) -> str:
+        return f"{self.fact}.{self.quantity}" if self.constant is None else "a constant"
+
+
+@dataclass(frozen=True)
+class DerivedSpec:
+    id: str
+    operation: str
+    inputs: tuple[Operand, ...]
+    unit: str
+    decimals: int
+    method: str  # one sentence on how it is computed and what it assumes
+    origin: str  # "path:line" of the declaration
 
 
 @dataclass(frozen=True)
 class Derived:
     id: str
     quantity: Quantity
-    method: str  # one sentence on how it was computed, shown in "Sources and method"
+    method: str  # shown in the method section
     facts: tuple[Fact, ...]
     decimals: int = 0  # how precisely prose shows it by default
 
 
-Rule = Callable[[dict[str, Fact]], Derived | None]
+class DeriveError(ValueError):
+    """A declaration that cannot be computed; carries the declaration's origin."""
+
+    def __init__(self, origin: str, message: str):
+        super().__init__(message)
+        self.origin = origin
 
 
-def _q(facts: dict[str, Fact], fact_id: str, name: str) -> Quantity | None:
-    fact = facts.get(fact_id)
-    return fact.quantities.get(name) if fact else None
+def compute(spec: DerivedSpec, facts: dict[str, Fact]) -> Derived:
+    used: dict[str, Fact] = {}
+    measures: list[Measure] = []
+    for op in spec.inputs:
+        if op.constant is not None:
+            measures.append(Measure.of(op.constant))
+            continue
+        fact = facts.get(op.fact or "")
+        if fact is None:
+            raise DeriveError(spec.origin, f"derived {spec.id!r}: no fact {op.fact!r}")
+        if op.quantity not in fact.quantities:
+            have = ", ".join(fact.quantities) or "none"
+            raise DeriveError(
+                spec.origin,
+                f"derived {spec.id!r}: fact {op.fact!r} has no quantity {op.quantity!r} "
+                f"(it has: {have})",
+            )
+        used.setdefault(fact.id, fact)
+        measures.append(Measure.of(fact.quantities[op.quantity]))
+    try:
+        if spec.operation == "convert":
+            result = measures[0]
+        else:
+            combine = {
+                "add": Measure.__add__,
+                "subtract": Measure.__sub__,
+                "multiply": Measure.__mul__,
+                "divide": Measure.__truediv__,
+            }[spec.operation]
+            result = reduce(combine, measures)
+        quantity = result.expressed_in(spec.unit)
+    except UnitError as exc:
+        raise DeriveError(spec.origin, f"derived {spec.id!r}: {exc}") from None
+    return Derived(spec.id, quantity, spec.method, tuple(used.values()), spec.decimals)
 
 
-def _when(facts: dict[str, Fact]) -> str:
-    return facts["gasoline-for-gold-2020"].when
-
-
-def _price_per_barrel(facts: dict[str, Fact]) -> Derived | None:
-    pay, fuel = (
-        _q(facts, "gasoline-for-gold-2020", "payment"),
-        _q(facts, "gasoline-for-gold-2020", "gasoline"),
-    )
-    if not (pay and fuel and fuel.value):
-        return None
-    return Derived(
-        "price-per-barrel-2020",
-        Quantity(pay.value / fuel.value, "USD-per-barrel"),
-        f"the reported value of the {_when(facts)} gold payment divided by the barrels of gasoline delivered",
-        (facts["gasoline-for-gold-2020"],),
-        decimals=2,
-    )
-
-
-def _gold_per_ounce(facts: dict[str, Fact]) -> Derived | None:
-    pay, gold = (
-        _q(facts, "gasoline-for-gold-2020", "payment"),
-        _q(facts, "gasoline-for-gold-2020", "gold"),
-    )
-    if not (pay and gold and gold.value):
-        return None
-    return Derived(
-        "gold-value-per-ounce-2020",
-        Quantity(pay.value / (gold.value * TROY_OUNCES_PER_TONNE), "USD-per-troy-ounce"),
-        f"the reported value of the {_when(facts)} payment divided by its weight in gold, taking "
-        f"\u2018tons\u2019 as metric tonnes of {TROY_OUNCES_PER_TONNE:,.1f} troy ounces each",
-        (facts["gasoline-for-gold-2020"],),
-        decimals=2,
-    )
-
-
-def _gold_ounces(facts: dict[str, Fact]) -> Derived | None:
-    gold = _q(facts, "gasoline-for-gold-2020", "gold")
-    if not gold:
-        return None
-    return Derived(
-        "gold-ounces-2020",
-        Quantity(gold.value * TROY_OUNCES_PER_TONNE, "troy-ounce"),
-        f"the reported tonnage of the {_when(facts)} gold payment converted to troy ounces",
-        (facts["gasoline-for-gold-2020"],),
-    )
-
-
-def _other_recipients_share(facts: dict[str, Fact]) -> Derived | None:
-    share = _q(facts, "sipri-2024-share", "share")
-    if not share:
-        return None
-    return Derived(
-        "other-recipients-share-2024",
-        Quantity(100 - share.value, "percent"),
-        "100 per cent less Venezuela's reported share of Iran's arms exports",
-        (facts["sipri-2024-share"],),
-    )
-
-
-RULES: tuple[Rule, ...] = (
-    _price_per_barrel,
-    _gold_per_ounce,
-    _gold_ounces,
-    _other_recipients_share,
-)
+def declarations(facts: dict[str, Fact]) -> list[DerivedSpec]:
+    return [spec for fact in facts.values() for spec in fact.derived]
 
 
 def derive(facts: dict[str, Fact]) -> dict[str, Derived]:
-    found = (rule(facts) for rule in RULES)
-    return {d.id: d for d in found if d is not None}
+    """Every derived figure the facts declare, by id."""
+    return {spec.id: compute(spec, facts) for spec in declarations(facts)}

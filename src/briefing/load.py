@@ -13,8 +13,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from .chartspec import ChartSpec, parse_chart
+from .derive import OPERATIONS, DerivedSpec, DeriveError, Operand, compute, declarations
 from .errors import Problems
-from .model import DOMAINS, Citation, Fact, PartialDate, Quantity, Quote, Source
+from .model import Citation, Domain, Fact, PartialDate, Quantity, Quote, Source
 from .units import UNITS
 from .yamlfile import LocatedDict, read_yaml
 
@@ -34,14 +36,6 @@ class SectionSpec:
 
 
 @dataclass(frozen=True)
-class ChartSpec:
-    id: str
-    kind: str
-    caption: str
-    origin: str
-
-
-@dataclass(frozen=True)
 class ReportSpec:
     """A report definition from reports/<id>.yaml, paths already resolved."""
 
@@ -55,6 +49,7 @@ class ReportSpec:
     language: str
     sources_file: Path
     facts_paths: tuple[Path, ...]
+    domains_file: Path
     sections: tuple[SectionSpec, ...]
     charts: tuple[ChartSpec, ...]
 
@@ -63,6 +58,7 @@ class ReportSpec:
 class Evidence:
     sources: dict[str, Source]
     facts: dict[str, Fact]
+    domains: dict[str, Domain]  # in declared order
 
 
 # ---------------------------------------------------------------- helpers -------------------------
@@ -228,10 +224,99 @@ FACT_FIELDS = {
     "quantities",
     "quote",
     "citations",
+    "derived",
+    "tags",
 }
+DERIVED_FIELDS = {"id", "operation", "inputs", "unit", "decimals", "method"}
 
 
-def _fact(entry: LocatedDict, check: _Checker, sources: dict[str, Source]) -> Fact | None:
+def _derived(entry: LocatedDict, check: _Checker, fid: str | None) -> tuple[DerivedSpec, ...]:
+    """The `derived:` declarations of one fact; inputs default to that fact's quantities."""
+    problems, shown = check.problems, check.shown
+    raw_list = entry.get("derived")
+    if raw_list is None:
+        return ()
+    if not isinstance(raw_list, list):
+        problems.add(shown, entry.line_of("derived"), "'derived' must be a list of declarations")
+        return ()
+    specs = []
+    for raw in raw_list:
+        d = check.mapping(raw, raw_list.line, "each derived figure")
+        if d is None:
+            continue
+        before = len(problems.items)
+        check.unknown_keys(d, DERIVED_FIELDS, "a derived figure")
+        did = check.ident(d, "id", "a derived figure")
+        what = f"derived figure {did!r}"
+        operation = check.text(d, "operation", what)
+        if operation and operation not in OPERATIONS:
+            problems.add(
+                shown,
+                d.line_of("operation"),
+                f"unknown operation {operation!r}; use one of {', '.join(OPERATIONS)}",
+            )
+        unit = check.text(d, "unit", what)
+        if unit and unit not in UNITS:
+            problems.add(
+                shown,
+                d.line_of("unit"),
+                f"unknown unit {unit!r}; known units: {', '.join(sorted(UNITS))}",
+            )
+        method = check.text(d, "method", what)
+        decimals = d.get("decimals", 0)
+        if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 6:
+            problems.add(shown, d.line_of("decimals"), f"'decimals' of {what} must be 0 to 6")
+        operands: list[Operand] = []
+        raw_inputs = d.get("inputs")
+        if not isinstance(raw_inputs, list) or not raw_inputs:
+            problems.add(
+                shown,
+                d.line_of("inputs"),
+                f"{what} needs 'inputs': quantities of this fact, 'fact-id.quantity', "
+                "or {value: 100, unit: percent}",
+            )
+            raw_inputs = []
+        for item in raw_inputs:
+            if isinstance(item, LocatedDict):
+                check.unknown_keys(item, {"value", "unit"}, f"a constant of {what}")
+                value, cunit = item.get("value"), item.get("unit")
+                if (
+                    isinstance(value, bool)
+                    or not isinstance(value, int | float)
+                    or cunit not in UNITS
+                ):
+                    problems.add(
+                        shown,
+                        item.line,
+                        f"a constant of {what} needs a numeric 'value' and a known 'unit'",
+                    )
+                    continue
+                operands.append(Operand(constant=Quantity(float(value), cunit)))
+            elif isinstance(item, str) and item.strip():
+                other, _, name = item.strip().rpartition(".")
+                operands.append(Operand(fact=other or fid, quantity=name))
+            else:
+                problems.add(
+                    shown, d.line_of("inputs"), f"an input of {what} must be text or a constant"
+                )
+        if operation == "convert" and len(operands) != 1:
+            problems.add(shown, d.line_of("inputs"), f"{what}: 'convert' takes exactly one input")
+        elif operation in OPERATIONS and operation != "convert" and len(operands) < 2:
+            problems.add(
+                shown, d.line_of("inputs"), f"{what}: {operation!r} needs two or more inputs"
+            )
+        if len(problems.items) == before and did and operation and unit and method:
+            specs.append(
+                DerivedSpec(
+                    did, operation, tuple(operands), unit, decimals, method, f"{shown}:{d.line}"
+                )
+            )
+    return tuple(specs)
+
+
+def _fact(
+    entry: LocatedDict, check: _Checker, sources: dict[str, Source], domains: dict[str, Domain]
+) -> Fact | None:
     problems, shown = check.problems, check.shown
     before = len(problems.items)
     what = f"fact {entry.get('id', '?')!r}"
@@ -268,9 +353,9 @@ def _fact(entry: LocatedDict, check: _Checker, sources: dict[str, Source]) -> Fa
             until = parsed
 
     domain = check.text(entry, "domain", what)
-    if domain and domain not in DOMAINS:
-        hint = difflib.get_close_matches(domain, list(DOMAINS), n=1)
-        tip = f"did you mean {hint[0]!r}?" if hint else f"use one of {', '.join(DOMAINS)}"
+    if domain and domain not in domains:
+        hint = difflib.get_close_matches(domain, list(domains), n=1)
+        tip = f"did you mean {hint[0]!r}?" if hint else f"use one of {', '.join(domains)}"
         problems.add(shown, entry.line_of("domain"), f"unknown domain {domain!r}; {tip}")
 
     quantities: dict[str, Quantity] = {}
@@ -328,6 +413,15 @@ def _fact(entry: LocatedDict, check: _Checker, sources: dict[str, Source]) -> Fa
             elif sid and locator:
                 citations.append(Citation(sources[sid], locator))
 
+    derived = _derived(entry, check, fid)
+    raw_tags = entry.get("tags") or []
+    tags = tuple(str(t) for t in raw_tags) if isinstance(raw_tags, list) else ()
+    if not isinstance(raw_tags, list) or not all(ID_RE.match(t) for t in tags):
+        problems.add(
+            shown,
+            entry.line_of("tags"),
+            f"'tags' of {what} must be a list of lower-case words joined by hyphens",
+        )
     if len(problems.items) > before or not (fid and summary and claimant and domain):
         return None
     return Fact(
@@ -341,7 +435,30 @@ def _fact(entry: LocatedDict, check: _Checker, sources: dict[str, Source]) -> Fa
         quantities=quantities,
         quote=quote,
         origin=f"{shown}:{entry.line}",
+        derived=derived,
+        domain_label=domains[domain].label,
+        tags=tags,
     )
+
+
+def check_derived(facts: dict[str, Fact], problems: Problems) -> None:
+    """Compute every declared figure once at the door, so a unit mismatch or a missing input
+    is a `path:line` problem before any rendering."""
+    seen: dict[str, str] = {}
+    for spec in declarations(facts):
+        path, _, line = spec.origin.rpartition(":")
+        if spec.id in seen:
+            problems.add(
+                path,
+                int(line),
+                f"duplicate derived figure id {spec.id!r} (first at {seen[spec.id]})",
+            )
+            continue
+        seen[spec.id] = spec.origin
+        try:
+            compute(spec, facts)
+        except DeriveError as exc:
+            problems.add(path, int(line), str(exc))
 
 
 def fact_files(paths: tuple[Path, ...]) -> list[Path]:
@@ -354,8 +471,42 @@ def fact_files(paths: tuple[Path, ...]) -> list[Path]:
     return files
 
 
+DOMAIN_FIELDS = {"id", "label", "slot"}
+PALETTE_SLOTS = 8
+
+
+def load_domains(path: Path, shown: str, problems: Problems) -> dict[str, Domain]:
+    data = read_yaml(path, shown)
+    check = _Checker(problems, shown)
+    domains: dict[str, Domain] = {}
+    if not isinstance(data, list) or not data:
+        problems.add(shown, getattr(data, "line", 1), "the domains file must be a list of domains")
+        return domains
+    for raw in data:
+        entry = check.mapping(raw, data.line, "each domain")
+        if entry is None:
+            continue
+        check.unknown_keys(entry, DOMAIN_FIELDS, "a domain")
+        did = check.ident(entry, "id", "a domain")
+        label = check.text(entry, "label", f"domain {did!r}")
+        slot = entry.get("slot")
+        if isinstance(slot, bool) or not isinstance(slot, int) or not 0 <= slot < PALETTE_SLOTS:
+            problems.add(
+                shown,
+                entry.line_of("slot"),
+                f"domain {did!r} needs 'slot': a palette position from 0 to {PALETTE_SLOTS - 1}",
+            )
+            continue
+        if did in domains:
+            problems.add(shown, entry.line_of("id"), f"duplicate domain id {did!r}")
+        elif did and label:
+            domains[did] = Domain(did, label, slot)
+    return domains
+
+
 def load_evidence(spec: ReportSpec, root: Path, problems: Problems) -> Evidence:
     sources = load_sources(spec.sources_file, _shown(spec.sources_file, root), problems)
+    domains = load_domains(spec.domains_file, _shown(spec.domains_file, root), problems)
     facts: dict[str, Fact] = {}
     for path in fact_files(spec.facts_paths):
         shown = _shown(path, root)
@@ -370,7 +521,7 @@ def load_evidence(spec: ReportSpec, root: Path, problems: Problems) -> Evidence:
             entry = check.mapping(raw, data.line, "each fact")
             if entry is None:
                 continue
-            fact = _fact(entry, check, sources)
+            fact = _fact(entry, check, sources, domains)
             if fact is None:
                 continue
             if fact.id in facts:
@@ -382,7 +533,8 @@ def load_evidence(spec: ReportSpec, root: Path, problems: Problems) -> Evidence:
                 )
                 continue
             facts[fact.id] = fact
-    return Evidence(sources, facts)
+    check_derived(facts, problems)
+    return Evidence(sources, facts, domains)
 
 
 # ---------------------------------------------------------------- reports -------------------------
@@ -413,9 +565,7 @@ def report_files(root: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.y*ml") if p.suffix in {".yaml", ".yml"})
 
 
-def load_report(
-    path: Path, root: Path, problems: Problems, chart_kinds: set[str]
-) -> ReportSpec | None:
+def load_report(path: Path, root: Path, problems: Problems) -> ReportSpec | None:
     shown = _shown(path, root)
     data = read_yaml(path, shown)
     check = _Checker(problems, shown)
@@ -440,8 +590,18 @@ def load_report(
         entry.get("data"), entry.line_of("data"), "'data' (sources: and facts:)"
     )
     sources_file, facts_paths = root / "data/sources.yaml", (root / "data/facts",)
+    domains_file = root / "data/domains.yaml"
     if data_entry is not None:
-        check.unknown_keys(data_entry, {"sources", "facts"}, "'data'")
+        check.unknown_keys(data_entry, {"sources", "facts", "domains"}, "'data'")
+        if d := check.text(data_entry, "domains", "'data'", required=False):
+            domains_file = root / d
+        if not domains_file.is_file():
+            problems.add(
+                shown,
+                data_entry.line_of("domains"),
+                f"domains file {_shown(domains_file, root)!r} does not exist; declare the "
+                "evidence base's domains (id, label, slot) there",
+            )
         if s := check.text(data_entry, "sources", "'data'"):
             sources_file = root / s
             if not sources_file.is_file():
@@ -502,21 +662,13 @@ def load_report(
         ch = check.mapping(raw, entry.line_of("charts"), "each chart")
         if ch is None:
             continue
-        check.unknown_keys(ch, {"id", "kind", "caption"}, "a chart")
-        cid = check.ident(ch, "id", "a chart")
-        kind = check.text(ch, "kind", f"chart {cid!r}")
-        caption = check.text(ch, "caption", f"chart {cid!r}")
-        if kind and kind not in chart_kinds:
-            problems.add(
-                shown,
-                ch.line_of("kind"),
-                f"unknown chart kind {kind!r}; known: {', '.join(sorted(chart_kinds))}",
-            )
-        if cid in seen_charts:
-            problems.add(shown, ch.line_of("id"), f"duplicate chart id {cid!r}")
-        seen_charts.add(cid or "")
-        if cid and kind and caption:
-            charts.append(ChartSpec(cid, kind, caption, f"{shown}:{ch.line}"))
+        chart = parse_chart(ch, shown, problems, check)
+        if chart is None:
+            continue
+        if chart.id in seen_charts:
+            problems.add(shown, ch.line_of("id"), f"duplicate chart id {chart.id!r}")
+        seen_charts.add(chart.id)
+        charts.append(chart)
 
     if len(problems.items) > before or not (rid and title and author):
         return None
@@ -531,6 +683,7 @@ def load_report(
         language=language,
         sources_file=sources_file,
         facts_paths=facts_paths,
+        domains_file=domains_file,
         sections=tuple(sections),
         charts=tuple(charts),
     )

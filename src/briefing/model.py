@@ -13,15 +13,15 @@ from datetime import date
 
 # ---------------------------------------------------------------- evidence ------------------------
 
-DOMAINS: dict[str, str] = {
-    "history": "History",
-    "energy": "Energy",
-    "arms-security": "Arms and security",
-    "finance": "Finance and sanctions",
-    "industry-health": "Industry, technology and health",
-    "diplomacy": "Diplomacy",
-    "developments-2026": "2026 developments",
-}
+
+@dataclass(frozen=True)
+class Domain:
+    """A category of facts, declared with the evidence: its label and its palette slot."""
+
+    id: str
+    label: str
+    slot: int  # index into charts.PALETTE: colour, marker and hatch together
+
 
 MONTHS = [calendar.month_name[m] for m in range(13)]
 
@@ -136,10 +136,10 @@ class Fact:
     quantities: dict[str, Quantity] = field(default_factory=dict, compare=False, hash=False)
     quote: Quote | None = None
     origin: str = ""  # "path:line", for messages that point back at the data
-
-    @property
-    def domain_label(self) -> str:
-        return DOMAINS[self.domain]
+    # Figures computed from this fact's quantities (derive.DerivedSpec), declared beside it.
+    derived: tuple = field(default=(), compare=False, hash=False)
+    domain_label: str = ""  # the declared label of `domain`, as readers see it
+    tags: tuple[str, ...] = ()  # free labels charts can select by
 
     @property
     def when(self) -> str:
@@ -215,6 +215,9 @@ class RenderedChart:
     facts: tuple[Fact, ...]
     svg: bytes
     png: bytes
+    # The plotted values as a small table, so no number lives only in the picture.
+    data_columns: list[str] = field(default_factory=list)
+    data_rows: list[list[str]] = field(default_factory=list)
 
 
 @dataclass

@@ -34,6 +34,7 @@ def fact_record(f: Fact, section: str = "") -> dict[str, Any]:
         "date": f.date.iso() if f.date else None,
         "until": f.until.iso() if f.until else None,
         "domain": f.domain,
+        "domain_label": f.domain_label,
         "summary": f.summary,
         "claimant": f.claimant,
         "quantities": {k: {"value": q.value, "unit": q.unit} for k, q in f.quantities.items()},
@@ -97,6 +98,7 @@ def fact_from_record(fid: str, r: dict[str, Any], sources: dict[str, Source]) ->
         date=_date(r.get("date")),
         until=_date(r.get("until")),
         domain=r["domain"],
+        domain_label=r.get("domain_label") or r["domain"],
         summary=r["summary"],
         claimant=r["claimant"],
         citations=tuple(

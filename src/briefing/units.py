@@ -1,11 +1,26 @@
-"""How quantities read in prose: one place, so every format and template says '2.35 million
-barrels' the same way and no template formats numbers by hand."""
+"""Units: how quantities read in prose, and what they measure.
+
+How a quantity reads lives in one place, so every format and template says '2.35 million
+barrels' the same way and no template formats numbers by hand. What a unit measures (its
+dimensions, and its size in the base unit of each) lets derived figures be computed with units
+checked: dollars divided by barrels is dollars per barrel, tonnes convert to troy ounces, and
+adding tonnes to dollars is refused."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from .model import Quantity
+
+Dimensions = tuple[tuple[str, int], ...]  # sorted (dimension, power) pairs, e.g. money/mass
+
+GRAMS_PER_TONNE = 1_000_000
+GRAMS_PER_TROY_OUNCE = 31.1034768
+DAYS_PER_YEAR = 365.2425
+
+
+def dims(**powers: int) -> Dimensions:
+    return tuple(sorted((k, v) for k, v in powers.items() if v))
 
 
 @dataclass(frozen=True)
@@ -14,23 +29,105 @@ class Unit:
     plural: str
     prefix: str = ""  # currency symbols go before the number
     adjective: str = ""  # '20-year' agreement; empty when the unit has no adjective form
+    dimensions: Dimensions = ()  # () is a pure number
+    scale: float = 1.0  # the unit's size in the base units of its dimensions
 
 
 UNITS: dict[str, Unit] = {
-    "agreement": Unit("agreement", "agreements"),
-    "barrel": Unit("barrel", "barrels"),
-    "day": Unit("day", "days", adjective="day"),
-    "dose": Unit("dose", "doses"),
-    "percent": Unit("per cent", "per cent"),
-    "rank": Unit("", ""),
-    "tonne": Unit("tonne", "tonnes"),
-    "troy-ounce": Unit("troy ounce", "troy ounces"),
-    "USD": Unit("", "", prefix="$"),
-    "USD-per-barrel": Unit("per barrel", "per barrel", prefix="$"),
-    "USD-per-tonne": Unit("per tonne", "per tonne", prefix="$"),
-    "USD-per-troy-ounce": Unit("per troy ounce", "per troy ounce", prefix="$"),
-    "year": Unit("year", "years", adjective="year"),
+    "agreement": Unit("agreement", "agreements", dimensions=dims(agreement=1)),
+    "barrel": Unit("barrel", "barrels", dimensions=dims(volume=1)),
+    "day": Unit("day", "days", adjective="day", dimensions=dims(time=1)),
+    "dose": Unit("dose", "doses", dimensions=dims(dose=1)),
+    "percent": Unit("per cent", "per cent", scale=0.01),
+    "rank": Unit("", "", dimensions=dims(rank=1)),
+    "tonne": Unit("tonne", "tonnes", dimensions=dims(mass=1), scale=GRAMS_PER_TONNE),
+    "troy-ounce": Unit(
+        "troy ounce", "troy ounces", dimensions=dims(mass=1), scale=GRAMS_PER_TROY_OUNCE
+    ),
+    "USD": Unit("", "", prefix="$", dimensions=dims(money=1)),
+    "USD-per-barrel": Unit(
+        "per barrel", "per barrel", prefix="$", dimensions=dims(money=1, volume=-1)
+    ),
+    "USD-per-tonne": Unit(
+        "per tonne",
+        "per tonne",
+        prefix="$",
+        dimensions=dims(money=1, mass=-1),
+        scale=1 / GRAMS_PER_TONNE,
+    ),
+    "USD-per-troy-ounce": Unit(
+        "per troy ounce",
+        "per troy ounce",
+        prefix="$",
+        dimensions=dims(money=1, mass=-1),
+        scale=1 / GRAMS_PER_TROY_OUNCE,
+    ),
+    "year": Unit("year", "years", adjective="year", dimensions=dims(time=1), scale=DAYS_PER_YEAR),
 }
+
+
+class UnitError(ValueError):
+    """Quantities that cannot be combined as asked; the message says why in a reader's terms."""
+
+
+def describe(d: Dimensions) -> str:
+    if not d:
+        return "a pure number"
+    top = [k if p == 1 else f"{k}^{p}" for k, p in d if p > 0]
+    bottom = [k if p == -1 else f"{k}^{-p}" for k, p in d if p < 0]
+    return " × ".join(top or ["1"]) + (" per " + " × ".join(bottom) if bottom else "")
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A value in base units with its dimensions: what arithmetic on quantities works on."""
+
+    value: float
+    dimensions: Dimensions
+
+    @classmethod
+    def of(cls, q: Quantity) -> Measure:
+        unit = UNITS[q.unit]
+        return cls(q.value * unit.scale, unit.dimensions)
+
+    def _powers(self) -> dict[str, int]:
+        return dict(self.dimensions)
+
+    def __add__(self, other: Measure) -> Measure:
+        if self.dimensions != other.dimensions:
+            raise UnitError(
+                f"cannot add {describe(other.dimensions)} to {describe(self.dimensions)}"
+            )
+        return Measure(self.value + other.value, self.dimensions)
+
+    def __sub__(self, other: Measure) -> Measure:
+        if self.dimensions != other.dimensions:
+            raise UnitError(
+                f"cannot subtract {describe(other.dimensions)} from {describe(self.dimensions)}"
+            )
+        return Measure(self.value - other.value, self.dimensions)
+
+    def __mul__(self, other: Measure) -> Measure:
+        powers = self._powers()
+        for k, p in other.dimensions:
+            powers[k] = powers.get(k, 0) + p
+        return Measure(self.value * other.value, dims(**powers))
+
+    def __truediv__(self, other: Measure) -> Measure:
+        if other.value == 0:
+            raise UnitError("division by zero")
+        inverse = Measure(1 / other.value, tuple((k, -p) for k, p in other.dimensions))
+        return self * inverse
+
+    def expressed_in(self, unit_name: str) -> Quantity:
+        unit = UNITS[unit_name]
+        if unit.dimensions != self.dimensions:
+            raise UnitError(
+                f"the result measures {describe(self.dimensions)}, but unit {unit_name!r} "
+                f"measures {describe(unit.dimensions)}"
+            )
+        return Quantity(self.value / unit.scale, unit_name)
+
 
 ORDINALS = [
     "zeroth",

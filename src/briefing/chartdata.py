@@ -74,6 +74,7 @@ class Value:
     quantity: Quantity
     decimals: int | None
     facts: tuple[Fact, ...]
+    name: str = ""  # what it is, for the data table: the quantity's name or the figure's unit
 
     @property
     def text(self) -> str:
@@ -90,7 +91,9 @@ def resolve(ref: Any, evidence: Evidence, derived: dict[str, Derived], default: 
     ref = str(ref)
     if ref in derived:
         d = derived[ref]
-        return Value(d.quantity, d.decimals if decimals is None else decimals, d.facts)
+        unit = units.UNITS[d.quantity.unit].singular or d.quantity.unit
+        places = d.decimals if decimals is None else decimals
+        return Value(d.quantity, places, d.facts, f"Value {unit}")
     fid, _, name = ref.rpartition(".")
     fid = fid or default
     fact = evidence.facts.get(fid)
@@ -98,7 +101,8 @@ def resolve(ref: Any, evidence: Evidence, derived: dict[str, Derived], default: 
         raise ChartDataError(
             f"{ref!r} is neither a derived figure nor 'fact-id.quantity' of a fact in the evidence"
         )
-    return Value(fact.quantities[name], decimals, (fact,))
+    shown = name.replace("-", " ").replace("_", " ")
+    return Value(fact.quantities[name], decimals, (fact,), shown[:1].upper() + shown[1:])
 
 
 def fill(label: str, values: list[Value]) -> str:
@@ -243,21 +247,13 @@ def exchange(spec: ChartSpec, evidence: Evidence, derived: dict[str, Derived]) -
         source = parties.index(flow["from"])
         text = fill(str(flow["label"]), values)
         flows.append((source, text))
-        rows += [
-            [
-                str(flow["label"]).split(":")[0].split("{}")[0].strip(" :,"),
-                flow["from"],
-                parties[1 - source],
-                v.text,
-            ]
-            for v in values
-        ]
+        rows += [[flow["from"], parties[1 - source], v.name, v.text] for v in values]
     note = ""
     if "note" in spec.options:
         n = spec.options["note"]
         values = [resolve(r, evidence, derived, default) for r in n.get("values", [])]
         note = fill(str(n["label"]), values)
-        rows += [["Implied", "", "", v.text] for v in values]
+        rows += [["", "", f"{v.name} (computed)", v.text] for v in values]
     anchor = next((f for f in used if f.date), None)
     fields = {
         "year": anchor.date.year if anchor else "",
@@ -272,7 +268,7 @@ def exchange(spec: ChartSpec, evidence: Evidence, derived: dict[str, Derived]) -
         + "."
         + (f" {note}." if note else "")
     )
-    table = ChartTable(["Flow", "From", "To", "Quantity"], rows)
+    table = ChartTable(["From", "To", "What", "Quantity"], rows)
     payload = {"parties": parties, "flows": flows, "note": note, "heading": heading}
     return Plot(spec, spec.title.format(**fields), alt, _unique(used), table, payload)
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import pypandoc
 
+from ..labels import label, note_parts, source_entry
 from ..model import (
     BulletList,
     Cite,
@@ -68,32 +69,33 @@ def words(text: str) -> list[dict]:
     return out
 
 
-def note_blocks(note: Note) -> list[dict]:
+def note_blocks(note: Note, present: set[str]) -> list[dict]:
     inl: list[dict] = []
-    for i, fact in enumerate(note.facts):
-        if i:
-            inl.append({"t": "Space"})
-        for j, c in enumerate(fact.citations):
-            if j:
-                inl += words("; ")
-            link_text = words(c.source.label)
-            inl.append({"t": "Link", "c": [NO_ATTR, link_text, [f"#source-{c.source.id}", ""]]})
-            inl += words(f", {c.source.published}, {c.locator}")
-        inl += words(".")
+    for part in note_parts(note, present):
+        inl += words(part.separator)
+        text = words(part.link_text)
+        if part.linked:
+            inl.append({"t": "Link", "c": [NO_ATTR, text, [f"#source-{part.source_id}", ""]]})
+        else:
+            inl += text
+        inl += words(part.tail)
     return [{"t": "Para", "c": inl}]
 
 
-def inlines(nodes: list[Inline]) -> list[dict]:
+def inlines(nodes: list[Inline], present: set[str]) -> list[dict]:
     out: list[dict] = []
     for n in nodes:
-        if isinstance(n, Text):
-            out += words(n.text)
-        elif isinstance(n, Strong):
-            out.append({"t": "Strong", "c": inlines(n.children)})
-        elif isinstance(n, Emph):
-            out.append({"t": "Emph", "c": inlines(n.children)})
-        elif isinstance(n, Cite):
-            out.append({"t": "Note", "c": note_blocks(n.note)})
+        match n:
+            case Text():
+                out += words(n.text)
+            case Strong():
+                out.append({"t": "Strong", "c": inlines(n.children, present)})
+            case Emph():
+                out.append({"t": "Emph", "c": inlines(n.children, present)})
+            case Cite():
+                out.append({"t": "Note", "c": note_blocks(n.note, present)})
+            case _:
+                raise TypeError(f"the DOCX writer has no rule for {type(n).__name__} nodes")
     return out
 
 
@@ -111,7 +113,7 @@ def _figure(fig: Figure) -> dict:
         {
             "t": "Plain",
             "c": [
-                {"t": "Strong", "c": words(f"Figure {chart.number}. {chart.title}.")},
+                {"t": "Strong", "c": words(f"{label('figure', n=chart.number)} {chart.title}.")},
                 {"t": "Space"},
             ]
             + words(f"{chart.caption} {chart.source_line}"),
@@ -123,20 +125,45 @@ def _figure(fig: Figure) -> dict:
     }
 
 
+def _chart_data(fig: Figure) -> list[dict]:
+    """The plotted values under the figure, so no number lives only in the picture."""
+    chart = fig.chart
+    if not chart.data_rows:
+        return []
+    n = len(chart.data_columns)
+    colspecs = [[{"t": "AlignLeft"}, {"t": "ColWidthDefault"}] for _ in range(n)]
+    head = [NO_ATTR, [[NO_ATTR, [_cell(words(c)) for c in chart.data_columns]]]]
+    rows = [[NO_ATTR, [_cell(words(cell)) for cell in row]] for row in chart.data_rows]
+    caption = [None, [{"t": "Plain", "c": words(label("chart_data", n=chart.number))}]]
+    return [
+        {
+            "t": "Table",
+            "c": [
+                [f"figure-{chart.id}-data", [], []],
+                caption,
+                colspecs,
+                head,
+                [[NO_ATTR, 0, [], rows]],
+                [NO_ATTR, []],
+            ],
+        }
+    ]
+
+
 def _cell(content: list[dict]) -> list:
     return [NO_ATTR, {"t": "AlignDefault"}, 1, 1, [{"t": "Plain", "c": content}]]
 
 
-def _table(t: Table) -> dict:
+def _table(t: Table, present: set[str]) -> dict:
     colspecs = [[{"t": "AlignLeft"}, {"t": "ColWidth", "c": w}] for w in t.widths]
     head = [NO_ATTR, [[NO_ATTR, [_cell(words(c)) for c in t.columns]]]]
-    rows = [[NO_ATTR, [_cell(inlines(cell)) for cell in row]] for row in t.rows]
+    rows = [[NO_ATTR, [_cell(inlines(cell, present)) for cell in row]] for row in t.rows]
     caption = [
         None,
         [
             {
                 "t": "Plain",
-                "c": [{"t": "Strong", "c": words(f"Table {t.number}.")}, {"t": "Space"}]
+                "c": [{"t": "Strong", "c": words(label("table", n=t.number))}, {"t": "Space"}]
                 + words(t.caption),
             }
         ],
@@ -157,13 +184,8 @@ def _table(t: Table) -> dict:
 def _sources(block: SourceList) -> list[dict]:
     out = []
     for s in block.sources:
-        head = words(s.outlet) + (words(" (advocate source)") if s.advocate else [])
-        ref = words(
-            f"“{s.title}”"
-            + (f", by {s.byline}" if s.byline else "")
-            + f". Published {s.published}. "
-            f"Reference copy: {s.file}."
-        )
+        e = source_entry(s)
+        head = words(e.heading) + (words(f" ({e.badge})") if e.badge else [])
         out.append(
             {
                 "t": "Div",
@@ -171,8 +193,8 @@ def _sources(block: SourceList) -> list[dict]:
                     [f"source-{s.id}", [], []],
                     [
                         {"t": "Para", "c": [{"t": "Strong", "c": head}]},
-                        {"t": "Para", "c": ref},
-                        {"t": "Para", "c": [{"t": "Emph", "c": words(s.perspective)}]},
+                        {"t": "Para", "c": words(e.reference)},
+                        {"t": "Para", "c": [{"t": "Emph", "c": words(e.perspective)}]},
                     ],
                 ],
             }
@@ -181,22 +203,26 @@ def _sources(block: SourceList) -> list[dict]:
 
 
 def blocks(doc: Document) -> list[dict]:
+    present = {s.id for s in doc.sources}
     out: list[dict] = []
     for section in doc.sections:
         out.append({"t": "Header", "c": [1, [section.id, [], []], words(section.title)]})
         for b in section.blocks:
-            if isinstance(b, Paragraph):
-                out.append({"t": "Para", "c": inlines(b.inlines)})
-            elif isinstance(b, BulletList):
-                out.append(
-                    {"t": "BulletList", "c": [[{"t": "Para", "c": inlines(i)}] for i in b.items]}
-                )
-            elif isinstance(b, Figure):
-                out.append(_figure(b))
-            elif isinstance(b, Table):
-                out.append(_table(b))
-            elif isinstance(b, SourceList):
-                out += _sources(b)
+            match b:
+                case Paragraph():
+                    out.append({"t": "Para", "c": inlines(b.inlines, present)})
+                case BulletList():
+                    items = [[{"t": "Para", "c": inlines(i, present)}] for i in b.items]
+                    out.append({"t": "BulletList", "c": items})
+                case Figure():
+                    out.append(_figure(b))
+                    out += _chart_data(b)
+                case Table():
+                    out.append(_table(b, present))
+                case SourceList():
+                    out += _sources(b)
+                case _:
+                    raise TypeError(f"the DOCX writer has no rule for {type(b).__name__} blocks")
     return out
 
 
@@ -210,13 +236,13 @@ def meta(doc: Document) -> dict:
         "subtitle": _meta_inlines(doc.subtitle),
         "author": {"t": "MetaList", "c": [_meta_inlines(doc.author)]},
         "date": _meta_inlines(
-            f"Information current to {doc.current_to} · Edition generated {long_date(doc.generated)}"
+            f"{label('current_to')} {doc.current_to} · {label('generated')} {long_date(doc.generated)}"
         ),
         "subject": {"t": "MetaString", "c": doc.subject},
         "description": {"t": "MetaString", "c": doc.subject},
         "keywords": {"t": "MetaList", "c": [_meta_inlines(k) for k in doc.keywords]},
         "lang": {"t": "MetaString", "c": doc.language},
-        "toc-title": _meta_inlines("Contents"),
+        "toc-title": _meta_inlines(label("contents")),
     }
 
 

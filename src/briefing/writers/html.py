@@ -8,6 +8,7 @@ from pathlib import Path
 import jinja2
 
 from .. import __version__
+from ..labels import label, note_parts, page_css, source_entry
 from ..model import Document, RenderedChart, long_date
 
 LAYOUT = "layouts/briefing.html.j2"
@@ -26,13 +27,24 @@ def render_html(doc: Document, templates: Path) -> str:
         trim_blocks=False,
     )
     css = (templates / STYLESHEET).read_text(encoding="utf-8")
+    present = {s.id for s in doc.sources}
     return env.get_template(LAYOUT).render(
         doc=doc,
         css=css,
+        page_css=page_css(),
         svg_uri=svg_uri,
         long_date=long_date,
         version=__version__,
+        label=label,
+        note_parts=lambda note: note_parts(note, present),
+        source_entry=source_entry,
+        unknown=_unknown,
     )
+
+
+def _unknown(node: object) -> str:
+    """A node the layout has no rule for is a bug in the engine, never a silent gap."""
+    raise TypeError(f"the HTML layout has no rule for {type(node).__name__} nodes")
 
 
 def write_html(doc: Document, templates: Path, target: Path) -> str:

@@ -30,8 +30,8 @@ from .fingerprint import Fingerprint, fingerprint
 from .load import Evidence, ReportSpec, load_evidence, load_report, report_files
 from .lock import output_lock
 from .publish import checkpoint, ensure_folder, staging, sweep
+from .writers import FORMATS, REGISTRY, WriteContext
 
-FORMATS = ("pdf", "docx", "html")
 PUBLISHED, UP_TO_DATE = "published", "up-to-date"
 
 
@@ -167,9 +167,6 @@ def _render(
     # Heavy imports only once the input is known to be good and the build is needed.
     from . import snapshot
     from .compose import Composer
-    from .writers.docx import write_docx
-    from .writers.html import LAYOUT, render_html
-    from .writers.pdf import write_pdf
 
     spec = plan.spec
     started = time.perf_counter()
@@ -181,19 +178,12 @@ def _render(
     say(
         f"{spec.id}: {len(doc.sections)} sections, {len(doc.notes)} notes, {len(doc.charts)} charts"
     )
-    # The PDF is the HTML printed, so render it once for both, and not at all for DOCX alone.
-    html = render_html(doc, root / "templates") if {"html", "pdf"} & set(formats) else ""
+    # Writers share one context: the PDF prints the HTML rendered once for both.
+    ctx = WriteContext(root / "templates", spec.layout, spec.stylesheet)
     written: list[tuple[str, Path]] = []
-    for fmt in FORMATS:
-        if fmt not in formats:
-            continue
-        target = folder / f"{spec.id}.{fmt}"
-        if fmt == "html":
-            target.write_text(html, encoding="utf-8")
-        elif fmt == "pdf":
-            write_pdf(html, target, f"templates/{LAYOUT}")
-        else:
-            write_docx(doc, target)
+    for fmt in (f for f in FORMATS if f in formats):
+        target = folder / f"{spec.id}.{REGISTRY[fmt].extension}"
+        REGISTRY[fmt].load().write(doc, target, ctx)
         written.append((fmt, target))
     (folder / EVIDENCE).write_bytes(snapshot.dump(ev, doc.fact_sections))
 

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import __version__
-from .build import FORMATS
 from .errors import EXIT_BUG, EXIT_BUSY, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, InputError
+from .writers import FORMATS
 
 
 def _formats(value: str) -> tuple[str, ...]:

@@ -52,6 +52,8 @@ class ReportSpec:
     domains_file: Path
     sections: tuple[SectionSpec, ...]
     charts: tuple[ChartSpec, ...]
+    layout: str = "layouts/briefing.html.j2"  # under templates/; the HTML, printed as the PDF
+    stylesheet: str = "styles/briefing.css"  # under templates/; screen and print rules
 
 
 @dataclass(frozen=True)
@@ -550,6 +552,8 @@ REPORT_FIELDS = {
     "data",
     "sections",
     "charts",
+    "layout",
+    "stylesheet",
 }
 
 
@@ -670,9 +674,17 @@ def load_report(path: Path, root: Path, problems: Problems) -> ReportSpec | None
         seen_charts.add(chart.id)
         charts.append(chart)
 
+    presentation = {}
+    for key in ("layout", "stylesheet"):
+        if value := check.text(entry, key, "the report", required=False):
+            if not (root / "templates" / value).is_file():
+                problems.add(shown, entry.line_of(key), f"{key} 'templates/{value}' does not exist")
+            presentation[key] = value
+
     if len(problems.items) > before or not (rid and title and author):
         return None
     return ReportSpec(
+        **presentation,
         id=rid,
         path=path,
         title=title,

@@ -1,1 +1,54 @@
-"""One thin writer per format. Each reads the same Document; none decides content."""
+"""Formats as plug-ins: one thin writer per format, each reading the same Document.
+
+A format is one registry entry (name, file extension, and where its writer class lives) plus
+one module. Writer modules load only when a build renders, so listing or validating formats
+costs nothing, and an up-to-date build never imports WeasyPrint or pandoc. As nbconvert's PDF
+exporter extends its HTML exporter, `PdfWriter` extends `HtmlWriter`: the PDF is the HTML
+printed, rendered once per document and shared through the context.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from ..model import Document
+
+
+@dataclass
+class WriteContext:
+    """What writers share for one document: where templates are, which layout and stylesheet
+    the report uses, and a cache so the HTML is rendered once for both HTML and PDF."""
+
+    templates: Path
+    layout: str
+    stylesheet: str
+    cache: dict[str, Any] = field(default_factory=dict)
+
+
+class Writer(Protocol):
+    def write(self, doc: Document, target: Path, ctx: WriteContext) -> None: ...
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    extension: str
+    writer: str  # "module:Class" under briefing.writers, imported on first use
+
+    def load(self) -> Writer:
+        module, _, cls = self.writer.partition(":")
+        return getattr(importlib.import_module(f"{__name__}.{module}"), cls)()
+
+
+REGISTRY: dict[str, Format] = {
+    f.name: f
+    for f in (
+        Format("pdf", "pdf", "pdf:PdfWriter"),
+        Format("docx", "docx", "docx:DocxWriter"),
+        Format("html", "html", "html:HtmlWriter"),
+    )
+}
+FORMATS: tuple[str, ...] = tuple(REGISTRY)

@@ -285,3 +285,10 @@ def _epoch(doc: Document) -> str:
     from datetime import UTC, datetime, time
 
     return str(int(datetime.combine(doc.generated, time(), tzinfo=UTC).timestamp()))
+
+
+class DocxWriter:
+    """Word, through pandoc, from an AST built directly from the document."""
+
+    def write(self, doc: Document, target: Path, ctx: object) -> None:
+        write_docx(doc, target)

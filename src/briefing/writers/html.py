@@ -10,6 +10,7 @@ import jinja2
 from .. import __version__
 from ..labels import label, note_parts, page_css, source_entry
 from ..model import Document, RenderedChart, long_date
+from . import WriteContext
 
 LAYOUT = "layouts/briefing.html.j2"
 STYLESHEET = "styles/briefing.css"
@@ -19,16 +20,18 @@ def svg_uri(chart: RenderedChart) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(chart.svg).decode("ascii")
 
 
-def render_html(doc: Document, templates: Path) -> str:
+def render_html(
+    doc: Document, templates: Path, layout: str = LAYOUT, stylesheet: str = STYLESHEET
+) -> str:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=False,
     )
-    css = (templates / STYLESHEET).read_text(encoding="utf-8")
+    css = (templates / stylesheet).read_text(encoding="utf-8")
     present = {s.id for s in doc.sources}
-    return env.get_template(LAYOUT).render(
+    return env.get_template(layout).render(
         doc=doc,
         css=css,
         page_css=page_css(),
@@ -47,7 +50,13 @@ def _unknown(node: object) -> str:
     raise TypeError(f"the HTML layout has no rule for {type(node).__name__} nodes")
 
 
-def write_html(doc: Document, templates: Path, target: Path) -> str:
-    html = render_html(doc, templates)
-    target.write_text(html, encoding="utf-8")
-    return html
+class HtmlWriter:
+    """One self-contained HTML file; its rendering is cached for the PDF writer."""
+
+    def html(self, doc: Document, ctx: WriteContext) -> str:
+        if "html" not in ctx.cache:
+            ctx.cache["html"] = render_html(doc, ctx.templates, ctx.layout, ctx.stylesheet)
+        return ctx.cache["html"]
+
+    def write(self, doc: Document, target: Path, ctx: WriteContext) -> None:
+        target.write_text(self.html(doc, ctx), encoding="utf-8")

@@ -13,6 +13,9 @@ from weasyprint import HTML
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from ..errors import InputError
+from ..model import Document
+from . import WriteContext
+from .html import HtmlWriter
 
 
 class InlineOnlyFetcher(URLFetcher):
@@ -31,3 +34,10 @@ def write_pdf(html: str, target: Path, layout_name: str) -> None:
             None,
             f"{exc}; a briefing may only embed inline data (no files or web addresses)",
         ) from None
+
+
+class PdfWriter(HtmlWriter):
+    """The HTML writer's output, printed by WeasyPrint with the print rules of the stylesheet."""
+
+    def write(self, doc: Document, target: Path, ctx: WriteContext) -> None:
+        write_pdf(self.html(doc, ctx), target, f"templates/{ctx.layout}")

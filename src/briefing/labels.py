@@ -28,6 +28,9 @@ LABELS: dict[str, str] = {
     "by": "by",
     "published": "Published {date}.",
     "kicker": "Briefing",
+    "timeline_caption": "Every dated fact in the evidence base, oldest first",
+    "timeline_columns": "Date|Domain|Development",
+    "what_changed": "What changed since the edition of {date}",
 }
 
 

@@ -195,11 +195,17 @@ Inline = Text | Strong | Emph | Cite
 @dataclass
 class Paragraph:
     inlines: list[Inline]
+    method: bool = False  # describes method, so needs no note (marked {{ method() }})
 
 
 @dataclass
 class BulletList:
     items: list[list[Inline]]
+    methods: list[bool] = field(default_factory=list)  # per item, as Paragraph.method
+
+    def __post_init__(self) -> None:
+        if not self.methods:
+            self.methods = [False] * len(self.items)
 
 
 @dataclass

@@ -1,0 +1,168 @@
+"""The Jinja2 side of composition: the environment prose templates run in, the helpers and data
+they see, and how their errors point back at a template line.
+
+Templates produce CommonMark. Values from the data pass through `finalize`, which backslash-
+escapes every ASCII punctuation mark, so data text can never turn into markup; markup the
+template author writes, and what the helpers return, is left alone. Helpers return inert
+placeholders (`[](cite:c3)`, `![](chart:id)`) that `markdown.py` turns into document nodes.
+
+Helpers a template can call:
+  {{ cite('fact-id', ...) }}   a note citing those facts (placed after the sentence's full stop)
+  {{ chart('chart-id') }}       a figure, on a line of its own
+  {{ timeline() }}              the table of every dated fact
+  {{ source_list() }}           the list of sources with their perspective
+  {{ method() }}                marks a paragraph or bullet as method, not sourced fact, so it
+                                needs no note (every other one must cite)
+and filters: qty ('2.35 million barrels'), num ('2.35 million'), adj ('20-year'), upfirst.
+Templates also see `facts`, `sources`, `domains`, `derived` (the declared derived figures),
+`report`, `current_to` and `source_share` (how many facts rest on each source).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from . import units
+from .derive import Derived
+from .errors import InputError
+from .model import Fact
+
+PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+_ESCAPES = str.maketrans({c: "\\" + c for c in PUNCTUATION})
+_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
+
+
+def escape_markdown(value: object) -> str:
+    """Make data text inert: CommonMark lets a backslash escape any ASCII punctuation."""
+    return str(value).translate(_ESCAPES)
+
+
+def _finalize(value: object) -> object:
+    if isinstance(value, Markup):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    # Escaped text is exempt from smart quotes, so give data the prose's apostrophe here.
+    return escape_markdown(_APOSTROPHE.sub("\u2019", str(value)))
+
+
+class TemplateFault(Exception):
+    """Raised inside a helper; carries a message the caller pins to the template line."""
+
+
+def environment(templates: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates),
+        undefined=jinja2.StrictUndefined,
+        finalize=_finalize,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+    def _quantity_of(value: object):
+        return value.quantity if isinstance(value, Derived) else value
+
+    env.filters["qty"] = lambda q, decimals=None: units.quantity(_quantity_of(q), decimals)
+    env.filters["num"] = lambda q, decimals=None: units.number(_quantity_of(q).value, decimals)
+    env.filters["adj"] = lambda q: units.adjective(_quantity_of(q))
+    env.filters["upfirst"] = lambda text: str(text)[:1].upper() + str(text)[1:]
+    return env
+
+
+def _template_line_of(exc: BaseException, filename: str) -> int | None:
+    tb = exc.__traceback__
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+class Helpers:
+    """The helper functions of one report's templates, and the cite() calls they collect.
+
+    cite() only records which facts a sentence rests on and where the call was; `notes.py`
+    turns each record into a numbered note when the Markdown is read."""
+
+    def __init__(self, citable: dict[str, Fact], chart_ids: set[str], report_file: str):
+        self.citable = citable
+        self.chart_ids = chart_ids
+        self.report_file = report_file
+        self.pending: dict[str, tuple[tuple[str, ...], str]] = {}
+        self.current: str = ""  # "templates/<name>" of the template rendering now
+        self.template: jinja2.Template | None = None
+
+    def _calling_line(self) -> int | None:
+        """The template line of the helper call now running, so messages can point at it."""
+        if self.template is None or not self.template.filename:
+            return None
+        frame = sys._getframe(1)
+        while frame is not None:
+            if frame.f_code.co_filename == self.template.filename:
+                return self.template.get_corresponding_lineno(frame.f_lineno)
+            frame = frame.f_back
+        return None
+
+    def cite(self, *fact_ids: str) -> Markup:
+        line = self._calling_line()
+        where = f"{self.current}:{line}" if line else self.current
+        if not fact_ids:
+            raise TemplateFault("cite() needs at least one fact id")
+        for fid in fact_ids:
+            if fid not in self.citable:
+                raise TemplateFault(
+                    f"cite() names unknown fact {fid!r}; add it to data/facts or fix the id"
+                )
+        key = f"c{len(self.pending)}"
+        self.pending[key] = (fact_ids, where)
+        return Markup(f"[](cite:{key})")
+
+    def chart(self, chart_id: str) -> Markup:
+        if chart_id not in self.chart_ids:
+            raise TemplateFault(
+                f"chart() names {chart_id!r}, which {self.report_file} does not define"
+            )
+        return Markup(f"\n\n![](chart:{chart_id})\n\n")
+
+    def functions(self) -> dict[str, Any]:
+        return {
+            "cite": self.cite,
+            "chart": self.chart,
+            "timeline": lambda: Markup("\n\n![](table:timeline)\n\n"),
+            "source_list": lambda: Markup("\n\n![](sources:all)\n\n"),
+            "method": lambda: Markup("[](method:)"),
+        }
+
+    def render(self, env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
+        """One template rendered; every failure becomes an InputError at its template line."""
+        shown = f"templates/{name}"
+        self.current = shown
+        try:
+            template = env.get_template(name)
+        except jinja2.TemplateSyntaxError as exc:
+            raise InputError.one(
+                shown, exc.lineno, f"template syntax error: {exc.message}"
+            ) from None
+        self.template = template
+        try:
+            return template.render(context)
+        except TemplateFault as exc:
+            line = _template_line_of(exc, template.filename)
+            raise InputError.one(shown, line, str(exc)) from None
+        except jinja2.UndefinedError as exc:
+            line = _template_line_of(exc, template.filename)
+            raise InputError.one(
+                shown, line, f"{exc.message}; check the fact id and field name against data/"
+            ) from None
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            line = _template_line_of(exc, template.filename)
+            raise InputError.one(shown, line, f"template error: {exc}") from None

@@ -29,6 +29,7 @@ from .errors import InputError, Problems
 from .fingerprint import Fingerprint, fingerprint
 from .load import Evidence, ReportSpec, load_evidence, load_report, report_files
 from .lock import output_lock
+from .preflight import check_templates
 from .publish import checkpoint, ensure_folder, staging, sweep
 from .writers import FORMATS, REGISTRY, WriteContext
 
@@ -108,6 +109,7 @@ def build(
         problems.raise_if_any()
         for plan in todo:
             check_charts(plan.spec.charts, evidence[plan.spec.id], problems)
+            check_templates(plan.spec, root, problems, later_edition=plan.previous is not None)
         problems.raise_if_any()
 
         if todo:

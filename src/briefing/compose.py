@@ -36,9 +36,9 @@ from .model import (
     Text,
 )
 from .notes import NoteBook, renumber, section_cites
+from .preflight import WHAT_CHANGED
 from .prose import Helpers, environment
 
-WHAT_CHANGED = "sections/what-changed.md.j2"
 WHAT_CHANGED_ID = RESERVED_SECTION
 
 

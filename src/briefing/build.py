@@ -181,7 +181,7 @@ def _render(
         f"{spec.id}: {len(doc.sections)} sections, {len(doc.notes)} notes, {len(doc.charts)} charts"
     )
     # Writers share one context: the PDF prints the HTML rendered once for both.
-    ctx = WriteContext(root / "templates", spec.layout, spec.stylesheet)
+    ctx = WriteContext(root / "templates", spec.layout, spec.stylesheets)
     written: list[tuple[str, Path]] = []
     for fmt in (f for f in FORMATS if f in formats):
         target = folder / f"{spec.id}.{REGISTRY[fmt].extension}"

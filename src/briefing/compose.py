@@ -131,6 +131,7 @@ class Composer:
             sources=list(self.evidence.sources.values()),
             charts=self.made.charts,
             fact_sections=places,
+            contents=self.spec.contents,
         )
 
     def _section(self, sid: str, title: str, template: str, extra: dict | None = None) -> Section:

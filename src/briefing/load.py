@@ -53,7 +53,9 @@ class ReportSpec:
     sections: tuple[SectionSpec, ...]
     charts: tuple[ChartSpec, ...]
     layout: str = "layouts/briefing.html.j2"  # under templates/; the HTML, printed as the PDF
-    stylesheet: str = "styles/briefing.css"  # under templates/; screen and print rules
+    # under templates/, applied in order (a report's sheet can refine a shared one)
+    stylesheets: tuple[str, ...] = ("styles/briefing.css",)
+    contents: bool = True  # a contents list (HTML, PDF) and a contents field (DOCX)
 
 
 @dataclass(frozen=True)
@@ -553,7 +555,8 @@ REPORT_FIELDS = {
     "sections",
     "charts",
     "layout",
-    "stylesheet",
+    "stylesheets",
+    "contents",
 }
 
 
@@ -674,12 +677,31 @@ def load_report(path: Path, root: Path, problems: Problems) -> ReportSpec | None
         seen_charts.add(chart.id)
         charts.append(chart)
 
-    presentation = {}
-    for key in ("layout", "stylesheet"):
-        if value := check.text(entry, key, "the report", required=False):
-            if not (root / "templates" / value).is_file():
-                problems.add(shown, entry.line_of(key), f"{key} 'templates/{value}' does not exist")
-            presentation[key] = value
+    presentation: dict = {}
+    if layout := check.text(entry, "layout", "the report", required=False):
+        presentation["layout"] = layout
+    raw_sheets = entry.get("stylesheets")
+    if raw_sheets is not None:
+        sheets = [str(x) for x in raw_sheets] if isinstance(raw_sheets, list) else []
+        if not sheets:
+            problems.add(
+                shown,
+                entry.line_of("stylesheets"),
+                "'stylesheets' must list one or more files under templates/",
+            )
+        presentation["stylesheets"] = tuple(sheets)
+    for name in [presentation.get("layout"), *presentation.get("stylesheets", ())]:
+        if name and not (root / "templates" / name).is_file():
+            problems.add(
+                shown,
+                entry.line_of("layout" if name == presentation.get("layout") else "stylesheets"),
+                f"'templates/{name}' does not exist",
+            )
+    if "contents" in entry:
+        if not isinstance(entry["contents"], bool):
+            problems.add(shown, entry.line_of("contents"), "'contents' must be true or false")
+        else:
+            presentation["contents"] = entry["contents"]
 
     if len(problems.items) > before or not (rid and title and author):
         return None

@@ -272,6 +272,7 @@ class Document:
     charts: list[RenderedChart]
     # Where a reader finds each fact discussed (fact id -> section title), for what-changed.
     fact_sections: dict[str, str] = field(default_factory=dict)
+    contents: bool = True  # whether the document lists its contents
 
     def cited_fact_ids(self) -> set[str]:
         return {fact.id for note in self.notes for fact in note.facts}

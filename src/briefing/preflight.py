@@ -20,7 +20,11 @@ def check_templates(spec: ReportSpec, root: Path, problems: Problems, later_edit
 
     templates = root / "templates"
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates))
-    names = [s.template for s in spec.sections] + [spec.layout]
+    # The layout and the partials it may import: everything under layouts/.
+    layouts = sorted(
+        p.relative_to(templates).as_posix() for p in (templates / "layouts").glob("*.j2")
+    )
+    names = [s.template for s in spec.sections] + [spec.layout, *layouts]
     if later_edition:
         names.append(WHAT_CHANGED)
     for name in dict.fromkeys(names):
@@ -37,7 +41,8 @@ def check_templates(spec: ReportSpec, root: Path, problems: Problems, later_edit
             env.parse(source, name, str(templates / name))
         except jinja2.TemplateSyntaxError as exc:
             problems.add(shown, exc.lineno, f"template syntax error: {exc.message}")
-    check_stylesheet(templates / spec.stylesheet, f"templates/{spec.stylesheet}", problems)
+    for sheet in spec.stylesheets:
+        check_stylesheet(templates / sheet, f"templates/{sheet}", problems)
 
 
 def check_stylesheet(path: Path, shown: str, problems: Problems) -> None:
@@ -47,7 +52,7 @@ def check_stylesheet(path: Path, shown: str, problems: Problems) -> None:
         css = path.read_text(encoding="utf-8")
     except (FileNotFoundError, UnicodeDecodeError) as exc:
         problems.add(
-            shown, None, f"cannot be read ({exc}); restore it or fix the report's 'stylesheet'"
+            shown, None, f"cannot be read ({exc}); restore it or fix the report's 'stylesheets'"
         )
         return
 

@@ -24,7 +24,7 @@ class WriteContext:
 
     templates: Path
     layout: str
-    stylesheet: str
+    stylesheets: tuple[str, ...]
     cache: dict[str, Any] = field(default_factory=dict)
 
 

@@ -21,7 +21,10 @@ def svg_uri(chart: RenderedChart) -> str:
 
 
 def render_html(
-    doc: Document, templates: Path, layout: str = LAYOUT, stylesheet: str = STYLESHEET
+    doc: Document,
+    templates: Path,
+    layout: str = LAYOUT,
+    stylesheets: tuple[str, ...] = (STYLESHEET,),
 ) -> str:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates),
@@ -29,7 +32,7 @@ def render_html(
         undefined=jinja2.StrictUndefined,
         trim_blocks=False,
     )
-    css = (templates / stylesheet).read_text(encoding="utf-8")
+    css = "\n".join((templates / sheet).read_text(encoding="utf-8") for sheet in stylesheets)
     present = {s.id for s in doc.sources}
     return env.get_template(layout).render(
         doc=doc,
@@ -55,7 +58,7 @@ class HtmlWriter:
 
     def html(self, doc: Document, ctx: WriteContext) -> str:
         if "html" not in ctx.cache:
-            ctx.cache["html"] = render_html(doc, ctx.templates, ctx.layout, ctx.stylesheet)
+            ctx.cache["html"] = render_html(doc, ctx.templates, ctx.layout, ctx.stylesheets)
         return ctx.cache["html"]
 
     def write(self, doc: Document, target: Path, ctx: WriteContext) -> None:

@@ -79,7 +79,7 @@ def two_editions(built, tmp_path_factory) -> TwoEditions:
     mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
     capsys = _Capture()
     try:
-        args = ("build", "--project", str(project), "--output", str(out))
+        args = ("build", REPORT, "--project", str(project), "--output", str(out))
         before = snapshot_of(out)
         second = capsys.run(*args)
         after_second = snapshot_of(out)
@@ -122,7 +122,7 @@ def test_unchanged_build_says_up_to_date_and_touches_nothing(two_editions):
 
 def test_every_run_appends_one_line_to_the_build_log(two_editions):
     lines = (two_editions.out / "build.log").read_text().splitlines()
-    outcomes = [line.split("\t") for line in lines]
+    outcomes = [line.split("\t") for line in lines if line.split("\t")[1] == REPORT]
     assert [(o[1], o[2], o[3]) for o in outcomes] == [
         (REPORT, "published", FIRST),
         (REPORT, "up-to-date", FIRST),
@@ -134,7 +134,7 @@ def test_every_run_appends_one_line_to_the_build_log(two_editions):
 
 def test_force_rebuilds_an_unchanged_report(project, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    args = ("build", "--project", str(project), "-o", str(tmp_path / "o"), "-f", "html")
+    args = ("build", REPORT, "--project", str(project), "-o", str(tmp_path / "o"), "-f", "html")
     assert run(capsys, *args)[0] == 0
     assert "up to date" in run(capsys, *args)[1]
     code, out, _ = run(capsys, *args, "--force")
@@ -145,7 +145,7 @@ def test_the_no_change_path_imports_no_rendering_library(two_editions):
     """The decision comes before WeasyPrint, matplotlib or pandoc load (the benchmark times it)."""
     probe = (
         "import sys; from briefing.cli import main; "
-        f"code = main(['build', '-q', '--project', {str(two_editions.project)!r}, "
+        f"code = main(['build', {REPORT!r}, '-q', '--project', {str(two_editions.project)!r}, "
         f"'--output', {str(two_editions.out)!r}]); "
         "heavy = sorted(m for m in ('weasyprint', 'matplotlib', 'pypandoc', 'jinja2', 'markdown_it', 'feedgen') if m in sys.modules); "
         "print(code, heavy)"
@@ -229,7 +229,17 @@ def test_docx_what_changed_is_a_heading_with_a_native_footnote(two_editions):
 
 def test_only_template_changes_say_that_no_facts_changed(project, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    args = ("build", "--project", str(project), "-o", str(tmp_path / "o"), "-f", "html", "-q")
+    args = (
+        "build",
+        REPORT,
+        "--project",
+        str(project),
+        "-o",
+        str(tmp_path / "o"),
+        "-f",
+        "html",
+        "-q",
+    )
     assert run(capsys, *args)[0] == 0
     edit(
         project / "templates/styles/briefing.css",
@@ -261,7 +271,17 @@ def _fact(fid: str, summary: str) -> str:
 
 def test_added_and_removed_facts_are_listed(project, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    args = ("build", "--project", str(project), "-o", str(tmp_path / "o"), "-f", "html", "-q")
+    args = (
+        "build",
+        REPORT,
+        "--project",
+        str(project),
+        "-o",
+        str(tmp_path / "o"),
+        "-f",
+        "html",
+        "-q",
+    )
     facts = project / "data/facts/industry.yaml"
     original = facts.read_text(encoding="utf-8")
     facts.write_text(original + _fact("test-old-fact", "An older plant agreement."), "utf-8")
@@ -328,7 +348,7 @@ def test_top_level_names_hold_the_newest_edition(two_editions):
 
 
 def test_editions_command_lists_both_editions(two_editions, capsys):
-    code, out, _ = run(capsys, "editions", "--output", str(two_editions.out))
+    code, out, _ = run(capsys, "editions", REPORT, "--output", str(two_editions.out))
     assert code == 0
     rows = [line.split() for line in out.splitlines()]
     assert ["EDITION", "DATE", "CURRENT", "TO", "ADDED", "CHANGED", "REMOVED"] in rows
@@ -346,15 +366,23 @@ def test_feed_is_atom_with_one_entry_per_edition(two_editions):
     for tag in ("id", "title", "updated"):
         assert root.find(f"{ATOM}{tag}") is not None
     entries = root.findall(f"{ATOM}entry")
-    assert len(entries) == 2
+    assert len(entries) == 3  # two editions of the briefing, one of the In Focus report
     for entry in entries:
         for tag in ("id", "title", "updated", "author"):
             assert entry.find(f"{ATOM}{tag}") is not None
     parsed = feedparser.parse(raw)
     assert not parsed.bozo, parsed.get("bozo_exception")
-    assert parsed.version == "atom10" and len(parsed.entries) == 2
-    newest = parsed.entries[0]
+    assert parsed.version == "atom10" and len(parsed.entries) == 3
+
+    def edition_of(entry) -> str:
+        return entry.links[0].href.split("/")[2] if f"{REPORT}/" in entry.links[0].href else ""
+
+    mine = {edition_of(e): e for e in parsed.entries if edition_of(e)}
+    assert sorted(mine) == [FIRST, SECOND]
+    assert len({e.id for e in parsed.entries}) == 3
+    newest = mine[SECOND]
     assert "1 fact changed" in newest.content[0].value
+    assert "first edition" in mine[FIRST].content[0].value
     links = {link.type: link for link in newest.links}
     assert links["text/html"].rel == "alternate" and links["application/pdf"].rel == "enclosure"
     for link in newest.links:
@@ -377,5 +405,5 @@ def test_index_lists_every_edition_with_links_and_checksums(two_editions):
     text = html_text(page)
     assert "What changed: 1 fact changed." in text and "What changed: first edition." in text
     assert "Information current to January 2026" in text
-    newest_first = [h for h in hrefs if h.endswith(".pdf")]
+    newest_first = [h for h in hrefs if h.endswith(f"/{REPORT}.pdf")]
     assert newest_first == [f"{REPORT}/editions/{e}/{REPORT}.pdf" for e in (SECOND, FIRST)]

@@ -32,6 +32,7 @@ def command(project: Path, out: Path, *extra: str) -> list[str]:
         "-m",
         "briefing.cli",
         "build",
+        REPORT,
         "--project",
         str(project),
         "--output",
@@ -121,7 +122,9 @@ def test_no_wait_exits_3_while_another_build_holds_the_folder(first_edition, cap
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != "build.log"}
     edit(project / "data/facts/energy.yaml", "value: 2350000", "value: 2400000")
     with output_lock(out, wait=False, say=print):
-        code = main(["build", "--project", str(project), "-o", str(out), "-f", "html", "--no-wait"])
+        code = main(
+            ["build", REPORT, "-C", str(project), "-o", str(out), "-f", "html", "--no-wait"]
+        )
     err = capsys.readouterr().err
     assert code == 3
     assert "another build is running in" in err and f"(pid {os.getpid()})" in err
@@ -232,7 +235,7 @@ class _Lines:
 def test_watch_rebuilds_when_a_data_file_changes(first_edition):
     project, out = first_edition
     watcher = subprocess.Popen(
-        [sys.executable, "-m", "briefing.cli", "watch", "--project", str(project)]
+        [sys.executable, "-m", "briefing.cli", "watch", REPORT, "--project", str(project)]
         + ["--output", str(out), "--format", "html"],
         env=environment(),
         stdout=subprocess.PIPE,
@@ -261,7 +264,7 @@ def test_bad_input_after_an_edition_changes_nothing_published(first_edition, cap
         if p.name not in {"build.log", ".lock"}
     }
     line = edit(project / "data/facts/history.yaml", "date: 1975", "date: 1975-02-30")
-    code = main(["build", "-C", str(project), "-o", str(out), "-f", "html"])
+    code = main(["build", REPORT, "-C", str(project), "-o", str(out), "-f", "html"])
     err = capsys.readouterr().err
     assert code == 2 and f"data/facts/history.yaml:{line}: date '1975-02-30' is impossible" in err
     after = {
@@ -279,7 +282,7 @@ def test_the_fingerprint_covers_every_input_that_shapes_the_output(project):
     from briefing.fingerprint import fingerprint
 
     def digest(formats=("pdf", "docx", "html")) -> str:
-        spec = select_reports(project, [], Problems())[0]
+        spec = select_reports(project, [REPORT], Problems())[0]
         return fingerprint(spec, project, formats).digest
 
     seen = {digest()}

@@ -8,7 +8,6 @@ drawn: no number lives only in a picture.
 
 from __future__ import annotations
 
-import textwrap
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -290,7 +289,7 @@ def chronology(spec: ChartSpec, evidence: Evidence, derived: dict[str, Derived])
     )
     table = ChartTable(["Date", "Event"], [[when, text] for _, when, text in events])
     payload = {
-        "events": [(x, when, textwrap.fill(text, 34)) for x, when, text in events],
+        "events": events,
         "slots": [evidence.domains[f.domain].slot for f in facts],
         **span,
     }

@@ -185,11 +185,12 @@ def draw_exchange(p: Plot) -> MplFigure:
     mpl = _mpl()
     parties, flows = p.payload["parties"], p.payload["flows"]
     colours = (PALETTE[5][0], PALETTE[1][0])
+    top = 4.2 if p.payload["heading"] else 3.3  # no heading line: no room kept for one
     with mpl.rc_context(STYLE):
-        fig = _figure(7.2, 2.5, layout=None)
+        fig = _figure(7.2, 2.5 * top / 4.2, layout=None)
         ax = fig.add_axes((0, 0, 1, 1))
         ax.set_xlim(0, 10)
-        ax.set_ylim(0, 4.2)
+        ax.set_ylim(0, top)
         ax.axis("off")
         for x, name, colour in zip((0.3, 6.9), parties, colours, strict=True):
             ax.add_patch(
@@ -249,7 +250,7 @@ def draw_exchange(p: Plot) -> MplFigure:
 def draw_chronology(p: Plot) -> MplFigure:
     events = p.payload["events"]
     with _mpl().rc_context(STYLE):
-        fig = _figure(7.2, 0.5 + 0.42 * len(events))
+        fig = _figure(6.4, 0.3 + 0.27 * len(events))
         ax = fig.add_subplot()
         n = len(events)
         ax.axvline(0, color=MUTED, linewidth=1.2, zorder=1)
@@ -258,12 +259,10 @@ def draw_chronology(p: Plot) -> MplFigure:
             colour, marker, _ = PALETTE[slot]
             ax.scatter([0], [y], s=60, marker=marker, color=colour, edgecolors="white", zorder=3)
             ax.text(
-                -0.08, y, when, ha="right", va="center", fontsize=8.5, color=INK, fontweight="bold"
+                -0.2, y, when, ha="right", va="center", fontsize=9, color=INK, fontweight="bold"
             )
-            ax.text(
-                0.08, y, text.replace("\n", " "), ha="left", va="center", fontsize=8.5, color=INK
-            )
-        ax.set_xlim(-1.6, 6)
+            ax.text(0.2, y, text, ha="left", va="center", fontsize=9, color=INK)
+        ax.set_xlim(-1.7, 6)
         ax.set_ylim(-0.7, n - 0.3)
         ax.axis("off")
     return fig

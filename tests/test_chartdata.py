@@ -1,0 +1,237 @@
+"""Unit tests: what each chart kind selects and computes, and derived figures with their units.
+No drawing and no rendering: these run on an invented evidence base loaded by the real loader."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from briefing.build import select_reports
+from briefing.chartdata import ChartDataError, prepare, select
+from briefing.chartspec import ChartSpec, Selection
+from briefing.derive import DerivedSpec, DeriveError, Operand, compute, derive
+from briefing.errors import Problems
+from briefing.load import Evidence, load_evidence
+from briefing.model import Quantity
+
+from .test_generator import make_project
+
+
+@pytest.fixture(scope="module")
+def evidence(tmp_path_factory) -> Evidence:
+    root = make_project(tmp_path_factory.mktemp("port"))
+    problems = Problems()
+    spec = select_reports(root, ["port-trade"], problems)[0]
+    ev = load_evidence(spec, root, problems)
+    assert not problems.items, problems.items
+    return ev
+
+
+def chart(kind: str, title: str = "T", **options) -> ChartSpec:
+    select_ = options.pop("select", Selection())
+    return ChartSpec("c", kind, title, "caption", "reports/x.yaml:7", select_, options)
+
+
+# ---------------------------------------------------------------- selection -----------------------
+
+
+def test_selection_filters_by_domain_tag_and_id_oldest_first(evidence):
+    assert [f.id for f in select(chart("timeline"), evidence)] == [
+        "talks-open",
+        "grain-deal",
+        "talks-close",
+    ]
+    by_domain = chart("timeline", select=Selection(domains=("talks",)))
+    assert [f.id for f in select(by_domain, evidence)] == ["talks-open", "talks-close"]
+    by_tag = chart("timeline", select=Selection(tags=("grain",)))
+    assert [f.id for f in select(by_tag, evidence)] == ["grain-deal", "talks-close"]
+    by_id = chart("timeline", select=Selection(facts=("talks-close",)))
+    assert [f.id for f in select(by_id, evidence)] == ["talks-close"]
+
+
+@pytest.mark.parametrize(
+    ("selection", "message"),
+    [
+        (Selection(domains=("weather",)), "domain 'weather'"),
+        (Selection(facts=("no-such-fact",)), "fact 'no-such-fact'"),
+        (Selection(tags=("unused",)), "matches no fact"),
+    ],
+)
+def test_a_selection_that_cannot_match_is_explained(evidence, selection, message):
+    with pytest.raises(ChartDataError, match=message):
+        select(chart("timeline", select=selection), evidence)
+
+
+# ---------------------------------------------------------------- the kinds -----------------------
+
+
+def test_timeline_rows_follow_the_declared_domain_order(evidence):
+    plot = prepare(chart("timeline", "Steps, {first}–{last} ({count})"), evidence, {})
+    assert plot.title == "Steps, 2023–2025 (3)"
+    assert [(label, slot, len(xs)) for label, slot, xs in plot.payload["lanes"]] == [
+        ("Trade", 1, 1),
+        ("Talks", 5, 2),
+    ]
+    assert plot.table.rows == [["Trade", "1", "May 2024"], ["Talks", "2", "2023, 15 January 2025"]]
+    assert "Trade: 1 events; Talks: 2 events" in plot.alt
+
+
+def test_period_counts_by_year_with_totals(evidence):
+    plot = prepare(chart("period-counts", period="year"), evidence, {})
+    assert plot.payload["periods"] == ["2023", "2024", "2025"]
+    assert plot.payload["totals"] == [1, 1, 1]
+    assert plot.table.columns == ["Period", "Trade", "Talks", "Total"]
+    assert plot.table.rows[0] == ["2023", "0", "1", "1"]
+
+
+def test_parts_resolve_quantities_and_derived_figures(evidence):
+    derived = {"rest": replace(derive(evidence.facts)["price-per-tonne"], id="rest")}
+    derived["rest"] = replace(derived["rest"], quantity=Quantity(200, "USD-per-tonne"))
+    plot = prepare(
+        chart(
+            "parts",
+            axis="Price per tonne",
+            parts=[
+                {"label": "Paid", "value": "price-per-tonne"},
+                {"label": "Rest", "value": "rest", "rest": True},
+            ],
+        ),
+        evidence,
+        {**derive(evidence.facts), **derived},
+    )
+    assert plot.table.rows == [["Paid", "$300 per tonne"], ["Rest", "$200 per tonne"]]
+    assert plot.payload["total"] == pytest.approx(500)
+    assert [f.id for f in plot.facts] == ["grain-deal"]
+
+
+def test_parts_refuse_an_unknown_value(evidence):
+    spec = chart(
+        "parts",
+        axis="A",
+        parts=[
+            {"label": "X", "value": "grain-deal.weight"},
+            {"label": "Y", "value": "grain-deal.wheat"},
+        ],
+    )
+    with pytest.raises(ChartDataError, match="'grain-deal.weight' is neither"):
+        prepare(spec, evidence, {})
+
+
+def test_exchange_fills_each_flow_label_with_its_values(evidence):
+    spec = chart(
+        "exchange",
+        "Sale of {year}",
+        select=Selection(facts=("grain-deal",)),
+        parties=["North", "South"],
+        flows=[
+            {"from": "North", "label": "Wheat: {}", "values": ["wheat"]},
+            {"from": "South", "label": "Cash: {}", "values": ["price"]},
+        ],
+        heading="As {claimant} has it",
+    )
+    plot = prepare(spec, evidence, derive(evidence.facts))
+    assert plot.title == "Sale of 2024"
+    assert plot.payload["flows"] == [(0, "Wheat: 400,000 tonnes"), (1, "Cash: $120 million")]
+    assert plot.payload["heading"] == "As the Harbour Gazette has it"
+    assert plot.table.rows[0] == ["North", "South", "Wheat", "400,000 tonnes"]
+
+
+def test_exchange_label_and_values_must_agree(evidence):
+    spec = chart(
+        "exchange",
+        select=Selection(facts=("grain-deal",)),
+        parties=["North", "South"],
+        flows=[{"from": "North", "label": "Wheat: {} and {}", "values": ["wheat"]}],
+    )
+    with pytest.raises(ChartDataError, match="has 2 \\{\\} for 1 value"):
+        prepare(spec, evidence, {})
+
+
+def test_chronology_uses_declared_labels_or_the_summary(evidence):
+    plot = prepare(chart("chronology", labels={"talks-open": "Talks open"}), evidence, {})
+    assert plot.table.rows == [
+        ["2023", "Talks open"],
+        ["May 2024", "Northland sells wheat to Southport for cash"],
+        ["15 January 2025", "The talks conclude with a five-year framework"],
+    ]
+    with pytest.raises(ChartDataError, match="no-such-fact"):
+        prepare(chart("chronology", labels={"no-such-fact": "x"}), evidence, {})
+
+
+def test_every_declared_kind_has_a_drawing_function():
+    from briefing.chartdata import PREPARE
+    from briefing.charts import DRAW
+    from briefing.chartspec import KINDS
+
+    assert set(KINDS) == set(PREPARE) == set(DRAW)
+
+
+# ---------------------------------------------------------------- derived figures -----------------
+
+
+def spec(operation: str, *inputs: Operand, unit: str) -> DerivedSpec:
+    return DerivedSpec("d", operation, inputs, unit, 0, "how", "data/facts.yaml:9")
+
+
+WHEAT = Operand("grain-deal", "wheat")
+PRICE = Operand("grain-deal", "price")
+
+
+def test_dollars_over_tonnes_is_dollars_per_tonne(evidence):
+    d = compute(spec("divide", PRICE, WHEAT, unit="USD-per-tonne"), evidence.facts)
+    assert d.quantity == Quantity(300, "USD-per-tonne")
+    assert [f.id for f in d.facts] == ["grain-deal"]
+
+
+def test_units_convert_within_a_dimension(evidence):
+    ounces = compute(spec("convert", WHEAT, unit="troy-ounce"), evidence.facts)
+    assert ounces.quantity.value == pytest.approx(400_000 * 1_000_000 / 31.1034768)
+    per_ounce = compute(spec("divide", PRICE, WHEAT, unit="USD-per-troy-ounce"), evidence.facts)
+    assert per_ounce.quantity.value == pytest.approx(300 * 31.1034768 / 1_000_000)
+
+
+def test_a_constant_can_be_subtracted(evidence):
+    hundred = Operand(constant=Quantity(100, "percent"))
+    share = Operand(constant=Quantity(11, "percent"))
+    assert compute(spec("subtract", hundred, share, unit="percent"), evidence.facts).quantity == (
+        Quantity(89, "percent")
+    )
+
+
+@pytest.mark.parametrize(
+    ("made", "message"),
+    [
+        (spec("add", WHEAT, PRICE, unit="USD"), "cannot add money to mass"),
+        (
+            spec("divide", PRICE, WHEAT, unit="USD-per-barrel"),
+            "measures money per mass, but unit 'USD-per-barrel' measures money per volume",
+        ),
+        (spec("convert", WHEAT, unit="USD"), "measures mass, but unit 'USD' measures money"),
+        (
+            spec("divide", Operand("grain-deal", "barrels"), WHEAT, unit="USD"),
+            "has no quantity 'barrels'",
+        ),
+        (spec("divide", Operand("no-fact", "x"), WHEAT, unit="USD"), "no fact 'no-fact'"),
+    ],
+)
+def test_unit_mistakes_are_refused_with_their_declaration(evidence, made, message):
+    with pytest.raises(DeriveError, match=message) as exc:
+        compute(made, evidence.facts)
+    assert exc.value.origin == "data/facts.yaml:9"
+
+
+def test_a_bad_declaration_in_the_data_is_a_path_line_problem(tmp_path, capsys):
+    from briefing.cli import main
+
+    root = make_project(tmp_path)
+    facts = root / "data/port/facts.yaml"
+    text = facts.read_text().replace("operation: divide", "operation: add")
+    facts.write_text(text)
+    line = text.splitlines().index("    - id: price-per-tonne") + 1
+    code = main(["build", "-C", str(root), "-o", str(tmp_path / "o"), "-q"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert (
+        f"data/port/facts.yaml:{line}: derived 'price-per-tonne': cannot add mass to money" in err
+    )

@@ -18,6 +18,7 @@ from . import __version__
 from .editions import Edition, all_editions
 from .model import long_date
 from .publish import checkpoint, write_atomic
+from .writers import REGISTRY
 
 INDEX = "index.html"
 FEED = "feed.xml"
@@ -148,8 +149,8 @@ def render_feed(editions: dict[str, list[Edition]]) -> bytes:
         entry.files.links = [
             {
                 "href": f"{e.report}/editions/{e.id}/{f['name']}",
-                "rel": "alternate" if f["format"] == "html" else "enclosure",
-                "type": _MIME[f["format"]],
+                "rel": "alternate" if REGISTRY[f["format"]].primary else "enclosure",
+                "type": REGISTRY[f["format"]].media_type,
                 "length": str(f["bytes"]),
             }
             for f in m.get("files", [])
@@ -177,13 +178,6 @@ class _FileLinks:
 
     def extend_rss(self, item):
         return item
-
-
-_MIME = {
-    "html": "text/html",
-    "pdf": "application/pdf",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-}
 
 
 def _built(e: Edition) -> datetime:

@@ -69,7 +69,7 @@ def _build_options(b: argparse.ArgumentParser) -> None:
         type=_formats,
         default=FORMATS,
         metavar="LIST",
-        help="comma-separated formats to build: pdf,docx,html (default: all three)",
+        help=f"comma-separated formats to build: {','.join(FORMATS)} (default: all)",
     )
     b.add_argument("--quiet", "-q", action="store_true", help="print only problems")
     b.add_argument(

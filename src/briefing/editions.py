@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .publish import TEMP_PREFIXES, checkpoint, fsync_folder, link_atomic
+from .writers import REGISTRY
 
 MANIFEST = "manifest.json"
 EVIDENCE = "evidence.json"
@@ -121,20 +122,18 @@ class EditionStore:
         current = self.folder / CURRENT
         if not (current.is_symlink() and os.readlink(current) == f"editions/{edition.id}"):
             return False
-        return all(
-            _link_ok(self.output / f"{self.report}.{fmt}", self._top_target(fmt))
-            for fmt in _formats(edition)
-        )
+        return all(_link_ok(self.output / name, self._top_target(name)) for name in _files(edition))
 
     def publish(self, edition: Edition) -> bool:
         """Make `edition` the one the top-level names lead to; False if it already was."""
         changed = link_atomic(f"editions/{edition.id}", self.folder / CURRENT)
         checkpoint("switched")
-        wanted = _formats(edition)
-        for fmt in ("pdf", "docx", "html"):
-            link = self.output / f"{self.report}.{fmt}"
-            if fmt in wanted:
-                changed |= link_atomic(self._top_target(fmt), link)
+        wanted = _files(edition)
+        for fmt in REGISTRY.values():
+            name = f"{self.report}.{fmt.extension}"
+            link = self.output / name
+            if name in wanted:
+                changed |= link_atomic(self._top_target(name), link)
             elif link.is_symlink() or link.exists():
                 # An edition without this format: a stale file would be another edition's.
                 link.unlink()
@@ -142,8 +141,8 @@ class EditionStore:
         fsync_folder(self.output)
         return changed
 
-    def _top_target(self, fmt: str) -> str:
-        return f"{self.report}/{CURRENT}/{self.report}.{fmt}"
+    def _top_target(self, name: str) -> str:
+        return f"{self.report}/{CURRENT}/{name}"
 
     def prune(self, keep: int) -> list[Edition]:
         """Remove all but the `keep` newest editions; the published one always stays."""
@@ -156,8 +155,8 @@ class EditionStore:
         return doomed
 
 
-def _formats(edition: Edition) -> list[str]:
-    return [f["format"] for f in edition.manifest.get("files", [])]
+def _files(edition: Edition) -> list[str]:
+    return [f["name"] for f in edition.manifest.get("files", [])]
 
 
 def _link_ok(link: Path, target: str) -> bool:

@@ -36,7 +36,9 @@ class Writer(Protocol):
 class Format:
     name: str
     extension: str
+    media_type: str  # for feeds and web servers
     writer: str  # "module:Class" under briefing.writers, imported on first use
+    primary: bool = False  # the format a feed entry or link opens by default
 
     def load(self) -> Writer:
         module, _, cls = self.writer.partition(":")
@@ -46,9 +48,14 @@ class Format:
 REGISTRY: dict[str, Format] = {
     f.name: f
     for f in (
-        Format("pdf", "pdf", "pdf:PdfWriter"),
-        Format("docx", "docx", "docx:DocxWriter"),
-        Format("html", "html", "html:HtmlWriter"),
+        Format("pdf", "pdf", "application/pdf", "pdf:PdfWriter"),
+        Format(
+            "docx",
+            "docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "docx:DocxWriter",
+        ),
+        Format("html", "html", "text/html", "html:HtmlWriter", primary=True),
     )
 }
 FORMATS: tuple[str, ...] = tuple(REGISTRY)

@@ -49,6 +49,11 @@ def snapshot_of(folder: Path) -> dict[str, tuple[int, str]]:
     }
 
 
+def html_build(project: Path, out: Path) -> tuple[str, ...]:
+    """The quick build these tests repeat: the briefing alone, HTML only, quietly."""
+    return ("build", REPORT, "--project", str(project), "-o", str(out), "-f", "html", "-q")
+
+
 def run(capsys, *args: str) -> tuple[int, str, str]:
     code = main(list(args))
     out = capsys.readouterr()
@@ -229,17 +234,7 @@ def test_docx_what_changed_is_a_heading_with_a_native_footnote(two_editions):
 
 def test_only_template_changes_say_that_no_facts_changed(project, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    args = (
-        "build",
-        REPORT,
-        "--project",
-        str(project),
-        "-o",
-        str(tmp_path / "o"),
-        "-f",
-        "html",
-        "-q",
-    )
+    args = html_build(project, tmp_path / "o")
     assert run(capsys, *args)[0] == 0
     edit(
         project / "templates/styles/briefing.css",
@@ -271,17 +266,7 @@ def _fact(fid: str, summary: str) -> str:
 
 def test_added_and_removed_facts_are_listed(project, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    args = (
-        "build",
-        REPORT,
-        "--project",
-        str(project),
-        "-o",
-        str(tmp_path / "o"),
-        "-f",
-        "html",
-        "-q",
-    )
+    args = html_build(project, tmp_path / "o")
     facts = project / "data/facts/industry.yaml"
     original = facts.read_text(encoding="utf-8")
     facts.write_text(original + _fact("test-old-fact", "An older plant agreement."), "utf-8")

@@ -125,29 +125,38 @@ def _figure(fig: Figure) -> dict:
     }
 
 
+def _pandoc_table(
+    ident: str,
+    caption: list[dict],
+    colspecs: list,
+    columns: list[str],
+    rows: list[list[list[dict]]],
+) -> dict:
+    """One pandoc Table node: a caption, a header row of plain words, body rows of inlines."""
+    head = [NO_ATTR, [[NO_ATTR, [_cell(words(c)) for c in columns]]]]
+    body = [[NO_ATTR, [_cell(cell) for cell in row]] for row in rows]
+    return {
+        "t": "Table",
+        "c": [
+            [ident, [], []],
+            [None, [{"t": "Plain", "c": caption}]],
+            colspecs,
+            head,
+            [[NO_ATTR, 0, [], body]],
+            [NO_ATTR, []],
+        ],
+    }
+
+
 def _chart_data(fig: Figure) -> list[dict]:
     """The plotted values under the figure, so no number lives only in the picture."""
     chart = fig.chart
     if not chart.data_rows:
         return []
-    n = len(chart.data_columns)
-    colspecs = [[{"t": "AlignLeft"}, {"t": "ColWidthDefault"}] for _ in range(n)]
-    head = [NO_ATTR, [[NO_ATTR, [_cell(words(c)) for c in chart.data_columns]]]]
-    rows = [[NO_ATTR, [_cell(words(cell)) for cell in row]] for row in chart.data_rows]
-    caption = [None, [{"t": "Plain", "c": words(label("chart_data", n=chart.number))}]]
-    return [
-        {
-            "t": "Table",
-            "c": [
-                [f"figure-{chart.id}-data", [], []],
-                caption,
-                colspecs,
-                head,
-                [[NO_ATTR, 0, [], rows]],
-                [NO_ATTR, []],
-            ],
-        }
-    ]
+    colspecs = [[{"t": "AlignLeft"}, {"t": "ColWidthDefault"}] for _ in chart.data_columns]
+    rows = [[words(cell) for cell in row] for row in chart.data_rows]
+    caption = words(label("chart_data", n=chart.number))
+    return [_pandoc_table(f"figure-{chart.id}-data", caption, colspecs, chart.data_columns, rows)]
 
 
 def _cell(content: list[dict]) -> list:
@@ -156,29 +165,10 @@ def _cell(content: list[dict]) -> list:
 
 def _table(t: Table, present: set[str]) -> dict:
     colspecs = [[{"t": "AlignLeft"}, {"t": "ColWidth", "c": w}] for w in t.widths]
-    head = [NO_ATTR, [[NO_ATTR, [_cell(words(c)) for c in t.columns]]]]
-    rows = [[NO_ATTR, [_cell(inlines(cell, present)) for cell in row]] for row in t.rows]
-    caption = [
-        None,
-        [
-            {
-                "t": "Plain",
-                "c": [{"t": "Strong", "c": words(label("table", n=t.number))}, {"t": "Space"}]
-                + words(t.caption),
-            }
-        ],
-    ]
-    return {
-        "t": "Table",
-        "c": [
-            [f"table-{t.number}", [], []],
-            caption,
-            colspecs,
-            head,
-            [[NO_ATTR, 0, [], rows]],
-            [NO_ATTR, []],
-        ],
-    }
+    rows = [[inlines(cell, present) for cell in row] for row in t.rows]
+    caption = [{"t": "Strong", "c": words(label("table", n=t.number))}, {"t": "Space"}]
+    caption += words(t.caption)
+    return _pandoc_table(f"table-{t.number}", caption, colspecs, t.columns, rows)
 
 
 def _sources(block: SourceList) -> list[dict]:

@@ -294,3 +294,49 @@ def test_a_chart_declaration_is_checked_without_drawing(project, tmp_path, capsy
         f"reports/iran-venezuela.yaml:{declared}: chart 'arms-share': 'sipri-2024-share.shares'"
         in done.stderr
     )
+
+
+# ---------------------------------------------------------------- writers -------------------------
+
+
+def test_a_writer_meets_an_unknown_node_with_an_error():
+    from datetime import date
+
+    from briefing.model import Document, Paragraph, PartialDate, Section, Text
+    from briefing.writers.docx import blocks
+    from briefing.writers.html import render_html
+
+    class Mystery:
+        pass
+
+    def doc(block) -> Document:
+        return Document(
+            "r",
+            "T",
+            "",
+            "A",
+            "S",
+            [],
+            "en",
+            PartialDate(2026),
+            date(2026, 1, 1),
+            [Section("s", "S", [block])],
+            [],
+            [],
+            [],
+        )
+
+    for bad in (Mystery(), Paragraph([Text("fine"), Mystery()])):
+        with pytest.raises(TypeError, match="no rule for Mystery"):
+            render_html(doc(bad), ROOT / "templates")
+        with pytest.raises(TypeError, match="no rule for Mystery"):
+            blocks(doc(bad))
+
+
+def test_formats_are_a_registry_and_pdf_extends_html():
+    from briefing.writers import FORMATS, REGISTRY
+    from briefing.writers.html import HtmlWriter
+
+    assert FORMATS == ("pdf", "docx", "html")
+    assert isinstance(REGISTRY["pdf"].load(), HtmlWriter)
+    assert {f.media_type for f in REGISTRY.values()} >= {"application/pdf", "text/html"}

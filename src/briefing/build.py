@@ -167,8 +167,9 @@ def _render(
 ) -> tuple[Path, str, float]:
     """Compose one report and write the edition (files, snapshot, manifest) into staging."""
     # Heavy imports only once the input is known to be good and the build is needed.
-    from . import snapshot
-    from .compose import Composer
+    from . import snapshot, summary
+    from .compose import WHAT_CHANGED_ID, Composer
+    from .summary import SUMMARY
 
     spec = plan.spec
     started = time.perf_counter()
@@ -188,6 +189,8 @@ def _render(
         REGISTRY[fmt].load().write(doc, target, ctx)
         written.append((fmt, target))
     (folder / EVIDENCE).write_bytes(snapshot.dump(ev, doc.fact_sections))
+    changed = WHAT_CHANGED_ID if composer.changes is not None else None
+    (folder / SUMMARY).write_bytes(summary.dump(summary.summarise(doc, changed)))
 
     edition_id = plan.store.next_id(doc.generated)
     changes = composer.changes
@@ -214,6 +217,7 @@ def _render(
             "facts": len(ev.facts),
             "sources": len(ev.sources),
         },
+        "summary": _file_entry(folder / SUMMARY, "json"),
         "changes": None
         if changes is None
         else {

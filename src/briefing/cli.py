@@ -138,6 +138,33 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--keep", type=_positive, required=True, metavar="N", help="editions to keep")
     p.add_argument("--quiet", "-q", action="store_true", help="print only problems")
+    s = _store_verb(
+        verbs,
+        "send",
+        "email the newest edition of each report to its readers, once each",
+        "Email each reader (from --readers) the newest published edition of the reports they "
+        "follow: a summary in the message body (opening section, what changed) and the formats "
+        "they chose attached. Never builds. A reader who already has an edition is skipped, so "
+        "it is safe after every scheduled build. SMTP settings come from BRIEFING_SMTP_HOST, "
+        "_PORT, _SECURITY (none, starttls, tls), _FROM, _USER and _PASSWORD. Exit 0 when every "
+        "reader has the edition, 4 when some failed (each reported), 2 on bad input.",
+    )
+    s.add_argument(
+        "--readers", type=Path, required=True, metavar="FILE", help="the readers file (YAML)"
+    )
+    s.add_argument(
+        "--edition", metavar="ID", help="send this edition instead of the newest (one report)"
+    )
+    s.add_argument(
+        "--dry-run",
+        type=Path,
+        metavar="DIR",
+        help="write each message as an .eml file in DIR instead of sending",
+    )
+    s.add_argument(
+        "--resend", action="store_true", help="send even to readers who already have the edition"
+    )
+    s.add_argument("--quiet", "-q", action="store_true", help="print only problems")
     return top
 
 
@@ -159,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
         from .watch import watch
 
         return watch(args, root, output, run_build)
+    if args.verb == "send":
+        return run_send(args, root, output)
     if args.verb == "editions":
         from .manage import list_editions
 
@@ -166,6 +195,30 @@ def main(argv: list[str] | None = None) -> int:
     from .manage import prune
 
     return prune(root, output, args.reports, args.keep, _say(args.quiet))
+
+
+def run_send(args: argparse.Namespace, root: Path, output: Path) -> int:
+    from .send import send
+
+    try:
+        return send(
+            root,
+            output,
+            args.reports,
+            args.readers.resolve(),
+            edition_id=args.edition,
+            dry_run=args.dry_run.resolve() if args.dry_run else None,
+            resend=args.resend,
+            say=_say(args.quiet),
+        )
+    except InputError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"briefing: {len(exc.problems)} problem(s); nothing more was sent", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("briefing: interrupted; the delivery log shows what was sent", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 def run_build(args: argparse.Namespace, root: Path, output: Path) -> int:

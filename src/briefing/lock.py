@@ -28,18 +28,26 @@ def _holder(handle) -> str:
 
 
 @contextmanager
-def output_lock(output: Path, wait: bool, say: Callable[[str], None]) -> Iterator[None]:
-    with open(output / LOCK_NAME, "a+", encoding="ascii") as handle:
+def output_lock(
+    output: Path,
+    wait: bool,
+    say: Callable[[str], None],
+    name: str = LOCK_NAME,
+    what: str = "build",
+) -> Iterator[None]:
+    """Builds take `.lock`; sends take their own, so mail never waits on a build."""
+    output.mkdir(parents=True, exist_ok=True)
+    with open(output / name, "a+", encoding="ascii") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             who = _holder(handle)
             if not wait:
                 raise Busy(
-                    f"another build is running in {output}{who}; try again later, "
+                    f"another {what} is running in {output}{who}; try again later, "
                     "or leave out --no-wait to wait for it"
                 ) from None
-            say(f"waiting for the build already running in {output}{who}")
+            say(f"waiting for the {what} already running in {output}{who}")
             fcntl.flock(handle, fcntl.LOCK_EX)
         handle.seek(0)
         handle.truncate()

@@ -1,0 +1,149 @@
+"""Handing one message to the configured SMTP server, with retries for what may pass.
+
+Each failure is classified the way SMTP defines it: a refused or dropped connection, a timeout
+or a 4xx reply is temporary and retried with exponential backoff a bounded number of times; a
+5xx reply is permanent for that message; a refused login is a configuration error that stops
+the run. Only the configured host is ever contacted.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import os
+import smtplib
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+from .smtpconfig import SmtpSettings
+
+TIMEOUT = 20.0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    delivered: bool
+    answer: str  # the server's reply, or what went wrong, as a reader of the log needs it
+    attempts: int
+
+
+class LoginRefused(Exception):
+    """The server refused the configured user name or password."""
+
+
+class _Temporary(Exception):
+    pass
+
+
+class _Permanent(Exception):
+    pass
+
+
+def retry_policy() -> tuple[int, float]:
+    """Attempts and the first backoff delay; BRIEFING_SMTP_ATTEMPTS and BRIEFING_SMTP_BACKOFF
+    override them (the tests use short delays)."""
+    attempts = os.environ.get("BRIEFING_SMTP_ATTEMPTS", "")
+    backoff = os.environ.get("BRIEFING_SMTP_BACKOFF", "")
+    return (
+        int(attempts) if attempts.isdigit() and int(attempts) > 0 else 5,
+        float(backoff) if backoff.replace(".", "", 1).isdigit() else 1.0,
+    )
+
+
+def _reply(code: int, text: bytes | str) -> str:
+    text = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
+    return f"{code} {' '.join(text.split())}"
+
+
+def _connect(settings: SmtpSettings) -> smtplib.SMTP:
+    context = ssl.create_default_context()
+    if settings.security == "tls":
+        client: smtplib.SMTP = smtplib.SMTP_SSL(
+            settings.host, settings.port, timeout=TIMEOUT, context=context
+        )
+    else:
+        client = smtplib.SMTP(settings.host, settings.port, timeout=TIMEOUT)
+        if settings.security == "starttls":
+            client.starttls(context=context)
+    if settings.user:
+        try:
+            client.login(settings.user, settings.password)
+        except smtplib.SMTPAuthenticationError as exc:
+            client.close()
+            raise LoginRefused(
+                f"the server refused the login for user {settings.user!r} "
+                f"({_reply(exc.smtp_code, exc.smtp_error)}); check BRIEFING_SMTP_USER and "
+                "BRIEFING_SMTP_PASSWORD"
+            ) from None
+    return client
+
+
+def _send_once(msg: EmailMessage, settings: SmtpSettings, recipient: str) -> str:
+    try:
+        client = _connect(settings)
+    except (
+        TimeoutError,
+        ConnectionError,
+        smtplib.SMTPConnectError,
+        smtplib.SMTPServerDisconnected,
+    ) as exc:
+        raise _Temporary(f"cannot reach {settings.host}:{settings.port} ({exc})") from None
+    except ssl.SSLCertVerificationError as exc:
+        raise _Permanent(
+            f"TLS with {settings.host}:{settings.port} failed: the server's certificate is not "
+            f"trusted ({exc.verify_message}); if your own CA signed it, point SSL_CERT_FILE at "
+            "that CA's certificate"
+        ) from None
+    except ssl.SSLError as exc:
+        raise _Permanent(
+            f"TLS with {settings.host}:{settings.port} failed ({exc.reason or exc})"
+        ) from None
+    except smtplib.SMTPResponseException as exc:
+        kind = _Temporary if 400 <= exc.smtp_code < 500 else _Permanent
+        raise kind(_reply(exc.smtp_code, exc.smtp_error)) from None
+    except OSError as exc:
+        raise _Temporary(f"cannot reach {settings.host}:{settings.port} ({exc})") from None
+    try:
+        # The envelope step by step, so the server's own answer to the message is kept.
+        client.ehlo_or_helo_if_needed()
+        for code, text in (client.mail(settings.sender), client.rcpt(recipient)):
+            if code not in (250, 251):
+                kind = _Temporary if 400 <= code < 500 else _Permanent
+                client.rset()
+                raise kind(_reply(code, text))
+        code, text = client.data(msg.as_bytes(policy=email.policy.SMTP))
+        if code != 250:  # smtplib returns the final reply to DATA rather than raising
+            raise (_Temporary if 400 <= code < 500 else _Permanent)(_reply(code, text))
+        return _reply(code, text)
+    except smtplib.SMTPResponseException as exc:
+        kind = _Temporary if 400 <= exc.smtp_code < 500 else _Permanent
+        raise kind(_reply(exc.smtp_code, exc.smtp_error)) from None
+    except (TimeoutError, smtplib.SMTPServerDisconnected, ConnectionError) as exc:
+        raise _Temporary(f"connection lost ({exc})") from None
+    finally:
+        try:
+            client.quit()
+        except (smtplib.SMTPException, OSError):
+            client.close()
+
+
+def deliver(
+    msg: EmailMessage,
+    settings: SmtpSettings,
+    recipient: str,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Outcome:
+    attempts, delay = retry_policy()
+    last = ""
+    for attempt in range(1, attempts + 1):
+        try:
+            return Outcome(True, _send_once(msg, settings, recipient), attempt)
+        except _Permanent as exc:
+            return Outcome(False, str(exc), attempt)
+        except _Temporary as exc:
+            last = str(exc)
+            if attempt < attempts:
+                sleep(delay * 2 ** (attempt - 1))
+    return Outcome(False, f"{last} (gave up after {attempts} attempts)", attempts)

@@ -1,0 +1,128 @@
+"""The readers file for `briefing send`: who gets which reports, in which formats.
+
+Validated like every other input, all problems at once as `path:line`: a malformed address, an
+unknown format or report, a duplicate address. Nothing is sent while any problem remains.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import Problems
+from .writers import FORMATS
+from .yamlfile import LocatedDict, read_yaml
+
+READER_FIELDS = {"name", "email", "formats", "reports"}
+# A pragmatic address check: one @, no spaces or angle brackets, a dot in the domain.
+ADDRESS = re.compile(
+    r"^[^@\s<>\"(),;:]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+)
+
+
+@dataclass(frozen=True)
+class Reader:
+    name: str
+    email: str
+    formats: tuple[str, ...]  # empty: the summary only
+    reports: tuple[str, ...] | None  # None: every report
+    origin: str  # "path:line"
+
+    def wants(self, report: str) -> bool:
+        return self.reports is None or report in self.reports
+
+
+def _texts(value: object) -> list[str] | None:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return None
+    return [v.strip() for v in value]
+
+
+def load_readers(
+    path: Path, shown: str, known_reports: set[str], problems: Problems
+) -> list[Reader]:
+    data = read_yaml(path, shown)
+    if not isinstance(data, list) or not data:
+        problems.add(
+            shown,
+            getattr(data, "line", 1),
+            "the readers file must be a list of readers (name, email, formats)",
+        )
+        return []
+    readers: list[Reader] = []
+    seen: dict[str, int] = {}
+    for raw in data:
+        if not isinstance(raw, LocatedDict):
+            problems.add(
+                shown, data.line, "each reader must be a mapping of fields (name, email, formats)"
+            )
+            continue
+        before = len(problems.items)
+        for key in raw:
+            if key not in READER_FIELDS:
+                problems.add(
+                    shown,
+                    raw.line_of(key),
+                    f"unknown field {key!r} for a reader; allowed: {', '.join(sorted(READER_FIELDS))}",
+                )
+        name = raw.get("name")
+        if not isinstance(name, str) or not name.strip():
+            problems.add(shown, raw.line_of("name"), "a reader needs a 'name'")
+        email = raw.get("email")
+        if not isinstance(email, str) or not ADDRESS.match(email.strip()):
+            problems.add(
+                shown, raw.line_of("email"), f"{email!r} is not an email address (name@example.org)"
+            )
+        else:
+            key = email.strip().lower()
+            if key in seen:
+                problems.add(
+                    shown,
+                    raw.line_of("email"),
+                    f"duplicate address {email!r} (first on line {seen[key]})",
+                )
+            seen.setdefault(key, raw.line_of("email"))
+        formats = _texts(raw.get("formats", []))
+        if formats is None:
+            problems.add(
+                shown,
+                raw.line_of("formats"),
+                f"'formats' must be a list of any of {', '.join(FORMATS)} (empty: the summary only)",
+            )
+            formats = []
+        for fmt in formats:
+            if fmt not in FORMATS:
+                problems.add(
+                    shown,
+                    raw.line_of("formats"),
+                    f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}",
+                )
+        reports = None
+        if "reports" in raw:
+            reports = _texts(raw["reports"])
+            if reports is None or not reports:
+                problems.add(
+                    shown,
+                    raw.line_of("reports"),
+                    "'reports' must list report ids (leave it out for every report)",
+                )
+                reports = []
+            for rid in reports:
+                if rid not in known_reports:
+                    problems.add(
+                        shown,
+                        raw.line_of("reports"),
+                        f"unknown report {rid!r}; known: {', '.join(sorted(known_reports))}",
+                    )
+        if len(problems.items) == before:
+            readers.append(
+                Reader(
+                    name.strip(),
+                    email.strip(),
+                    tuple(dict.fromkeys(formats)),
+                    tuple(reports) if reports is not None else None,
+                    f"{shown}:{raw.line}",
+                )
+            )
+    return readers

@@ -14,7 +14,7 @@ from .notes import walk
 SUMMARY = "summary.json"
 
 
-def _item(inlines: list[Inline]) -> dict[str, str]:
+def _item(inlines: list[Inline], kind: str) -> dict[str, str]:
     """A paragraph or bullet as text, its bold lead (if it opens with one) kept apart."""
     lead = ""
     while inlines and isinstance(inlines[0], Text) and not inlines[0].text.strip():
@@ -24,16 +24,16 @@ def _item(inlines: list[Inline]) -> dict[str, str]:
         lead = "".join(n.text for n in walk(inlines[0].children) if isinstance(n, Text)).strip()
         rest = inlines[1:]
     text = "".join(n.text for n in walk(rest) if isinstance(n, Text))
-    return {"lead": lead, "text": " ".join(text.split())}
+    return {"kind": kind, "lead": lead, "text": " ".join(text.split())}
 
 
 def _items(section: Section) -> list[dict[str, str]]:
     out: list[dict[str, str]] = []
     for block in section.blocks:
         if isinstance(block, Paragraph):
-            out.append(_item(block.inlines))
+            out.append(_item(block.inlines, "paragraph"))
         elif isinstance(block, BulletList):
-            out += [_item(item) for item in block.items]
+            out += [_item(item, "bullet") for item in block.items]
     return [i for i in out if i["lead"] or i["text"]]
 
 

@@ -93,6 +93,15 @@ def send(
     known = {p.stem for p in report_files(root)} | set(report_ids(output))
     readers = load_readers(readers_file, _shown(readers_file, root), known, problems)
     editions = _editions(output, wanted, edition_id, problems)
+    from .mailmessage import HTML_TEMPLATE, TEXT_TEMPLATE
+
+    for name in (TEXT_TEMPLATE, HTML_TEMPLATE):
+        if not (root / "templates" / name).is_file():
+            problems.add(
+                root / "templates" / name,
+                None,
+                "missing: the mail is written from it; run from the project folder or pass --project",
+            )
     problems.raise_if_any()
     settings = None if dry_run is not None else smtpconfig.from_environment()
     jobs: list[tuple[Reader, Edition]] = [

@@ -108,11 +108,9 @@ def _size(n: int) -> str:
 def render_index(editions: dict[str, list[Edition]], templates: Path) -> str:
     import jinja2
 
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-    )
+    from .templating import environment
+
+    env = environment(templates, autoescape=True, undefined=jinja2.StrictUndefined)
     return env.get_template(LAYOUT).render(reports=_rows(editions), version=__version__)
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import Problems
+from .textcheck import problem as text_problem
 from .yamlfile import LocatedDict
 
 COMMON = {"id", "kind", "title", "caption", "select"}
@@ -62,12 +63,26 @@ def _placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
-def _texts(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
+def _texts(value: Any) -> list[str] | None:
+    """A list of ids; None when it is not a list (a lone text is not split into letters)."""
+    if value is None:
+        return []
     if isinstance(value, list | tuple):
         return [str(v) for v in value]
-    return []
+    return None
+
+
+def _strings(value: Any):
+    """Every text inside a declaration's options, to check them like any other data text."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(k)
+            yield from _strings(v)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            yield from _strings(v)
 
 
 def parse_chart(ch: LocatedDict, shown: str, problems: Problems, check) -> ChartSpec | None:
@@ -109,13 +124,23 @@ def parse_chart(ch: LocatedDict, shown: str, problems: Problems, check) -> Chart
             if not isinstance(dated, bool):
                 problems.add(shown, sel.line_of("dated"), "'dated' must be true or false")
                 dated = True
-            select = Selection(
-                domains=tuple(_texts(sel.get("domains"))),
-                tags=tuple(_texts(sel.get("tags"))),
-                facts=tuple(_texts(sel.get("facts"))),
-                dated=dated,
-            )
+            lists = {}
+            for name in ("domains", "tags", "facts"):
+                items = _texts(sel.get(name))
+                if items is None:
+                    problems.add(
+                        shown,
+                        sel.line_of(name),
+                        f"'{name}' in 'select' must be a list, like [{sel.get(name)}]",
+                    )
+                    items = []
+                lists[name] = tuple(items)
+            select = Selection(dated=dated, **lists)
     options = {k: v for k, v in ch.items() if k not in COMMON}
+    for text in _strings(options):
+        if why := text_problem(text):
+            problems.add(shown, ch.line, f"chart {cid!r}: a text in its declaration {why}")
+            break
     if kind == "period-counts" and options.get("period", "decade") not in PERIODS:
         problems.add(shown, ch.line_of("period"), f"'period' must be one of {', '.join(PERIODS)}")
     if kind == "parts":

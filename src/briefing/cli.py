@@ -6,7 +6,10 @@ stderr, nothing written), 3 another build holds the output folder and --no-wait 
 from __future__ import annotations
 
 import argparse
+import errno
+import signal
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -176,8 +179,38 @@ def _warn(message: str) -> None:
     print(f"briefing: warning: {message}", file=sys.stderr, flush=True)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: unwound like Ctrl-C, so staging folders are removed on the way out."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _on_signal(signum: int, _frame: object) -> None:
+    raise Terminated(signum)
+
+
+# Errors from the filesystem that the user's environment causes, not a bug in briefing.
+USER_OS_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG}
+
+
+def os_problem(exc: OSError, output: Path) -> str:
+    where = Path(exc.filename).parent if exc.filename else output
+    advice = {
+        errno.ENOSPC: "free some space or choose another folder with --output",
+        errno.EDQUOT: "the disk quota is used up; free some space or choose another folder with --output",
+        errno.EFBIG: "the file is larger than this process may write (ulimit -f); raise the limit",
+        errno.EROFS: "the folder is read-only; choose another with --output",
+    }.get(exc.errno, "check the folder's permissions or choose another with --output")
+    return f"{where}: {exc.strerror}; {advice}"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, _on_signal)
     root: Path = args.project.resolve()
     output: Path = (args.output if args.output is not None else root / "output").resolve()
     if args.verb == "build":
@@ -221,6 +254,18 @@ def run_send(args: argparse.Namespace, root: Path, output: Path) -> int:
         return EXIT_INTERRUPTED
 
 
+def _bug(output: Path, asked: str, started: float) -> int:
+    from .runlog import log_run
+
+    traceback.print_exc()
+    print(
+        "briefing: internal error (a bug in briefing, not in your files); nothing was written",
+        file=sys.stderr,
+    )
+    log_run(output, asked, "failed", seconds=time.perf_counter() - started)
+    return EXIT_BUG
+
+
 def run_build(args: argparse.Namespace, root: Path, output: Path) -> int:
     from .build import build
     from .lock import Busy
@@ -253,18 +298,22 @@ def run_build(args: argparse.Namespace, root: Path, output: Path) -> int:
         print(f"briefing: {exc}", file=sys.stderr)
         log_run(output, asked, "busy", seconds=time.perf_counter() - started)
         return EXIT_BUSY
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print("briefing: interrupted; nothing was written", file=sys.stderr)
         log_run(output, asked, "interrupted", seconds=time.perf_counter() - started)
-        return EXIT_INTERRUPTED
-    except Exception:  # noqa: BLE001 - the last line of defence maps any bug to exit 1
-        traceback.print_exc()
+        return 128 + exc.signum if isinstance(exc, Terminated) else EXIT_INTERRUPTED
+    except OSError as exc:
+        if exc.errno not in USER_OS_ERRORS:
+            return _bug(output, asked, started)
+        print(os_problem(exc, output), file=sys.stderr)
         print(
-            "briefing: internal error (a bug in briefing, not in your files); nothing was written",
+            "briefing: the output could not be written; what was published is unchanged",
             file=sys.stderr,
         )
-        log_run(output, asked, "failed", seconds=time.perf_counter() - started)
-        return EXIT_BUG
+        log_run(output, asked, "bad-input", seconds=time.perf_counter() - started)
+        return EXIT_INPUT
+    except Exception:  # noqa: BLE001 - the last line of defence maps any bug to exit 1
+        return _bug(output, asked, started)
     for r in results:
         log_run(output, r.report, r.status, r.edition, r.seconds or time.perf_counter() - started)
     built = [r for r in results if r.files]

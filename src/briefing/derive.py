@@ -9,6 +9,7 @@ so units are checked: dollars over barrels is dollars per barrel; tonnes to doll
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import reduce
 
@@ -89,6 +90,8 @@ def compute(spec: DerivedSpec, facts: dict[str, Fact]) -> Derived:
             }[spec.operation]
             result = reduce(combine, measures)
         quantity = result.expressed_in(spec.unit)
+        if not math.isfinite(quantity.value):
+            raise UnitError(f"the result is {quantity.value!r}, not a finite number")
     except UnitError as exc:
         raise DeriveError(spec.origin, f"derived {spec.id!r}: {exc}") from None
     return Derived(spec.id, quantity, spec.method, tuple(used.values()), spec.decimals)

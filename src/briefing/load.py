@@ -7,6 +7,7 @@ rendering starts, so a bad edit never reaches (or replaces) a published file.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -14,9 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from .chartspec import ChartSpec, parse_chart
+from .clock import generated_date
 from .derive import OPERATIONS, DerivedSpec, DeriveError, Operand, compute, declarations
-from .errors import Problems
+from .errors import InputError, Problems
 from .model import Citation, Domain, Fact, PartialDate, Quantity, Quote, Source
+from .textcheck import isolate
+from .textcheck import problem as text_problem
 from .units import UNITS
 from .yamlfile import LocatedDict, read_yaml
 
@@ -109,7 +113,35 @@ class _Checker:
         if not value and required:
             self.problems.add(self.shown, entry.line_of(key), f"{key!r} in {what} is empty")
             return None
-        return value
+        if why := text_problem(value):
+            self.problems.add(self.shown, entry.line_of(key), f"{key!r} in {what} {why}")
+            return None
+        return isolate(value)
+
+    def texts(self, entry: LocatedDict, key: str, what: str) -> tuple[str, ...]:
+        """A list of short texts; a single text where a list belongs is an error, not a list
+        of its letters."""
+        raw = entry.get(key)
+        if raw is None:
+            return ()
+        if not isinstance(raw, list) or not all(
+            isinstance(v, str | int | float) and not isinstance(v, bool) for v in raw
+        ):
+            self.problems.add(
+                self.shown,
+                entry.line_of(key),
+                f"{key!r} in {what} must be a list, like [{raw if isinstance(raw, str) else 'a, b'}]",
+            )
+            return ()
+        out = []
+        for value in raw:
+            if why := text_problem(str(value)):
+                self.problems.add(
+                    self.shown, entry.line_of(key), f"an item of {key!r} in {what} {why}"
+                )
+            else:
+                out.append(str(value).strip())
+        return tuple(out)
 
     def ident(self, entry: LocatedDict, key: str, what: str) -> str | None:
         value = self.text(entry, key, what)
@@ -121,6 +153,28 @@ class _Checker:
             )
             return None
         return value
+
+
+MAX_MAGNITUDE = 1e15  # beyond any quantity a briefing reports; catches typos and overflow
+RANGES = {"percent": (0.0, 100.0), "rank": (1.0, 1000.0)}
+
+
+def number_problem(value: int | float, unit: object, signed: bool = False) -> str | None:
+    """Why a number cannot be published as a quantity in `unit`, or None."""
+    if isinstance(value, int) and abs(value) > MAX_MAGNITUDE:
+        return (
+            f"is {len(str(abs(value)))} digits long; quantities are limited to ±{MAX_MAGNITUDE:.0e}"
+        )
+    if not math.isfinite(value):
+        return f"is {value!r}; a quantity must be a finite number"
+    if abs(value) > MAX_MAGNITUDE:
+        return f"is {value:.3g}; quantities are limited to ±{MAX_MAGNITUDE:.0e}"
+    low, high = RANGES.get(str(unit), (None, None))
+    if low is not None and not low <= value <= high:
+        return f"is {value:g} {unit}; it must lie between {low:g} and {high:g}"
+    if value < 0 and not signed:
+        return f"is negative ({value:g}); add 'signed: true' to the quantity if that is meant"
+    return None
 
 
 def parse_date(raw: Any) -> PartialDate | str:
@@ -340,6 +394,13 @@ def _fact(
         parsed = parse_date(entry["date"])
         if isinstance(parsed, str):
             problems.add(shown, entry.line_of("date"), parsed)
+        elif parsed.earliest > generated_date():
+            problems.add(
+                shown,
+                entry.line_of("date"),
+                f"date {parsed} is after the edition date ({generated_date().isoformat()}); "
+                "a fact cannot have happened yet",
+            )
         else:
             when = parsed
     until: PartialDate | None = None
@@ -370,10 +431,13 @@ def _fact(
             q = check.mapping(raw, qmap.line_of(name), f"quantity {name!r} of {what}")
             if q is None:
                 continue
-            check.unknown_keys(q, {"value", "unit"}, f"quantity {name!r}")
+            check.unknown_keys(q, {"value", "unit", "signed"}, f"quantity {name!r}")
             value, unit = q.get("value"), q.get("unit")
             if isinstance(value, bool) or not isinstance(value, int | float):
                 problems.add(shown, q.line, f"quantity {name!r} of {what} needs a numeric 'value'")
+                continue
+            if why := number_problem(value, unit, bool(q.get("signed", False))):
+                problems.add(shown, q.line_of("value"), f"quantity {name!r} of {what} {why}")
                 continue
             if unit not in UNITS:
                 problems.add(
@@ -508,7 +572,19 @@ def load_domains(path: Path, shown: str, problems: Problems) -> dict[str, Domain
     return domains
 
 
+MAX_EVIDENCE_BYTES = 20 * 1024 * 1024  # every data file of one report together
+
+
 def load_evidence(spec: ReportSpec, root: Path, problems: Problems) -> Evidence:
+    files = [spec.sources_file, spec.domains_file, *fact_files(spec.facts_paths)]
+    total = sum(p.stat().st_size for p in files if p.is_file())
+    if total > MAX_EVIDENCE_BYTES:
+        raise InputError.one(
+            spec.path.name,
+            None,
+            f"its evidence base is {total / 1048576:.1f} MB; the limit is "
+            f"{MAX_EVIDENCE_BYTES // 1048576} MB for one report",
+        )
     sources = load_sources(spec.sources_file, _shown(spec.sources_file, root), problems)
     domains = load_domains(spec.domains_file, _shown(spec.domains_file, root), problems)
     facts: dict[str, Fact] = {}
@@ -538,6 +614,17 @@ def load_evidence(spec: ReportSpec, root: Path, problems: Problems) -> Evidence:
                 continue
             facts[fact.id] = fact
     check_derived(facts, problems)
+    if not problems:
+        shown = ", ".join(_shown(p, root) for p in spec.facts_paths)
+        if not facts:
+            problems.add(shown, None, "the evidence base has no facts; add some before building")
+        elif not any(f.date for f in facts.values()):
+            problems.add(
+                shown,
+                None,
+                "no fact is dated; date at least one, since the briefing states what its "
+                "information is current to",
+            )
     return Evidence(sources, facts, domains)
 
 
@@ -591,7 +678,7 @@ def load_report(path: Path, root: Path, problems: Problems) -> ReportSpec | None
     author = check.text(entry, "author", "the report")
     subject = check.text(entry, "subject", "the report", required=False) or (title or "")
     language = check.text(entry, "language", "the report", required=False) or "en"
-    keywords = tuple(str(k) for k in entry.get("keywords") or [])
+    keywords = check.texts(entry, "keywords", "the report")
 
     data_entry = check.mapping(
         entry.get("data"), entry.line_of("data"), "'data' (sources: and facts:)"
@@ -665,7 +752,13 @@ def load_report(path: Path, root: Path, problems: Problems) -> ReportSpec | None
 
     charts: list[ChartSpec] = []
     seen_charts: set[str] = set()
-    for raw in entry.get("charts") or []:
+    raw_charts = entry.get("charts") or []
+    if not isinstance(raw_charts, list):
+        problems.add(
+            shown, entry.line_of("charts"), "'charts' must be a list of chart declarations"
+        )
+        raw_charts = []
+    for raw in raw_charts:
         ch = check.mapping(raw, entry.line_of("charts"), "each chart")
         if ch is None:
             continue

@@ -72,7 +72,8 @@ def _address(name: str, email: str) -> Address:
 def compose(
     reader: Reader, edition: Edition, sender: str, templates: Path, when: Any
 ) -> EmailMessage:
-    import jinja2
+
+    from .templating import environment
 
     summary = edition_summary(edition)
     files = [a for a in (attachment(edition, f) for f in reader.formats) if a is not None]
@@ -83,14 +84,14 @@ def compose(
         "what_changed": edition.summary,
         "attached": [name for name, _ in files],
     }
-    text_env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates),
+    text_env = environment(
+        templates,
         autoescape=False,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    html_env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), autoescape=True)
+    html_env = environment(templates, autoescape=True)
     msg = EmailMessage()
     msg["Subject"] = f"{summary['title']}: edition of {summary['generated_text']}"
     msg["From"] = sender

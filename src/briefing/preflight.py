@@ -18,8 +18,10 @@ WHAT_CHANGED = "sections/what-changed.md.j2"
 def check_templates(spec: ReportSpec, root: Path, problems: Problems, later_edition: bool) -> None:
     import jinja2
 
+    from .templating import environment
+
     templates = root / "templates"
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates))
+    env = environment(templates)
     # The layout and the partials it may import: everything under layouts/.
     layouts = sorted(
         p.relative_to(templates).as_posix() for p in (templates / "layouts").glob("*.j2")

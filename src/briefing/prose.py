@@ -32,6 +32,7 @@ from . import units
 from .derive import Derived
 from .errors import InputError
 from .model import Fact
+from .templating import environment as sandboxed
 
 PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 _ESCAPES = str.maketrans({c: "\\" + c for c in PUNCTUATION})
@@ -52,13 +53,26 @@ def _finalize(value: object) -> object:
     return escape_markdown(_APOSTROPHE.sub("\u2019", str(value)))
 
 
+def describe(exc: BaseException) -> str:
+    """An exception as a template author can act on it."""
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return f"template {exc.name!r} not found under templates/"
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return (
+            f"syntax error in {exc.name or 'an included template'} line {exc.lineno}: {exc.message}"
+        )
+    if isinstance(exc, ZeroDivisionError):
+        return "division by zero"
+    return f"{type(exc).__name__}: {exc}"
+
+
 class TemplateFault(Exception):
     """Raised inside a helper; carries a message the caller pins to the template line."""
 
 
 def environment(templates: Path) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates),
+    env = sandboxed(
+        templates,
         undefined=jinja2.StrictUndefined,
         finalize=_finalize,
         autoescape=False,
@@ -163,6 +177,13 @@ class Helpers:
             raise InputError.one(
                 shown, line, f"{exc.message}; check the fact id and field name against data/"
             ) from None
-        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        except (
+            jinja2.TemplateError,
+            ArithmeticError,
+            LookupError,
+            TypeError,
+            ValueError,
+            AttributeError,
+        ) as exc:
             line = _template_line_of(exc, template.filename)
-            raise InputError.one(shown, line, f"template error: {exc}") from None
+            raise InputError.one(shown, line, f"template error: {describe(exc)}") from None

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import Problems
+from .textcheck import problem as text_problem
 from .writers import FORMATS
 from .yamlfile import LocatedDict, read_yaml
 
@@ -69,6 +70,8 @@ def load_readers(
         name = raw.get("name")
         if not isinstance(name, str) or not name.strip():
             problems.add(shown, raw.line_of("name"), "a reader needs a 'name'")
+        elif why := text_problem(name):
+            problems.add(shown, raw.line_of("name"), f"the name {why}")
         email = raw.get("email")
         if not isinstance(email, str) or not ADDRESS.match(email.strip()):
             problems.add(

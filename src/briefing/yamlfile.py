@@ -30,8 +30,23 @@ class LocatedList(list):
     line: int = 0
 
 
+MAX_FILE_BYTES = 5 * 1024 * 1024  # one data file; the whole evidence base is capped in load.py
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader without the timestamp resolver, with line-aware containers."""
+    """SafeLoader without the timestamp resolver, with line-aware containers, and without
+    anchors and aliases: a few hundred bytes of nested aliases can expand to gigabytes."""
+
+    def compose_node(self, parent, index):  # noqa: ANN001 - PyYAML's signature
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise yaml.MarkedYAMLError(
+                None,
+                None,
+                "anchors and aliases (&name, *name) are not allowed; write the value out",
+                event.start_mark,
+            )
+        return super().compose_node(parent, index)
 
 
 # Keep dates as text: our own date rules (precision, decades) apply to them.
@@ -79,6 +94,14 @@ def read_yaml(path: Path, display: str | None = None) -> Any:
     """Parse one YAML file; syntax errors become an InputError naming the file and line."""
     shown = display or str(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError.one(
+                shown,
+                None,
+                f"is {size / 1048576:.1f} MB; a data file may be at most "
+                f"{MAX_FILE_BYTES // 1048576} MB (split it into several files in the same folder)",
+            )
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError.one(shown, None, "file not found") from None

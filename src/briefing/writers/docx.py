@@ -268,6 +268,30 @@ def write_docx(doc: Document, target: Path) -> None:
         raise RuntimeError(
             f"pandoc failed ({result.returncode}): {result.stderr.decode(errors='replace')}"
         )
+    stamp_dates(target, doc)
+
+
+def stamp_dates(target: Path, doc: Document) -> None:
+    """Set the Word properties' created and modified dates to the edition date. pandoc's
+    --sandbox ignores SOURCE_DATE_EPOCH and writes 1970; the package is rewritten with the
+    same entries, order and timestamps, so identical inputs still give identical bytes."""
+    import zipfile
+
+    when = f"{doc.generated.isoformat()}T00:00:00Z"
+    tmp = target.with_name(target.name + ".dates")
+    with zipfile.ZipFile(target) as src, zipfile.ZipFile(tmp, "w") as out:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "docProps/core.xml":
+                text = data.decode("utf-8")
+                text = re.sub(
+                    r"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)",
+                    lambda m: m.group(1) + when + m.group(3),
+                    text,
+                )
+                data = text.encode("utf-8")
+            out.writestr(info, data)
+    tmp.replace(target)
 
 
 def _epoch(doc: Document) -> str:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
 
 import jinja2
 
 from .. import __version__
+from ..errors import InputError
 from ..labels import label, note_parts, page_css, source_entry
 from ..model import Document, RenderedChart, long_date
+from ..prose import describe
+from ..templating import environment, kind
 from . import WriteContext
 
 LAYOUT = "layouts/briefing.html.j2"
@@ -26,12 +30,7 @@ def render_html(
     layout: str = LAYOUT,
     stylesheets: tuple[str, ...] = (STYLESHEET,),
 ) -> str:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=False,
-    )
+    env = environment(templates, autoescape=True, undefined=jinja2.StrictUndefined)
     css = "\n".join((templates / sheet).read_text(encoding="utf-8") for sheet in stylesheets)
     present = {s.id for s in doc.sources}
     return env.get_template(layout).render(
@@ -45,7 +44,33 @@ def render_html(
         note_parts=lambda note: note_parts(note, present),
         source_entry=source_entry,
         unknown=_unknown,
+        kind=kind,
     )
+
+
+# Attributes and CSS that make a browser fetch something; links to anchors and data: are inert.
+_FETCHING = re.compile(
+    r"""(?:\b(?:src|href|srcset|poster|data|action|formaction|background)\s*=\s*["']?\s*(?!#|data:)([^"'\s>]+))"""
+    r"""|(?:url\(\s*["']?\s*(?!data:|#)([^"')\s]+))|(?:@import\s+["']([^"']+))""",
+    re.IGNORECASE,
+)
+
+
+def external_reference(html: str) -> str | None:
+    """The first thing in `html` that would make a reader's browser fetch a resource."""
+    for match in _FETCHING.finditer(html):
+        target = next(g for g in match.groups() if g)
+        return target
+    return None
+
+
+def _line_in_templates(exc: BaseException) -> int | None:
+    tb, line = exc.__traceback__, None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(".j2"):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return getattr(exc, "lineno", None) or line
 
 
 def _unknown(node: object) -> str:
@@ -58,7 +83,27 @@ class HtmlWriter:
 
     def html(self, doc: Document, ctx: WriteContext) -> str:
         if "html" not in ctx.cache:
-            ctx.cache["html"] = render_html(doc, ctx.templates, ctx.layout, ctx.stylesheets)
+            shown = f"templates/{ctx.layout}"
+            try:
+                html = render_html(doc, ctx.templates, ctx.layout, ctx.stylesheets)
+            except (
+                jinja2.TemplateError,
+                ArithmeticError,
+                LookupError,
+                ValueError,
+                AttributeError,
+            ) as exc:
+                raise InputError.one(
+                    shown, _line_in_templates(exc), f"layout error: {describe(exc)}"
+                ) from None
+            if where := external_reference(html):
+                raise InputError.one(
+                    shown,
+                    None,
+                    f"the page would load {where!r}; a briefing may only embed inline data "
+                    "(no files or web addresses), so it reads the same offline and in mail",
+                )
+            ctx.cache["html"] = html
         return ctx.cache["html"]
 
     def write(self, doc: Document, target: Path, ctx: WriteContext) -> None:

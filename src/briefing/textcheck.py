@@ -1,0 +1,63 @@
+"""What a text field from the data may contain, checked at the door.
+
+Text reaches three formats and an XML package: a control character (other than tab and
+newline) makes a DOCX that Word cannot open, a lone surrogate cannot be encoded at all, and an
+unclosed right-to-left override reverses whatever follows it. So text must be valid Unicode
+without those; right-to-left names themselves are welcome and are isolated per field when the
+prose is composed (see `isolate`).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+# Explicit directional formatting: embeddings and overrides (closed by PDF), isolates (by PDI).
+_OPENERS = {"\u202a", "\u202b", "\u202d", "\u202e"}
+_ISOLATES = {"\u2066", "\u2067", "\u2068"}
+_PDF, _PDI = "\u202c", "\u2069"
+FSI, PDI = "\u2068", "\u2069"
+MAX_TEXT = 20_000  # characters in one field: a paragraph, not a pasted book
+
+
+def problem(text: str) -> str | None:
+    """Why `text` cannot be used, or None if it can."""
+    if len(text) > MAX_TEXT:
+        return f"is {len(text):,} characters long; the limit for one field is {MAX_TEXT:,}"
+    embeds: list[str] = []
+    for index, ch in enumerate(text):
+        code = ord(ch)
+        if 0xD800 <= code <= 0xDFFF:
+            return f"contains a lone surrogate (U+{code:04X}) at character {index + 1}; it is not valid Unicode"
+        if (code < 0x20 and ch not in "\t\n") or 0x7F <= code <= 0x9F:
+            return (
+                f"contains the control character U+{code:04X} at character {index + 1}; "
+                "remove it (only tab and newline are allowed)"
+            )
+        if ch in _OPENERS or ch in _ISOLATES:
+            embeds.append(ch)
+        elif ch == _PDF:
+            if not embeds or embeds[-1] in _ISOLATES:
+                return f"closes a directional embedding (U+202C) at character {index + 1} that was never opened"
+            embeds.pop()
+        elif ch == _PDI:
+            while embeds and embeds[-1] not in _ISOLATES:
+                embeds.pop()
+            if not embeds:
+                return f"closes a directional isolate (U+2069) at character {index + 1} that was never opened"
+            embeds.pop()
+    if embeds:
+        return (
+            f"opens a directional override or embedding (U+{ord(embeds[-1]):04X}) that it never "
+            "closes, which would reverse the text after it; close it or remove it"
+        )
+    return None
+
+
+def has_rtl(text: str) -> bool:
+    return any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text)
+
+
+def isolate(text: str) -> str:
+    """Right-to-left text wrapped in first-strong isolates, so it cannot reorder its
+    neighbours in any format; left-to-right text is returned as it is."""
+    return f"{FSI}{text}{PDI}" if has_rtl(text) else text

@@ -86,6 +86,19 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LocatedList
     return result
 
 
+def _construct_str(loader: _Loader, node: yaml.ScalarNode) -> str:
+    """Text, with escaped surrogate pairs ("\\ud83d\\ude00", as JSON writes them) joined into the
+    character they mean; a lone surrogate stays, for the text checks to refuse with its line."""
+    value = loader.construct_scalar(node)
+    if any("\ud800" <= ch <= "\udfff" for ch in value):
+        try:
+            value = value.encode("utf-16", "surrogatepass").decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    return value
+
+
+_Loader.add_constructor("tag:yaml.org,2002:str", _construct_str)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 

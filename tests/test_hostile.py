@@ -133,12 +133,19 @@ def test_bad_data_is_refused_with_its_line(project, tmp_path, capsys, monkeypatc
     untouched(out, files)
 
 
-def test_a_data_file_over_the_size_limit(project, tmp_path, capsys):
+def test_a_data_file_and_an_evidence_base_over_their_size_limits(project, tmp_path, capsys):
     big = project / "data/facts/zz-big.yaml"
-    big.write_text("# padding\n" * 600_000)
+    big.write_text("# padding\n" * 60_000)
     out, files = previous(tmp_path)
     code, err = build(project, out, capsys)
-    assert code == 2 and "data/facts/zz-big.yaml: is 5.7 MB; a data file may be at most 5 MB" in err
+    assert (
+        code == 2 and "data/facts/zz-big.yaml: is 585 KB; a data file may be at most 512 KB" in err
+    )
+    big.unlink()
+    for n in range(3):
+        (project / f"data/facts/zz-pad-{n}.yaml").write_text("# padding\n" * 20_000)
+    code, err = build(project, out, capsys)
+    assert code == 2 and "its evidence base is 604 KB; the limit for one report is 512 KB" in err
     untouched(out, files)
 
 

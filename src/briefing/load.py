@@ -22,7 +22,7 @@ from .model import Citation, Domain, Fact, PartialDate, Quantity, Quote, Source
 from .textcheck import isolate
 from .textcheck import problem as text_problem
 from .units import UNITS
-from .yamlfile import LocatedDict, read_yaml
+from .yamlfile import MAX_FILE_BYTES, LocatedDict, read_yaml
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 DATE_RE = re.compile(r"^(?P<y>\d{4})(?:-(?P<m>\d{1,2})(?:-(?P<d>\d{1,2}))?)?$")
@@ -572,18 +572,21 @@ def load_domains(path: Path, shown: str, problems: Problems) -> dict[str, Domain
     return domains
 
 
-MAX_EVIDENCE_BYTES = 20 * 1024 * 1024  # every data file of one report together
+MAX_EVIDENCE_BYTES = 512 * 1024  # every data file of one report together (see yamlfile.py)
 
 
 def load_evidence(spec: ReportSpec, root: Path, problems: Problems) -> Evidence:
     files = [spec.sources_file, spec.domains_file, *fact_files(spec.facts_paths)]
-    total = sum(p.stat().st_size for p in files if p.is_file())
-    if total > MAX_EVIDENCE_BYTES:
+    sizes = [p.stat().st_size for p in files if p.is_file()]
+    total = sum(sizes)
+    # A single file over its own limit is named by read_yaml, more precisely than this.
+    if total > MAX_EVIDENCE_BYTES and max(sizes) <= MAX_FILE_BYTES:
         raise InputError.one(
             spec.path.name,
             None,
-            f"its evidence base is {total / 1048576:.1f} MB; the limit is "
-            f"{MAX_EVIDENCE_BYTES // 1048576} MB for one report",
+            f"its evidence base is {total // 1024:,} KB; the limit for one report is "
+            f"{MAX_EVIDENCE_BYTES // 1024} KB (about thirty times the bundled briefing's), "
+            "which keeps a build within the time and memory the README states",
         )
     sources = load_sources(spec.sources_file, _shown(spec.sources_file, root), problems)
     domains = load_domains(spec.domains_file, _shown(spec.domains_file, root), problems)

@@ -161,6 +161,16 @@ def edit(path: Path, old: str, new: str) -> int:
 DOCUMENTS = tuple(f"{REPORT}.{ext}" for ext in ("pdf", "docx", "html"))
 
 
+def previous_output(tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
+    """An output folder holding a previous briefing, for tests that check it survives."""
+    out = tmp_path / "out"
+    out.mkdir()
+    files = {f"{REPORT}.{ext}": f"previous {ext}".encode() for ext in ("pdf", "docx", "html")}
+    for name, data in files.items():
+        (out / name).write_bytes(data)
+    return out, files
+
+
 def published(out: Path) -> dict[str, bytes]:
     """The top-level documents a reader opens, by name (bookkeeping files left aside)."""
     return {p.name: p.read_bytes() for p in out.iterdir() if p.name.startswith(f"{REPORT}.")}

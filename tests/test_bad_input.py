@@ -10,21 +10,13 @@ import pytest
 from briefing.cli import main
 
 from .conftest import edit as _edit
+from .conftest import previous_output as _previous_output
 from .conftest import published
 
 
 def _run(project: Path, out: Path, capsys, *extra: str) -> tuple[int, str]:
     code = main(["build", "--project", str(project), "--output", str(out), "-q", *extra])
     return code, capsys.readouterr().err
-
-
-def _previous_output(tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
-    out = tmp_path / "out"
-    out.mkdir()
-    files = {f"iran-venezuela.{ext}": f"previous {ext}".encode() for ext in ("pdf", "docx", "html")}
-    for name, data in files.items():
-        (out / name).write_bytes(data)
-    return out, files
 
 
 def _untouched(out: Path, files: dict[str, bytes]) -> None:

@@ -17,18 +17,27 @@ import pytest
 from briefing.cli import main
 
 from .conftest import edit
+from .conftest import previous_output as previous
 
 SUMMARY = "  summary: Iran ships gasoline to Venezuela, paid for in gold, as US sanctions choke Venezuelan fuel imports."
 ENERGY = "data/facts/energy.yaml"
 
 
-def previous(tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
-    out = tmp_path / "out"
-    out.mkdir()
-    files = {f"iran-venezuela.{ext}": f"previous {ext}".encode() for ext in ("pdf", "docx", "html")}
-    for name, data in files.items():
-        (out / name).write_bytes(data)
-    return out, files
+def command(project: Path, out: Path, *extra: str) -> list[str]:
+    """The briefing build as a separate process, for tests that limit or signal it."""
+    return [
+        sys.executable,
+        "-m",
+        "briefing.cli",
+        "build",
+        "iran-venezuela",
+        "-C",
+        str(project),
+        "-o",
+        str(out),
+        "-q",
+        *extra,
+    ]
 
 
 def untouched(out: Path, files: dict[str, bytes]) -> None:
@@ -249,20 +258,7 @@ def test_a_file_too_large_to_write_names_the_folder(project, tmp_path):
         resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
 
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "briefing.cli",
-            "build",
-            "iran-venezuela",
-            "-C",
-            str(project),
-            "-o",
-            str(out),
-            "-f",
-            "html",
-            "-q",
-        ],
+        command(project, out, "-f", "html"),
         preexec_fn=limit,
         capture_output=True,
         text=True,
@@ -279,18 +275,7 @@ def test_a_file_too_large_to_write_names_the_folder(project, tmp_path):
 def test_sigterm_cleans_up_like_ctrl_c(project, tmp_path):
     out, files = previous(tmp_path)
     run = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "briefing.cli",
-            "build",
-            "iran-venezuela",
-            "-C",
-            str(project),
-            "-o",
-            str(out),
-            "-q",
-        ],
+        command(project, out),
         stderr=subprocess.PIPE,
         text=True,
     )

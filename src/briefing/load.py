@@ -118,6 +118,15 @@ class _Checker:
             return None
         return isolate(value)
 
+    def known_unit(self, unit: object, line: int) -> bool:
+        """Whether `unit` is one the engine knows; if not, the problem names them all."""
+        if unit in UNITS:
+            return True
+        self.problems.add(
+            self.shown, line, f"unknown unit {unit!r}; known units: {', '.join(sorted(UNITS))}"
+        )
+        return False
+
     def texts(self, entry: LocatedDict, key: str, what: str) -> tuple[str, ...]:
         """A list of short texts; a single text where a list belongs is an error, not a list
         of its letters."""
@@ -314,12 +323,8 @@ def _derived(entry: LocatedDict, check: _Checker, fid: str | None) -> tuple[Deri
                 f"unknown operation {operation!r}; use one of {', '.join(OPERATIONS)}",
             )
         unit = check.text(d, "unit", what)
-        if unit and unit not in UNITS:
-            problems.add(
-                shown,
-                d.line_of("unit"),
-                f"unknown unit {unit!r}; known units: {', '.join(sorted(UNITS))}",
-            )
+        if unit:
+            check.known_unit(unit, d.line_of("unit"))
         method = check.text(d, "method", what)
         decimals = d.get("decimals", 0)
         if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 6:
@@ -439,12 +444,7 @@ def _fact(
             if why := number_problem(value, unit, bool(q.get("signed", False))):
                 problems.add(shown, q.line_of("value"), f"quantity {name!r} of {what} {why}")
                 continue
-            if unit not in UNITS:
-                problems.add(
-                    shown,
-                    q.line_of("unit"),
-                    f"unknown unit {unit!r}; known units: {', '.join(sorted(UNITS))}",
-                )
+            if not check.known_unit(unit, q.line_of("unit")):
                 continue
             quantities[str(name)] = Quantity(float(value), unit)
 

@@ -8,6 +8,8 @@ after a crash sends only what was not delivered. One send runs at a time per out
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -173,14 +175,10 @@ def send(
 
 
 def _dry_sender() -> str:
-    import os
-
     return os.environ.get("BRIEFING_SMTP_FROM", "").strip() or "briefing@example.invalid"
 
 
 def _report(tally: Tally, dry_run: Path | None, say: Callable[[str], None]) -> int:
-    import sys
-
     if dry_run is not None:
         say(f"dry run: wrote {len(tally.written)} message(s) to {dry_run}; nothing was sent")
         for path in tally.written:

@@ -54,7 +54,7 @@ CASES = {
     ),
     "missing summary": (
         "data/facts/industry.yaml",
-        "  summary: Venezuela begins",
+        "  summary: Venezuela starts",
         "  sumary: Venezuela begins",
         "unknown field 'sumary'",
     ),
@@ -113,7 +113,7 @@ def test_every_problem_is_reported_in_one_run(project, tmp_path, capsys):
 
 def test_template_naming_an_unknown_fact_is_rejected_with_its_line(project, tmp_path, capsys):
     rel = "templates/sections/iran-venezuela/energy.md.j2"
-    line = _edit(project / rel, "cite('condensates-2021')", "cite('condensates-2012')")
+    line = _edit(project / rel, "cite('condensates-2021',", "cite('condensates-2012',")
     out, files = _previous_output(tmp_path)
     code, err = _run(project, out, capsys)
     assert code == 2
@@ -135,14 +135,14 @@ def test_unattributed_advocate_claim_is_refused(project, tmp_path, capsys):
     rel = "templates/sections/iran-venezuela/industry.md.j2"
     line = _edit(
         project / rel,
-        "TeleSUR reports that a fibre-optic factory opened",
-        "A fibre-optic factory opened",
+        "As TeleSUR tells it, these projects",
+        "Told this way, these projects",
     )
     out, files = _previous_output(tmp_path)
     code, err = _run(project, out, capsys)
     assert code == 2
     assert (
-        f"{rel}:{line}: fact 'fiber-optic-2025'" in err
+        f"{rel}:{line}: fact 'polio-vaccines-2025'" in err
         and "must name who claims it ('TeleSUR')" in err
     )
     _untouched(out, files)
@@ -150,8 +150,8 @@ def test_unattributed_advocate_claim_is_refused(project, tmp_path, capsys):
 
 def test_uncited_paragraph_is_refused(project, tmp_path, capsys):
     rel = "templates/sections/iran-venezuela/diplomacy.md.j2"
-    _edit(project / rel, "{{ cite('brics-expansion') }}", "")
-    _edit(project / rel, "{{ cite('cybercrime-convention-2025') }}", "")
+    _edit(project / rel, "{{ cite('hezbollah-foothold', 'sipri-2024-share') }}", "")
+    _edit(project / rel, "{{ cite('gold-and-petro') }}", "")
     out, files = _previous_output(tmp_path)
     code, err = _run(project, out, capsys)
     assert code == 2
@@ -162,8 +162,8 @@ def test_uncited_paragraph_is_refused(project, tmp_path, capsys):
 def test_data_text_never_becomes_markup(project, tmp_path, capsys):
     _edit(
         project / "data/facts/finance.yaml",
-        "summary: The Iran–Venezuela Binational Bank is created",
-        "summary: <script>alert(1)</script> **bold** [x](http://evil.example) The Iran–Venezuela Binational Bank is created",
+        "summary: The two governments set up a binational bank",
+        "summary: <script>alert(1)</script> **bold** [x](http://evil.example) The two governments set up a binational bank",
     )
     out = tmp_path / "out"
     code, err = _run(project, out, capsys, "--format", "html")

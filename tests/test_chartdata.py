@@ -150,11 +150,14 @@ def test_exchange_label_and_values_must_agree(evidence):
 
 def test_chronology_uses_declared_labels_or_the_summary(evidence):
     plot = prepare(chart("chronology", labels={"talks-open": "Talks open"}), evidence, {})
-    assert plot.table.rows == [
+    assert [row[:2] for row in plot.table.rows] == [
         ["2023", "Talks open"],
         ["May 2024", "Northland sells wheat to Southport for cash"],
         ["15 January 2025", "The talks conclude with a five-year framework"],
     ]
+    # Each event names who claims it, in the data table and in the alt text alike.
+    claimants = [row[2] for row in plot.table.rows]
+    assert all(claimants) and all(f"claimed by {c}" in plot.alt for c in claimants)
     with pytest.raises(ChartDataError, match="no-such-fact"):
         prepare(chart("chronology", labels={"no-such-fact": "x"}), evidence, {})
 

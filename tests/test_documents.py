@@ -17,14 +17,14 @@ from .conftest import REPORT, docx_document, docx_parts, normalise, xml_text
 
 SECTIONS = [
     "Key judgments",
-    "Background, 1947 to 2005",
-    "Energy",
-    "Arms and security",
-    "Finance and sanctions",
-    "Industry, technology and health",
-    "Diplomacy",
-    "The 2026 developments",
-    "Outlook",
+    "How the partnership was built",
+    "Energy: what moves, and at what price",
+    "Paying under sanctions",
+    "Drones and proxies",
+    "Beyond oil: industry and health",
+    "What each side gains",
+    "After Maduro's capture",
+    "What to watch",
     "Timeline",
     "Sources and method",
 ]
@@ -40,11 +40,11 @@ FROM_SOURCES = [
     "2006",  # Mohajer supplies begin
     "2009",  # Binational Bank, vehicle assembly
     "2.35 million barrels",  # 2020 gasoline
-    "9 tonnes",  # gold paid
+    "nine tons",  # gold paid, as the source has it
     "$500 million",  # value of the gold
     "11 per cent",  # SIPRI share
     "second-largest",  # SIPRI rank
-    "300 agreements",  # CSIS count, 2001 to 2013
+    "an estimated 300 agreements",  # CSIS estimate, 2001 to 2013
     "1.9 million doses",  # polio vaccines, 2025
     "3 January 2026",  # capture of Maduro
     "20-year",  # 2022 cooperation agreement
@@ -98,13 +98,13 @@ def test_html_sections_are_the_eleven_in_order(built):
 
 def test_docx_sections_use_word_heading_styles_in_order(built):
     doc = docx_document(built.docx_path)
-    headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    headings = [normalise(p.text) for p in doc.paragraphs if p.style.name == "Heading 1"]
     assert headings == SECTIONS
 
 
 def test_pdf_bookmarks_and_text_follow_the_section_order(built):
     reader = PdfReader(built.pdf_path)
-    titles = [item.title for item in reader.outline if not isinstance(item, list)]
+    titles = [normalise(item.title) for item in reader.outline if not isinstance(item, list)]
     assert [t for t in titles if t in SECTIONS] == SECTIONS
     body = built.pdf_plain.split("Notes", 1)[1]  # after the contents page
     assert -1 not in _order(body, SECTIONS)
@@ -133,30 +133,31 @@ def test_derived_price_per_barrel_is_computed_from_the_data(built, fmt):
     assert derive(built.evidence.facts)["price-per-barrel-2020"].quantity.value == pytest.approx(
         expected
     )
-    assert f"${expected:,.2f} per barrel" in built.texts[fmt]
+    assert f"about ${expected:,.0f} per barrel" in built.texts[fmt]  # rounded as the inputs allow
 
 
 @pytest.mark.parametrize("fmt", ["html", "pdf", "docx"])
 def test_cover_shows_current_to_and_generated_dates(built, fmt):
     text = built.texts[fmt]
-    assert "January 2026" in text  # the newest fact: Tehran's response, January 2026
     assert "18 November 2026" in text  # SOURCE_DATE_EPOCH set by the fixture
-    assert re.search(r"current to:? January 2026", text, re.I)
+    # The newest facts are dated "by 18 January 2026", the day of the report that gives them.
+    assert re.search(r"current to:? 18 January 2026", text, re.I)
 
 
 @pytest.mark.parametrize("fmt", ["html", "pdf", "docx"])
 def test_advocate_claims_are_attributed(built, fmt):
     text = built.texts[fmt]
-    assert "According to TeleSUR, Iran delivered 2.35 million barrels" in text
+    assert "According to the January 2026 news report, Iran has supplied Mohajer" in text
     assert "Atlantic Council experts argue" in text
+    assert "TeleSUR" in text and "SIPRI" in text and "CSIS" in text
 
 
 # ---------------------------------------------------------------- charts --------------------------
 
 
-def test_html_embeds_four_svg_charts_with_alt_text(built):
+def test_html_embeds_two_svg_charts_with_alt_text(built):
     figures = re.findall(r'<img src="data:image/svg\+xml;base64,([^"]+)" alt="([^"]+)"', built.html)
-    assert len(figures) == 4
+    assert len(figures) == 2
     for payload, alt in figures:
         svg = base64.b64decode(payload)
         assert svg.lstrip().startswith(b"<?xml") and b"<svg" in svg
@@ -171,15 +172,13 @@ def test_every_chart_is_captioned_with_a_source_line(built, fmt):
     text = built.texts[fmt]
     for number, title in enumerate(
         [
-            "Milestones by domain, 1947–2026",
+            "Turning points in the partnership, 1947–2026",
             "The 2020 gasoline-for-gold exchange",
-            "Venezuela's reported share of Iran's arms exports",
-            "Recorded activity by domain and decade",
         ],
         start=1,
     ):
         assert f"Figure {number}. {title}" in text, (fmt, title)
-    assert text.count("Source: ") >= 4
+    assert text.count("Source: ") >= 2
 
 
 def test_pdf_draws_the_charts_as_vector_graphics(built):
@@ -191,18 +190,18 @@ def test_pdf_draws_the_charts_as_vector_graphics(built):
     assert forms >= 4
 
 
-def test_docx_has_four_png_charts_of_at_least_150_dpi_with_alt_text(built):
+def test_docx_has_two_png_charts_of_at_least_150_dpi_with_alt_text(built):
     with zipfile.ZipFile(built.docx_path) as z:
         pngs = [
             z.read(n) for n in z.namelist() if n.startswith("word/media/") and n.endswith(".png")
         ]
         document = z.read("word/document.xml").decode()
-    assert len(pngs) == 4
+    assert len(pngs) == 2
     for png in pngs:
         width = struct.unpack(">I", png[16:20])[0]
         assert width / 6.5 >= 150  # pixels over the widest it is shown (page width in inches)
     descrs = re.findall(r'<wp:docPr [^>]*descr="([^"]*)"', document)
-    assert len(descrs) == 4 and all(len(d) > 60 for d in descrs)
+    assert len(descrs) == 2 and all(len(d) > 60 for d in descrs)
 
 
 # ---------------------------------------------------------------- citations -----------------------
@@ -250,7 +249,9 @@ def test_the_same_facts_are_cited_in_every_format(built):
     notes_html = notes_html.replace("&#34;", '"').replace("&#39;", "'").replace("&amp;", "&")
     notes_html = re.sub(r"\s+([,.;])", r"\1", notes_html)
     for name, text in {"html": notes_html, "pdf": notes_pdf, "docx": footnotes}.items():
-        present = {fid for fid, loc in locators.items() if loc in text}
+        # (compared without spaces and hyphens, which line breaks in the PDF move about)
+        flat = re.sub(r"[\s\-]", "", text)
+        present = {fid for fid, loc in locators.items() if re.sub(r"[\s\-]", "", loc) in flat}
         assert present == cited, (
             f"{name}: missing {sorted(cited - present)}, extra {sorted(present - cited)}"
         )
@@ -285,15 +286,15 @@ def test_pdf_is_a4_with_metadata(built):
     assert "Iran and Venezuela" in meta.subject
     assert reader.trailer["/Root"].get("/Lang") == "en-GB"
     header_page = normalise(reader.pages[3].extract_text())
-    assert "Iran and Venezuela Energy" in header_page  # running head: title and section
-    assert re.search(r"Information current to January 2026 Page 4 of \d+", header_page)
+    assert "Iran and Venezuela" in header_page  # running head: title and section
+    assert re.search(r"Information current to 18 January 2026 Page 4 of \d+", header_page)
 
 
 def test_docx_has_toc_field_captions_and_properties(built):
     parts = docx_parts(built.docx_path)
     document = parts["word/document.xml"]
     assert re.search(r"TOC \\o", document)
-    assert "Figure 1. Milestones" in xml_text(document)
+    assert "Figure 1. Turning points" in xml_text(document)
     assert "Table 1." in xml_text(document)
     core = docx_document(built.docx_path).core_properties
     assert core.title == "Iran and Venezuela"

@@ -304,7 +304,7 @@ def test_each_edition_holds_whole_files_that_match_its_manifest(two_editions):
             path = folder / f["name"]
             assert path.stat().st_size == f["bytes"] and sha256(path) == f["sha256"]
         assert m["fingerprint"].startswith("sha256:") and m["tool"]["version"]
-        assert m["generated"] == "2026-11-18" and m["current_to_text"] == "January 2026"
+        assert m["generated"] == "2026-11-18" and m["current_to_text"] == "18 January 2026"
         assert "data/facts/energy.yaml" in m["inputs"] and m["options"]["formats"]
     assert manifests[FIRST]["previous"] is None and manifests[FIRST]["changes"] is None
     assert manifests[SECOND]["previous"] == FIRST
@@ -389,6 +389,6 @@ def test_index_lists_every_edition_with_links_and_checksums(two_editions):
             assert f["sha256"] in page
     text = html_text(page)
     assert "What changed: 1 fact changed." in text and "What changed: first edition." in text
-    assert "Information current to January 2026" in text
+    assert "Information current to 18 January 2026" in text
     newest_first = [h for h in hrefs if h.endswith(f"/{REPORT}.pdf")]
     assert newest_first == [f"{REPORT}/editions/{e}/{REPORT}.pdf" for e in (SECOND, FIRST)]

@@ -22,7 +22,8 @@ PACKAGE = ROOT / "src" / "briefing"
 
 SOURCES = """\
 - id: harbour-gazette
-  short: Harbour Gazette
+  name: Harbour Gazette
+  reliability: {grade: B, reason: A trade paper with a long record on the port.}
   outlet: The Harbour Gazette
   title: Grain moves again
   published: 2025-03-02
@@ -31,7 +32,8 @@ SOURCES = """\
   advocate: false
   perspective: A trade paper covering the port.
 - id: ministry-bulletin
-  short: Ministry bulletin
+  name: Ministry bulletin
+  reliability: {grade: C, reason: The ministry reports on its own policy.}
   outlet: Ministry of Trade bulletin
   title: Annual trade review
   published: 2025-06
@@ -226,7 +228,6 @@ def test_in_focus_is_built_with_the_briefing_and_fits_two_pages(built):
     ):
         assert title in text
     assert "Figure 1. The 2020 gasoline-for-gold exchange" in text
-    assert "Figure 2. The sanctions-era partnership, 2009–2026" in text
     assert "Contents" not in text
     in_focus = docx_parts(built.folder / "iran-venezuela-in-focus.docx")["word/document.xml"]
     briefing = docx_parts(built.docx_path)["word/document.xml"]
@@ -277,8 +278,8 @@ def test_a_chart_declaration_is_checked_without_drawing(project, tmp_path, capsy
 
     line = edit(
         project / "reports/iran-venezuela.yaml",
-        "value: sipri-2024-share.share",
-        "value: sipri-2024-share.shares",
+        "values: [price-per-barrel-2020, gold-value-per-ounce-2020]",
+        "values: [price-per-barrel-2020, gold-value-per-ounce-2021]",
     )
     probe = (
         "import sys; from briefing.cli import main; "
@@ -288,12 +289,10 @@ def test_a_chart_declaration_is_checked_without_drawing(project, tmp_path, capsy
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert done.stdout.strip() == "2 False", done.stderr
     text = (project / "reports/iran-venezuela.yaml").read_text().splitlines()
-    declared = text.index("  - id: arms-share") + 1
+    declared = text.index("  - id: fuel-for-gold") + 1
     assert declared < line
-    assert (
-        f"reports/iran-venezuela.yaml:{declared}: chart 'arms-share': 'sipri-2024-share.shares'"
-        in done.stderr
-    )
+    assert f"reports/iran-venezuela.yaml:{declared}: chart 'fuel-for-gold'" in done.stderr
+    assert "gold-value-per-ounce-2021" in done.stderr
 
 
 # ---------------------------------------------------------------- writers -------------------------

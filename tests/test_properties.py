@@ -22,6 +22,7 @@ from briefing.errors import InputError, Problems
 from briefing.load import load_evidence
 from briefing.textcheck import isolate
 from briefing.textcheck import problem as text_problem
+from briefing.typography import smart_quotes
 
 from .test_generator import make_project
 
@@ -84,7 +85,8 @@ def test_any_text_is_refused_with_a_line_or_kept_exactly(port, text):
     cleaned = text.strip()
     if cleaned and text_problem(cleaned) is None:
         assert not problems, problems
-        assert evidence.facts["talks-close"].summary == isolate(cleaned)
+        # Kept exactly, but for the house typography: straight quotes become curly ones.
+        assert evidence.facts["talks-close"].summary == isolate(smart_quotes(cleaned))
     else:
         assert problems, f"accepted {text!r}"
         assert all(p.startswith("data/port/facts.yaml:") for p in problems), problems

@@ -159,7 +159,7 @@ def test_each_reader_gets_whole_messages_with_the_edition_files(desk, smtp, caps
         html = msg.get_body(("html",)).get_content()
         title = manifest_of(desk[1], report)["title"]
         assert msg["Subject"] == f"{title}: edition of 18 November 2026"
-        assert "Information current to January 2026" in text
+        assert "Information current to 18 January 2026" in text
         assert "This is the first edition." in text
         assert "Sources: " in text and "TeleSUR" in text
         for needle in ("http://", "https://", "src=", "<link", "<script"):
@@ -174,7 +174,7 @@ def test_each_reader_gets_whole_messages_with_the_edition_files(desk, smtp, caps
     assert set(got) == set(EXPECTED)
     briefing = got[("editor@example.org", "iran-venezuela")]
     text = briefing.get_body(("plain",)).get_content()
-    assert "KEY JUDGMENTS" in text and "- An old tie that turned strategic late." in text
+    assert "KEY JUDGMENTS" in text and "- The partnership loses its anchor." in text
     assert (
         "<strong>Fuel is the core of the exchange.</strong>"
         in briefing.get_body(("html",)).get_content()

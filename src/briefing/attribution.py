@@ -8,8 +8,38 @@ paragraph or bullet.
 from __future__ import annotations
 
 from .errors import Problems
-from .model import Block, BulletList, Cite, Paragraph
+from .model import Block, BulletList, Cite, Paragraph, Text
 from .notes import plain_text, walk
+
+_SENTENCE_END = (".", ";", "?", "!", ":", "”.")
+
+
+def _one_note_per_sentence(inlines, text: str, what: str, problems: Problems) -> None:
+    """A sentence or clause carries one note at most, and a note never repeats the one
+    before it: merge what a sentence cites into one cite() call."""
+    between = ""
+    last: Cite | None = None
+    for node in walk(inlines):
+        if isinstance(node, Text):
+            between += node.text
+        elif isinstance(node, Cite):
+            if last is not None:
+                path, _, line = node.note.origin.rpartition(":")
+                where = (path, int(line)) if line.isdigit() else (node.note.origin, None)
+                same = {f.id for f in node.note.facts} == {f.id for f in last.note.facts}
+                if same:
+                    problems.add(
+                        *where,
+                        f"in {what} starting {text[:50]!r}, a note cites the same facts as the "
+                        "note before it; drop the second cite()",
+                    )
+                elif not any(mark in between for mark in _SENTENCE_END):
+                    problems.add(
+                        *where,
+                        f"in {what} starting {text[:50]!r}, one sentence carries two notes; "
+                        "merge them into one cite() with all the fact ids",
+                    )
+            last, between = node, ""
 
 
 def check(blocks: list[Block], shown: str, problems: Problems) -> None:
@@ -28,6 +58,7 @@ def check(blocks: list[Block], shown: str, problems: Problems) -> None:
                 continue
             text = plain_text(inlines)
             cites = [n for n in walk(inlines) if isinstance(n, Cite)]
+            _one_note_per_sentence(inlines, text, what, problems)
             if not cites:
                 problems.add(
                     shown,

@@ -143,7 +143,9 @@ def _quote_text(q: dict[str, Any] | None) -> str:
 def _citations_text(cites: list[dict[str, Any]], sources: dict[str, Any]) -> str:
     def one(c: dict[str, Any]) -> str:
         s = sources.get(c["source"], {})
-        return f"{s.get('short') or s.get('outlet') or c['source']}, {c['locator']}"
+        return (
+            f"{s.get('name') or s.get('short') or s.get('outlet') or c['source']}, {c['locator']}"
+        )
 
     return "; ".join(one(c) for c in cites) or "none"
 
@@ -185,9 +187,7 @@ def compare(previous: Previous, evidence: Evidence, sections: dict[str, str]) ->
     """Facts added, removed and changed since `previous`, each placed in a section."""
     old_facts: dict[str, Any] = previous.snapshot["facts"]
     old_sources: dict[str, Any] = previous.snapshot["sources"]
-    new_sources = {
-        sid: {"outlet": s.outlet, "short": s.short} for sid, s in evidence.sources.items()
-    }
+    new_sources = {sid: {"outlet": s.outlet, "name": s.name} for sid, s in evidence.sources.items()}
     changes = Changes(previous)
     for fid, fact in evidence.facts.items():
         new = fact_record(fact)

@@ -15,6 +15,7 @@ from typing import Any
 from . import units
 from .chartspec import ChartSpec
 from .derive import Derived
+from .labels import label
 from .load import Evidence
 from .model import Fact, Quantity
 
@@ -284,10 +285,16 @@ def chronology(spec: ChartSpec, evidence: Evidence, derived: dict[str, Derived])
     events = [(year_of(f), f.when, str(labels.get(f.id) or f.summary.rstrip("."))) for f in facts]
     alt = (
         f"Chronology of {len(events)} events from {span['first']} to {span['last']}: "
-        + "; ".join(f"{when}, {text}" for _, when, text in events)
+        + "; ".join(
+            f"{when}, {text}" + (f" (claimed by {f.claimed_by})" if f.needs_attribution else "")
+            for (_, when, text), f in zip(events, facts, strict=True)
+        )
         + "."
     )
-    table = ChartTable(["Date", "Event"], [[when, text] for _, when, text in events])
+    table = ChartTable(
+        ["Date", "Event", "Claimed by"],
+        [[when, text, f.claimed_by] for (_, when, text), f in zip(events, facts, strict=True)],
+    )
     payload = {
         "events": events,
         "slots": [evidence.domains[f.domain].slot for f in facts],
@@ -307,6 +314,16 @@ PREPARE = {
 
 def prepare(spec: ChartSpec, evidence: Evidence, derived: dict[str, Derived]) -> Plot:
     return PREPARE[spec.kind](spec, evidence, derived)
+
+
+def claims_line(facts: tuple[Fact, ...]) -> str:
+    """Who claims what a chart shows, where a reader must be told: its facts that rest on one
+    source or on advocates only, named as the prose names them."""
+    names = list(dict.fromkeys(f.claimed_by for f in facts if f.needs_attribution))
+    if not names:
+        return ""
+    listed = " and ".join(names) if len(names) < 3 else "; ".join(names[:-1]) + "; and " + names[-1]
+    return label("claims_caption", names=listed)
 
 
 def source_line(facts: tuple[Fact, ...]) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
-from .chartdata import Plot, prepare, source_line
+from .chartdata import Plot, claims_line, prepare, source_line
 from .chartspec import ChartSpec
 from .derive import Derived
 from .load import Evidence
@@ -290,8 +290,8 @@ def render(
         id=spec.id,
         number=number,
         title=plot.title,
-        caption=spec.caption,
-        alt=plot.alt,
+        caption=" ".join(filter(None, [spec.caption, claims_line(plot.facts)])),
+        alt=" ".join(filter(None, [plot.alt, claims_line(plot.facts)])),
         source_line=source_line(plot.facts),
         facts=plot.facts,
         svg=svg.getvalue(),

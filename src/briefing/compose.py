@@ -10,7 +10,7 @@ and places the what-changed section (WHAT_CHANGED, composed the same way with `c
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import attribution
@@ -19,15 +19,19 @@ from .chartdata import ChartDataError
 from .clock import generated_date
 from .derive import derive
 from .errors import InputError, Problems
+from .judgments import SCALE
 from .labels import label
 from .load import RESERVED_SECTION, Evidence, ReportSpec
 from .markdown import MarkdownReader
 from .model import (
+    Block,
     Cite,
     Document,
     Fact,
     Figure,
     Inline,
+    JudgmentBlock,
+    JudgmentList,
     PartialDate,
     RenderedChart,
     Section,
@@ -43,9 +47,10 @@ WHAT_CHANGED_ID = RESERVED_SECTION
 
 
 def current_to(facts: dict[str, Fact]) -> PartialDate:
-    """The newest fact's date: what the information is current to (not when it was built)."""
+    """The newest fact's date: what the information is current to (not when it was built).
+    A 'by' date counts as its limit, and reads without the 'by' on the cover."""
     dated = [f.until or f.date for f in facts.values() if f.date]
-    return max(dated, key=lambda d: (d.latest, d.earliest))
+    return replace(max(dated, key=lambda d: (d.latest, d.earliest)), by=False)
 
 
 def source_share(evidence: Evidence) -> dict[str, int]:
@@ -54,6 +59,16 @@ def source_share(evidence: Evidence) -> dict[str, int]:
     for fact in evidence.facts.values():
         for sid in {c.source.id for c in fact.citations}:
             counts[sid] += 1
+    return counts
+
+
+def sole_source(evidence: Evidence) -> dict[str, int]:
+    """How many facts rest on each source alone: what its reliability decides by itself."""
+    counts = dict.fromkeys(evidence.sources, 0)
+    for fact in evidence.facts.values():
+        ids = {c.source.id for c in fact.citations}
+        if len(ids) == 1:
+            counts[ids.pop()] += 1
     return counts
 
 
@@ -81,7 +96,12 @@ class Composer:
         self.citable: dict[str, Fact] = dict(evidence.facts)
         self.derived = derive(evidence.facts)
         self.current_to = current_to(evidence.facts)
-        self.helpers = Helpers(self.citable, {c.id for c in spec.charts}, spec.path.name)
+        self.helpers = Helpers(
+            self.citable,
+            {c.id for c in spec.charts},
+            spec.path.name,
+            {j.id for j in evidence.judgments},
+        )
         # What every section template sees; the same for all sections, so built once.
         self.context = {
             "facts": evidence.facts,
@@ -91,6 +111,7 @@ class Composer:
             "report": spec,
             "current_to": self.current_to,
             "source_share": source_share(evidence),
+            "sole_source": sole_source(evidence),
             **self.helpers.functions(),
         }
         self.env = environment(root / "templates")
@@ -99,7 +120,13 @@ class Composer:
         self.made = _Made()
         self.reader = MarkdownReader(
             self.notes,
-            {"chart": self._figure, "table": self._table, "sources": self._sources},
+            {
+                "chart": self._figure,
+                "table": self._table,
+                "sources": self._sources,
+                "judgments": self._judgments,
+                "scale": self._scale,
+            },
             self.problems,
         )
 
@@ -110,12 +137,11 @@ class Composer:
             sections,
             lambda sec: [(f.id, prose) for c, prose in section_cites(sec) for f in c.note.facts],
         )
-        notes = self.notes.notes
         if self.previous is not None:
             self.changes = compare(self.previous, self.evidence, places)
             sections.insert(1, self._what_changed(self.changes, [s.title for s in sections]))
             self.problems.raise_if_any()
-            notes = renumber(sections)
+        notes = renumber(sections)
         return Document(
             report_id=self.spec.id,
             title=self.spec.title,
@@ -175,9 +201,17 @@ class Composer:
         )
         rows: list[list[list[Inline]]] = []
         for fact in dated:
-            note = self.notes.new((fact,), fact.origin)
+            # A row points back at the note where the text discusses the fact, so the
+            # chronology adds no second note for a claim already cited.
+            # The most specific such note: the fewest facts, then the first.
+            citing = [n for n in self.notes.notes if any(f.id == fact.id for f in n.facts)]
+            note = (
+                min(citing, key=lambda n: len(n.facts))
+                if citing
+                else self.notes.new((fact,), fact.origin)
+            )
             rows.append(
-                [[Text(fact.when)], [Text(fact.domain_label)], [Text(fact.summary), Cite(note)]]
+                [[Text(fact.when)], [Text(fact.summary), Cite(note)], [Text(fact.claimed_by)]]
             )
         self.made.tables += 1
         return Table(
@@ -185,8 +219,36 @@ class Composer:
             number=self.made.tables,
             columns=label("timeline_columns").split("|"),
             rows=rows,
-            widths=[0.18, 0.22, 0.60],
+            widths=[0.17, 0.58, 0.25],
         )
+
+    def _scale(self, name: str) -> Table:
+        self.made.tables += 1
+        return Table(
+            caption=label("scale_caption"),
+            number=self.made.tables,
+            columns=label("scale_columns").split("|"),
+            rows=[
+                [[Text(term[:1].upper() + term[1:])], [Text(band)]] for term, band in SCALE.items()
+            ],
+            widths=[0.6, 0.4],
+        )
+
+    def _judgments(self, name: str) -> Block:
+        """The judgments named (all of them when none is), each citing the facts it rests on."""
+        wanted = [j for j in name.split(",") if j] or [j.id for j in self.evidence.judgments]
+        by_id = {j.id: j for j in self.evidence.judgments}
+        # Numbered in the order this document shows them; an alternative view is labelled.
+        numbers = {
+            jid: n for n, jid in enumerate((j for j in wanted if not by_id[j].alternative), 1)
+        }
+        blocks = []
+        for jid in wanted:
+            j = by_id[jid]
+            note = self.notes.new(tuple(self.evidence.facts[f] for f in j.basis), j.origin)
+            statement: list[Inline] = [Text(j.statement), Cite(note)]
+            blocks.append(JudgmentBlock(j, numbers.get(jid, 0), statement, SCALE[j.likelihood]))
+        return JudgmentList(blocks)
 
     def _sources(self, name: str) -> SourceList:
         return SourceList(list(self.evidence.sources.values()))

@@ -67,6 +67,8 @@ def _library_versions() -> dict[str, str]:
 
 def fingerprint(spec: ReportSpec, root: Path, formats: tuple[str, ...]) -> Fingerprint:
     paths = [spec.path, spec.sources_file, spec.domains_file, *fact_files(spec.facts_paths)]
+    if spec.judgments_file is not None:
+        paths.append(spec.judgments_file)
     for folder in ASSET_FOLDERS:
         paths += _files_under(root / folder)
     inputs = {_shown(p, root): file_sha256(p) for p in paths if p.is_file()}

@@ -29,8 +29,22 @@ LABELS: dict[str, str] = {
     "published": "Published {date}.",
     "kicker": "Briefing",
     "timeline_caption": "Every dated fact in the evidence base, oldest first",
-    "timeline_columns": "Date|Domain|Development",
+    "timeline_columns": "Date|Development|Claimed by",
     "what_changed": "What changed since the edition of {date}",
+    "grade": "Reliability {grade}: {meaning}.",
+    "claimed_by": "Claimed by",
+    "claims_caption": "As claimed by {names}.",
+    "judgment": "Key judgment {n}",
+    "alternative": "Alternative view",
+    "confidence": "{level} confidence",
+    "likelihood": "{term} ({band})",
+    "why_confidence": "Why this confidence:",
+    "would_change": "What would change it:",
+    "less_likely": "Why it is judged less likely:",
+    "scale_caption": "The estimative terms used in the key judgments and the probabilities they stand for",
+    "scale_columns": "Term|Probability",
+    "grades_caption": "The sources, their perspective and reliability grade, and what rests on them alone",
+    "grades_columns": "Source|Perspective|Reliability|Facts resting on it alone",
 }
 
 
@@ -40,47 +54,73 @@ def label(key: str, **values: object) -> str:
 
 @dataclass(frozen=True)
 class NotePart:
-    """One citation inside a note: a link to its source entry, then the rest of the entry."""
+    """One source inside a note: a link to its entry in the source list, then the rest."""
 
-    separator: str  # what comes before it: "", " " between facts, "; " between citations
+    separator: str  # what comes before it: "" for the first source of a note, " " after
     source_id: str
-    link_text: str  # the source's short name
-    tail: str  # ", 9 June 2025, para. 3 (…)" and the closing full stop of a fact
+    link_text: str  # the source's name
+    tail: str  # the full reference the first time a source is cited, then the locators
     linked: bool  # False when the source is no longer in the document (a removed fact's)
 
 
-def note_parts(note: Note, present: set[str]) -> list[NotePart]:
-    parts: list[NotePart] = []
-    for i, fact in enumerate(note.facts):
-        for j, c in enumerate(fact.citations):
-            separator = "; " if j else (" " if i else "")
-            end = "." if j == len(fact.citations) - 1 else ""
-            parts.append(
-                NotePart(
-                    separator,
-                    c.source.id,
-                    c.source.label,
-                    f", {c.source.published}, {c.locator}{end}",
-                    c.source.id in present,
-                )
-            )
-    return parts
+class NoteStyle:
+    """How notes read: a source's first note gives the full reference (title, author, date),
+    later notes its name alone; one note lists each source once with all its locators, and
+    never repeats a locator. The first note is the first in reading order, so the one style
+    serves every writer, which all walk the notes in that order."""
+
+    def __init__(self, notes: list[Note], present: set[str]):
+        self.present = present
+        self.parts: dict[int, list[NotePart]] = {}
+        seen: set[str] = set()
+        for note in notes:
+            self.parts[id(note)] = self._parts(note, seen)
+
+    def _parts(self, note: Note, seen: set[str]) -> list[NotePart]:
+        by_source: dict[str, tuple[Source, list[str]]] = {}
+        for fact in note.facts:
+            for c in fact.citations:
+                source, locators = by_source.setdefault(c.source.id, (c.source, []))
+                if c.locator not in locators:
+                    locators.append(c.locator)
+        parts = []
+        for i, (sid, (source, locators)) in enumerate(by_source.items()):
+            full = ""
+            if sid not in seen:
+                seen.add(sid)
+                byline = f", {label('by')} {source.byline}" if source.byline else ""
+                full = f", “{source.title}”{byline}, {source.published}"
+            tail = f"{full}, {'; '.join(locators)}."
+            parts.append(NotePart(" " if i else "", sid, source.name, tail, sid in self.present))
+        return parts
+
+    def __call__(self, note: Note) -> list[NotePart]:
+        return self.parts[id(note)]
 
 
 @dataclass(frozen=True)
 class SourceEntry:
-    heading: str  # the outlet
+    heading: str  # the source's name, as everywhere else
     badge: str  # "advocate source", or ""
-    reference: str  # "“Title”, by X. Published 9 June 2025."
+    reference: str  # "Outlet: “Title”, by X. Published 9 June 2025."
+    grade: str  # "Reliability: D (not usually reliable)."
+    grade_reason: str
     perspective: str
 
 
 def source_entry(s: Source) -> SourceEntry:
     byline = f", {label('by')} {s.byline}" if s.byline else ""
+    grade = (
+        label("grade", grade=s.reliability.grade, meaning=s.reliability.meaning)
+        if s.reliability
+        else ""
+    )
     return SourceEntry(
-        heading=s.outlet,
+        heading=s.name,
         badge=label("advocate") if s.advocate else "",
-        reference=f"“{s.title}”{byline}. {label('published', date=s.published)}",
+        reference=f"{s.outlet}: “{s.title}”{byline}. {label('published', date=s.published)}",
+        grade=grade,
+        grade_reason=s.reliability.reason if s.reliability else "",
         perspective=s.perspective,
     )
 

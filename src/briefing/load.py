@@ -18,9 +18,22 @@ from .chartspec import ChartSpec, parse_chart
 from .clock import generated_date
 from .derive import OPERATIONS, DerivedSpec, DeriveError, Operand, compute, declarations
 from .errors import InputError, Problems
-from .model import Citation, Domain, Fact, PartialDate, Quantity, Quote, Source
+from .judgments import load as load_judgments
+from .model import (
+    RELIABILITY,
+    Citation,
+    Domain,
+    Fact,
+    Judgment,
+    PartialDate,
+    Quantity,
+    Quote,
+    Reliability,
+    Source,
+)
 from .textcheck import isolate
 from .textcheck import problem as text_problem
+from .typography import smart_quotes
 from .units import UNITS
 from .yamlfile import MAX_FILE_BYTES, LocatedDict, read_yaml
 
@@ -56,6 +69,7 @@ class ReportSpec:
     domains_file: Path
     sections: tuple[SectionSpec, ...]
     charts: tuple[ChartSpec, ...]
+    judgments_file: Path | None = None  # the report's key judgments, if it makes any
     layout: str = "layouts/briefing.html.j2"  # under templates/; the HTML, printed as the PDF
     # under templates/, applied in order (a report's sheet can refine a shared one)
     stylesheets: tuple[str, ...] = ("styles/briefing.css",)
@@ -67,6 +81,7 @@ class Evidence:
     sources: dict[str, Source]
     facts: dict[str, Fact]
     domains: dict[str, Domain]  # in declared order
+    judgments: tuple[Judgment, ...] = ()  # the report's analysis, resting on the facts
 
 
 # ---------------------------------------------------------------- helpers -------------------------
@@ -116,7 +131,7 @@ class _Checker:
         if why := text_problem(value):
             self.problems.add(self.shown, entry.line_of(key), f"{key!r} in {what} {why}")
             return None
-        return isolate(value)
+        return isolate(smart_quotes(value))
 
     def known_unit(self, unit: object, line: int) -> bool:
         """Whether `unit` is one the engine knows; if not, the problem names them all."""
@@ -187,10 +202,18 @@ def number_problem(value: int | float, unit: object, signed: bool = False) -> st
 
 
 def parse_date(raw: Any) -> PartialDate | str:
-    """A PartialDate, or an explanation of why the text is not one."""
+    """A PartialDate, or an explanation of why the text is not one.
+
+    'by 2023' (or 'by 2026-01-18') is a date the source gives only as a limit: the event
+    happened no later than that, and it reads that way wherever the date is shown."""
     if isinstance(raw, bool):
         return "a date must be YYYY, YYYY-MM, YYYY-MM-DD, a decade like 1960s, or 'undated'"
     text = str(raw).strip()
+    if text.startswith("by "):
+        parsed = parse_date(text[3:])
+        if isinstance(parsed, str) or parsed.decade:
+            return f"date {text!r} is not 'by' followed by YYYY, YYYY-MM or YYYY-MM-DD"
+        return PartialDate(parsed.year, parsed.month, parsed.day, by=True)
     if m := DECADE_RE.match(text):
         return PartialDate(int(m["y"]), decade=True)
     m = DATE_RE.match(text)
@@ -208,7 +231,8 @@ def parse_date(raw: Any) -> PartialDate | str:
 
 SOURCE_FIELDS = {
     "id",
-    "short",
+    "name",
+    "reliability",
     "outlet",
     "title",
     "published",
@@ -239,7 +263,8 @@ def load_sources(path: Path, shown: str, problems: Problems) -> dict[str, Source
         file = check.text(entry, "file", what)
         perspective = check.text(entry, "perspective", what)
         byline = check.text(entry, "byline", what, required=False)
-        short = check.text(entry, "short", what, required=False) or ""
+        name = check.text(entry, "name", what)
+        reliability = _reliability(entry, check, what)
         published = None
         if "published" not in entry:
             problems.add(shown, entry.line, f"{what} is missing required field 'published'")
@@ -271,12 +296,49 @@ def load_sources(path: Path, shown: str, problems: Problems) -> dict[str, Source
             and perspective
             and published
             and isinstance(advocate, bool)
+            and name
+            and reliability
         ):
             sources[sid] = Source(
-                sid, outlet, title, published, byline, file, advocate, perspective, short
+                sid,
+                outlet,
+                title,
+                published,
+                byline,
+                file,
+                advocate,
+                perspective,
+                name,
+                reliability,
             )
             lines[sid] = entry.line_of("id")
     return sources
+
+
+def _reliability(entry: LocatedDict, check: _Checker, what: str) -> Reliability | None:
+    """The source's grade on the Admiralty scale, with the reason an analyst would give."""
+    raw = entry.get("reliability")
+    scale = ", ".join(f"{g} ({m})" for g, m in RELIABILITY.items())
+    if raw is None:
+        check.problems.add(
+            check.shown,
+            entry.line,
+            f"{what} needs 'reliability: {{grade: <A-F>, reason: ...}}', graded on the "
+            f"Admiralty scale: {scale}",
+        )
+        return None
+    r = check.mapping(raw, entry.line_of("reliability"), f"'reliability' of {what}")
+    if r is None:
+        return None
+    check.unknown_keys(r, {"grade", "reason"}, f"'reliability' of {what}")
+    grade = check.text(r, "grade", f"'reliability' of {what}")
+    reason = check.text(r, "reason", f"'reliability' of {what}")
+    if grade is not None and grade not in RELIABILITY:
+        check.problems.add(
+            check.shown, r.line_of("grade"), f"grade {grade!r} is not on the scale: {scale}"
+        )
+        return None
+    return Reliability(grade, reason) if grade and reason else None
 
 
 # ---------------------------------------------------------------- facts ---------------------------
@@ -386,7 +448,7 @@ def _fact(
     check.unknown_keys(entry, FACT_FIELDS, what)
     fid = check.ident(entry, "id", "a fact")
     summary = check.text(entry, "summary", what)
-    claimant = check.text(entry, "claimant", what)
+    claimant = check.text(entry, "claimant", what, required=False)
 
     when: PartialDate | None = None
     if "date" not in entry:
@@ -490,6 +552,18 @@ def _fact(
             entry.line_of("tags"),
             f"'tags' of {what} must be a list of lower-case words joined by hyphens",
         )
+    names = list(dict.fromkeys(c.source.name for c in citations))
+    if claimant is None and len(names) == 1:
+        claimant = names[0]  # the source itself makes the claim
+    elif claimant is None and citations and all(c.source.advocate for c in citations):
+        problems.add(
+            shown,
+            entry.line,
+            f"{what} rests only on advocate sources, so it needs 'claimant': who makes the claim, "
+            "as readers will see it named",
+        )
+    elif claimant is None:
+        claimant = " and ".join(names)
     if len(problems.items) > before or not (fid and summary and claimant and domain):
         return None
     return Fact(
@@ -617,6 +691,11 @@ def load_evidence(spec: ReportSpec, root: Path, problems: Problems) -> Evidence:
                 continue
             facts[fact.id] = fact
     check_derived(facts, problems)
+    judgments: tuple[Judgment, ...] = ()
+    if spec.judgments_file is not None and facts and not problems:
+        judgments = load_judgments(
+            spec.judgments_file, _shown(spec.judgments_file, root), facts, problems
+        )
     if not problems:
         shown = ", ".join(_shown(p, root) for p in spec.facts_paths)
         if not facts:
@@ -628,7 +707,7 @@ def load_evidence(spec: ReportSpec, root: Path, problems: Problems) -> Evidence:
                 "no fact is dated; date at least one, since the briefing states what its "
                 "information is current to",
             )
-    return Evidence(sources, facts, domains)
+    return Evidence(sources, facts, domains, judgments)
 
 
 # ---------------------------------------------------------------- reports -------------------------
@@ -688,8 +767,17 @@ def load_report(path: Path, root: Path, problems: Problems) -> ReportSpec | None
     )
     sources_file, facts_paths = root / "data/sources.yaml", (root / "data/facts",)
     domains_file = root / "data/domains.yaml"
+    judgments_file: Path | None = None
     if data_entry is not None:
-        check.unknown_keys(data_entry, {"sources", "facts", "domains"}, "'data'")
+        check.unknown_keys(data_entry, {"sources", "facts", "domains", "judgments"}, "'data'")
+        if j := check.text(data_entry, "judgments", "'data'", required=False):
+            judgments_file = root / j
+            if not judgments_file.is_file():
+                problems.add(
+                    shown,
+                    data_entry.line_of("judgments"),
+                    f"judgments file {j!r} does not exist",
+                )
         if d := check.text(data_entry, "domains", "'data'", required=False):
             domains_file = root / d
         if not domains_file.is_file():
@@ -816,4 +904,5 @@ def load_report(path: Path, root: Path, problems: Problems) -> ReportSpec | None
         domains_file=domains_file,
         sections=tuple(sections),
         charts=tuple(charts),
+        judgments_file=judgments_file,
     )

@@ -39,6 +39,7 @@ class PartialDate:
     month: int | None = None
     day: int | None = None
     decade: bool = False
+    by: bool = False  # the source gives only a limit: "by 2023", no later than that
 
     @property
     def precision(self) -> str:
@@ -69,6 +70,11 @@ class PartialDate:
         return (self.latest, self.earliest)
 
     def __str__(self) -> str:
+        return ("by " if self.by else "") + self.plain
+
+    @property
+    def plain(self) -> str:
+        """The date without its 'by': for what a document is current to."""
         if self.decade:
             return f"{self.year}s"
         if self.day:
@@ -78,6 +84,8 @@ class PartialDate:
         return str(self.year)
 
     def iso(self) -> str:
+        if self.by:
+            return "by " + PartialDate(self.year, self.month, self.day).iso()
         if self.decade:
             return f"{self.year}s"
         if self.day:
@@ -95,6 +103,27 @@ class Quantity:
     unit: str
 
 
+# The Admiralty (NATO) scale for the reliability of a source, as analysts grade it.
+RELIABILITY = {
+    "A": "completely reliable",
+    "B": "usually reliable",
+    "C": "fairly reliable",
+    "D": "not usually reliable",
+    "E": "unreliable",
+    "F": "cannot be judged",
+}
+
+
+@dataclass(frozen=True)
+class Reliability:
+    grade: str  # a key of RELIABILITY
+    reason: str
+
+    @property
+    def meaning(self) -> str:
+        return RELIABILITY[self.grade]
+
+
 @dataclass(frozen=True)
 class Source:
     id: str
@@ -105,11 +134,12 @@ class Source:
     file: str
     advocate: bool
     perspective: str
-    short: str = ""  # how notes name it; the outlet when not given
+    name: str  # the one name readers see: in prose, notes, chart source lines, the source list
+    reliability: Reliability | None = None
 
     @property
     def label(self) -> str:
-        return self.short or self.outlet
+        return self.name
 
 
 @dataclass(frozen=True)
@@ -152,9 +182,19 @@ class Fact:
 
     @property
     def needs_attribution(self) -> bool:
-        """One source only, or an advocate among them: the prose must say who claims it."""
-        sources = {c.source.id for c in self.citations}
-        return len(sources) == 1 or any(c.source.advocate for c in self.citations)
+        """Unless two sources, one of them not an advocate, report it, readers must be told
+        who claims it wherever it appears."""
+        sources = {c.source.id: c.source for c in self.citations}
+        return len(sources) < 2 or all(s.advocate for s in sources.values())
+
+    @property
+    def claimed_by(self) -> str:
+        """Who makes the claim, and through which source when it is relayed: 'Outlet A',
+        'CSIS, via Outlet B'."""
+        names = list(dict.fromkeys(c.source.name for c in self.citations))
+        if len(names) == 1 and self.claimant != names[0]:
+            return f"{self.claimant}, via {names[0]}"
+        return self.claimant
 
 
 # ---------------------------------------------------------------- document ------------------------
@@ -187,6 +227,9 @@ class Note:
 @dataclass
 class Cite:
     note: Note
+    # A later reference to a note already placed (the timeline pointing back at the note where
+    # a fact was discussed): it shows the note's number but does not make a second note.
+    repeat: bool = False
 
 
 Inline = Text | Strong | Emph | Cite
@@ -245,7 +288,43 @@ class SourceList:
     sources: list[Source]
 
 
-Block = Paragraph | BulletList | Figure | Table | SourceList
+@dataclass(frozen=True)
+class Judgment:
+    """An analytic judgment: the briefing's own assessment, not a source's claim, so it carries
+    an estimative term and a confidence level with the reason for it, and the facts it rests on.
+    An alternative view is a judgment the analysis considered and rates as less likely."""
+
+    id: str
+    title: str
+    statement: str
+    likelihood: str  # a term of estimative.SCALE
+    confidence: str  # high, moderate or low
+    confidence_reason: str
+    basis: tuple[str, ...]  # fact ids
+    alternative: bool = False
+    would_change: str = ""  # what evidence would change the assessment
+    less_likely_because: str = ""  # an alternative's reason for ranking below the main view
+    origin: str = ""
+
+
+@dataclass
+class JudgmentBlock:
+    """A judgment as the document shows it: numbered, its statement citing its basis."""
+
+    judgment: Judgment
+    number: int  # 0 for an alternative view, which is labelled rather than numbered
+    statement: list[Inline]
+    band: str  # the likelihood's probability band, "55–80%"
+
+
+@dataclass
+class JudgmentList:
+    """Judgments shown together, in the order the template asked for them."""
+
+    items: list[JudgmentBlock]
+
+
+Block = Paragraph | BulletList | Figure | Table | SourceList | JudgmentList
 
 
 @dataclass

@@ -11,6 +11,7 @@ from .model import (
     Emph,
     Fact,
     Inline,
+    JudgmentList,
     Note,
     Paragraph,
     Section,
@@ -59,6 +60,8 @@ def section_cites(section: Section) -> Iterator[tuple[Cite, bool]]:
             pieces, prose = block.items, True
         elif isinstance(block, Table):
             pieces, prose = [cell for row in block.rows for cell in row], False
+        elif isinstance(block, JudgmentList):
+            pieces, prose = [item.statement for item in block.items], True
         else:
             continue
         for inlines in pieces:
@@ -68,8 +71,16 @@ def section_cites(section: Section) -> Iterator[tuple[Cite, bool]]:
 
 
 def renumber(sections: list[Section]) -> list[Note]:
-    """Notes numbered in reading order, after a section was placed before others."""
-    notes = [cite.note for section in sections for cite, _ in section_cites(section)]
-    for number, note in enumerate(notes, start=1):
-        note.number = number
+    """Notes numbered in the order a reader meets them (the what-changed section is placed
+    before others after they are made); a later reference to a note already met is marked as
+    a repeat, which shows the number without making a second note."""
+    notes: list[Note] = []
+    seen: set[int] = set()
+    for section in sections:
+        for cite, _ in section_cites(section):
+            cite.repeat = id(cite.note) in seen
+            if not cite.repeat:
+                seen.add(id(cite.note))
+                notes.append(cite.note)
+                cite.note.number = len(notes)
     return notes

@@ -10,12 +10,16 @@ Helpers a template can call:
   {{ cite('fact-id', ...) }}   a note citing those facts (placed after the sentence's full stop)
   {{ chart('chart-id') }}       a figure, on a line of its own
   {{ timeline() }}              the table of every dated fact
-  {{ source_list() }}           the list of sources with their perspective
+  {{ source_list() }}           the list of sources with their perspective and grade
+  {{ judgments('id', ...) }}    key judgments from the report's judgments file (all if none named)
+  {{ estimative_scale() }}      the table of estimative terms and their probabilities
   {{ method() }}                marks a paragraph or bullet as method, not sourced fact, so it
                                 needs no note (every other one must cite)
-and filters: qty ('2.35 million barrels'), num ('2.35 million'), adj ('20-year'), upfirst.
+and filters: qty ('2.35 million barrels', 'nine tonnes'), num ('2.35 million'), adj ('20-year'),
+words (a count: 'two', '43') and upfirst.
 Templates also see `facts`, `sources`, `domains`, `derived` (the declared derived figures),
-`report`, `current_to` and `source_share` (how many facts rest on each source).
+`report`, `current_to`, `source_share` (how many facts rest on each source) and `sole_source`
+(how many rest on it alone).
 """
 
 from __future__ import annotations
@@ -84,8 +88,14 @@ def environment(templates: Path) -> jinja2.Environment:
     def _quantity_of(value: object):
         return value.quantity if isinstance(value, Derived) else value
 
-    env.filters["qty"] = lambda q, decimals=None: units.quantity(_quantity_of(q), decimals)
-    env.filters["num"] = lambda q, decimals=None: units.number(_quantity_of(q).value, decimals)
+    # Prose sets whole numbers under ten in words; tables and charts keep figures.
+    env.filters["qty"] = lambda q, decimals=None: units.quantity(
+        _quantity_of(q), decimals, words=True
+    )
+    env.filters["num"] = lambda q, decimals=None: units.number(
+        _quantity_of(q).value, decimals, words=True
+    )
+    env.filters["words"] = lambda n: units.number(n, words=True)
     env.filters["adj"] = lambda q: units.adjective(_quantity_of(q))
     env.filters["upfirst"] = lambda text: str(text)[:1].upper() + str(text)[1:]
     return env
@@ -107,9 +117,16 @@ class Helpers:
     cite() only records which facts a sentence rests on and where the call was; `notes.py`
     turns each record into a numbered note when the Markdown is read."""
 
-    def __init__(self, citable: dict[str, Fact], chart_ids: set[str], report_file: str):
+    def __init__(
+        self,
+        citable: dict[str, Fact],
+        chart_ids: set[str],
+        report_file: str,
+        judgment_ids: set[str] | None = None,
+    ):
         self.citable = citable
         self.chart_ids = chart_ids
+        self.judgment_ids = judgment_ids or set()
         self.report_file = report_file
         self.pending: dict[str, tuple[tuple[str, ...], str]] = {}
         self.current: str = ""  # "templates/<name>" of the template rendering now
@@ -147,12 +164,28 @@ class Helpers:
             )
         return Markup(f"\n\n![](chart:{chart_id})\n\n")
 
+    def judgments(self, *ids: str) -> Markup:
+        unknown = [j for j in ids if j not in self.judgment_ids]
+        if unknown:
+            raise TemplateFault(
+                f"judgments() names {', '.join(map(repr, unknown))}, which the report's "
+                "judgments file does not define"
+            )
+        if not self.judgment_ids:
+            raise TemplateFault(
+                f"judgments() needs a judgments file; declare it in {self.report_file} under "
+                "data: judgments:"
+            )
+        return Markup(f"\n\n![](judgments:{','.join(ids)})\n\n")
+
     def functions(self) -> dict[str, Any]:
         return {
             "cite": self.cite,
             "chart": self.chart,
             "timeline": lambda: Markup("\n\n![](table:timeline)\n\n"),
             "source_list": lambda: Markup("\n\n![](sources:all)\n\n"),
+            "judgments": self.judgments,
+            "estimative_scale": lambda: Markup("\n\n![](scale:all)\n\n"),
             "method": lambda: Markup("[](method:)"),
         }
 

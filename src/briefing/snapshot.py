@@ -11,7 +11,16 @@ import json
 from typing import Any
 
 from .load import Evidence, parse_date
-from .model import Citation, Fact, PartialDate, Quantity, Quote, Source
+from .model import (
+    RELIABILITY,
+    Citation,
+    Fact,
+    PartialDate,
+    Quantity,
+    Quote,
+    Reliability,
+    Source,
+)
 
 FORMAT = 1
 
@@ -19,7 +28,12 @@ FORMAT = 1
 def source_record(s: Source) -> dict[str, Any]:
     return {
         "outlet": s.outlet,
-        "short": s.short,
+        "name": s.name,
+        "reliability": (
+            {"grade": s.reliability.grade, "reason": s.reliability.reason}
+            if s.reliability
+            else None
+        ),
         "title": s.title,
         "published": s.published.iso(),
         "byline": s.byline,
@@ -87,8 +101,16 @@ def source_from_record(sid: str, r: dict[str, Any]) -> Source:
         file=r["file"],
         advocate=bool(r["advocate"]),
         perspective=r["perspective"],
-        short=r.get("short") or "",
+        # Editions before source names and grades recorded a short label instead.
+        name=r.get("name") or r.get("short") or r["outlet"],
+        reliability=_reliability(r.get("reliability")),
     )
+
+
+def _reliability(r: Any) -> Reliability | None:
+    if isinstance(r, dict) and r.get("grade") in RELIABILITY:
+        return Reliability(r["grade"], str(r.get("reason", "")))
+    return None
 
 
 def fact_from_record(fid: str, r: dict[str, Any], sources: dict[str, Source]) -> Fact:

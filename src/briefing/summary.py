@@ -8,7 +8,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .model import BulletList, Document, Inline, Paragraph, Section, Strong, Text, long_date
+from .model import (
+    BulletList,
+    Document,
+    Inline,
+    JudgmentList,
+    Paragraph,
+    Section,
+    Strong,
+    Text,
+    long_date,
+)
 from .notes import walk
 
 SUMMARY = "summary.json"
@@ -34,6 +44,13 @@ def _items(section: Section) -> list[dict[str, str]]:
             out.append(_item(block.inlines, "paragraph"))
         elif isinstance(block, BulletList):
             out += [_item(item, "bullet") for item in block.items]
+        elif isinstance(block, JudgmentList):
+            for j in block.items:
+                item = _item(j.statement, "bullet")
+                level = j.judgment.confidence
+                item["lead"] = f"{j.judgment.title}."
+                item["text"] += f" ({j.judgment.likelihood}, {level} confidence)"
+                out.append(item)
     return [i for i in out if i["lead"] or i["text"]]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .model import Quantity
+from .typography import in_words
 
 Dimensions = tuple[tuple[str, int], ...]  # sorted (dimension, power) pairs, e.g. money/mass
 
@@ -144,8 +145,11 @@ ORDINALS = [
 ]
 
 
-def number(value: float, decimals: int | None = None) -> str:
-    """Large numbers in words ('2.35 million'), others with thousands separators."""
+def number(value: float, decimals: int | None = None, words: bool = False) -> str:
+    """Large numbers in words ('2.35 million'), others with thousands separators; with
+    `words`, as prose sets them, whole numbers under ten spelt out ('nine')."""
+    if words and (word := in_words(value)):
+        return word
     for size, word in ((1e9, "billion"), (1e6, "million")):
         if abs(value) >= size:
             scaled = value / size
@@ -160,20 +164,21 @@ def number(value: float, decimals: int | None = None) -> str:
     return f"{value:,.{decimals}f}"
 
 
-def quantity(q: Quantity, decimals: int | None = None) -> str:
-    """'2.35 million barrels', '$500 million', '11 per cent', 'second'."""
+def quantity(q: Quantity, decimals: int | None = None, words: bool = False) -> str:
+    """'2.35 million barrels', '$500 million', '11 per cent', 'second'; with `words` (prose),
+    'nine tonnes' rather than '9 tonnes', though never '$nine'."""
     unit = UNITS[q.unit]
     if q.unit == "rank":
         n = int(q.value)
         return ORDINALS[n] if 0 < n < len(ORDINALS) else f"{n}th"
-    text = number(q.value, decimals)
+    text = number(q.value, decimals, words=words and not unit.prefix)
     if unit.prefix:
         text = f"{unit.prefix}{text}"
     word = unit.singular if q.value == 1 else unit.plural
     return f"{text} {word}".strip()
 
 
-def adjective(q: Quantity) -> str:
+def adjective(q: Quantity) -> str:  # '20-year': figures, as a compound reads best
     """'20-year', '100-day': the compound form used before a noun."""
     unit = UNITS[q.unit]
     if not unit.adjective:

@@ -19,7 +19,7 @@ from typing import Any
 
 import pypandoc
 
-from ..labels import label, note_parts, source_entry
+from ..labels import NoteStyle, label, source_entry
 from ..model import (
     BulletList,
     Cite,
@@ -27,6 +27,7 @@ from ..model import (
     Emph,
     Figure,
     Inline,
+    JudgmentList,
     Note,
     Paragraph,
     SourceList,
@@ -69,9 +70,9 @@ def words(text: str) -> list[dict]:
     return out
 
 
-def note_blocks(note: Note, present: set[str]) -> list[dict]:
+def note_blocks(note: Note, style: NoteStyle) -> list[dict]:
     inl: list[dict] = []
-    for part in note_parts(note, present):
+    for part in style(note):
         inl += words(part.separator)
         text = words(part.link_text)
         if part.linked:
@@ -82,7 +83,7 @@ def note_blocks(note: Note, present: set[str]) -> list[dict]:
     return [{"t": "Para", "c": inl}]
 
 
-def inlines(nodes: list[Inline], present: set[str]) -> list[dict]:
+def inlines(nodes: list[Inline], present: NoteStyle) -> list[dict]:
     out: list[dict] = []
     for n in nodes:
         match n:
@@ -92,6 +93,9 @@ def inlines(nodes: list[Inline], present: set[str]) -> list[dict]:
                 out.append({"t": "Strong", "c": inlines(n.children, present)})
             case Emph():
                 out.append({"t": "Emph", "c": inlines(n.children, present)})
+            case Cite() if n.repeat:
+                # Word numbers footnotes itself; a note met again shows its number as text.
+                out.append({"t": "Superscript", "c": words(str(n.note.number))})
             case Cite():
                 out.append({"t": "Note", "c": note_blocks(n.note, present)})
             case _:
@@ -163,7 +167,7 @@ def _cell(content: list[dict]) -> list:
     return [NO_ATTR, {"t": "AlignDefault"}, 1, 1, [{"t": "Plain", "c": content}]]
 
 
-def _table(t: Table, present: set[str]) -> dict:
+def _table(t: Table, present: NoteStyle) -> dict:
     colspecs = [[{"t": "AlignLeft"}, {"t": "ColWidth", "c": w}] for w in t.widths]
     rows = [[inlines(cell, present) for cell in row] for row in t.rows]
     caption = [{"t": "Strong", "c": words(label("table", n=t.number))}, {"t": "Space"}]
@@ -185,6 +189,17 @@ def _sources(block: SourceList) -> list[dict]:
                         {"t": "Para", "c": [{"t": "Strong", "c": head}]},
                         {"t": "Para", "c": words(e.reference)},
                         {"t": "Para", "c": [{"t": "Emph", "c": words(e.perspective)}]},
+                        *(
+                            [
+                                {
+                                    "t": "Para",
+                                    "c": [{"t": "Strong", "c": words(e.grade)}, {"t": "Space"}]
+                                    + words(e.grade_reason),
+                                }
+                            ]
+                            if e.grade
+                            else []
+                        ),
                     ],
                 ],
             }
@@ -192,8 +207,51 @@ def _sources(block: SourceList) -> list[dict]:
     return out
 
 
+def _styled(style: str, content: list[dict]) -> dict:
+    """A Div whose paragraphs take a named Word style from the reference document."""
+    return {"t": "Div", "c": [["", [], [["custom-style", style]]], content]}
+
+
+def _judgments(block: JudgmentList, style: NoteStyle) -> list[dict]:
+    out = []
+    for item in block.items:
+        j = item.judgment
+        head = label("judgment", n=item.number) if item.number else label("alternative")
+        tags = " · ".join(
+            [
+                head,
+                label("likelihood", term=j.likelihood.capitalize(), band=item.band),
+                label("confidence", level=j.confidence.capitalize()),
+            ]
+        )
+        body = [
+            {
+                "t": "Para",
+                "c": [{"t": "Strong", "c": words(f"{j.title}.")}, {"t": "Space"}]
+                + inlines(item.statement, style),
+            }
+        ]
+        for lead, text in (
+            (label("why_confidence"), j.confidence_reason),
+            (label("less_likely"), j.less_likely_because),
+            (label("would_change"), j.would_change),
+        ):
+            if text:
+                body.append(
+                    {
+                        "t": "Para",
+                        "c": [{"t": "Strong", "c": words(lead)}, {"t": "Space"}] + words(text),
+                    }
+                )
+        out.append(
+            _styled("Judgment Label", [{"t": "Para", "c": [{"t": "Strong", "c": words(tags)}]}])
+        )
+        out.append(_styled("Judgment", body))
+    return out
+
+
 def blocks(doc: Document) -> list[dict]:
-    present = {s.id for s in doc.sources}
+    present = NoteStyle(doc.notes, {s.id for s in doc.sources})
     out: list[dict] = []
     for section in doc.sections:
         out.append({"t": "Header", "c": [1, [section.id, [], []], words(section.title)]})
@@ -211,6 +269,8 @@ def blocks(doc: Document) -> list[dict]:
                     out.append(_table(b, present))
                 case SourceList():
                     out += _sources(b)
+                case JudgmentList():
+                    out += _judgments(b, present)
                 case _:
                     raise TypeError(f"the DOCX writer has no rule for {type(b).__name__} blocks")
     return out

@@ -24,7 +24,24 @@ A4_SECTION = (
 )
 
 
+# Judgments are boxed as in the HTML and PDF: a navy rule on the left over a pale tint.
+JUDGMENT_STYLES = (
+    '<w:style w:type="paragraph" w:customStyle="1" w:styleId="JudgmentLabel">'
+    '<w:name w:val="Judgment Label" /><w:basedOn w:val="Normal" /><w:next w:val="Judgment" />'
+    '<w:pPr><w:keepNext /><w:pBdr><w:left w:val="single" w:sz="24" w:space="8" w:color="1F3A5F" />'
+    '</w:pBdr><w:shd w:val="clear" w:color="auto" w:fill="E8EDF3" />'
+    '<w:spacing w:before="180" w:after="40" /><w:ind w:left="170" w:right="113" /></w:pPr>'
+    '<w:rPr><w:caps /><w:color w:val="1F3A5F" /><w:sz w:val="17" /></w:rPr></w:style>'
+    '<w:style w:type="paragraph" w:customStyle="1" w:styleId="Judgment">'
+    '<w:name w:val="Judgment" /><w:basedOn w:val="Normal" />'
+    '<w:pPr><w:keepLines /><w:pBdr><w:left w:val="single" w:sz="24" w:space="8" w:color="1F3A5F" />'
+    '</w:pBdr><w:shd w:val="clear" w:color="auto" w:fill="E8EDF3" />'
+    '<w:spacing w:before="0" w:after="80" /><w:ind w:left="170" w:right="113" /></w:pPr></w:style>'
+)
+
+
 def _styles(xml: str) -> str:
+    xml = xml.replace("</w:styles>", JUDGMENT_STYLES + "</w:styles>", 1)
     # Headings: navy, as an explicit colour (a theme colour would override it).
     xml = re.sub(
         r'<w:color w:val="0F4761" w:themeColor="accent1"\s+w:themeShade="BF" />',

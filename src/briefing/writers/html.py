@@ -10,7 +10,7 @@ import jinja2
 
 from .. import __version__
 from ..errors import InputError
-from ..labels import label, note_parts, page_css, source_entry
+from ..labels import NoteStyle, label, page_css, source_entry
 from ..model import Document, RenderedChart, long_date
 from ..prose import describe
 from ..templating import environment, kind
@@ -41,7 +41,7 @@ def render_html(
         long_date=long_date,
         version=__version__,
         label=label,
-        note_parts=lambda note: note_parts(note, present),
+        note_parts=NoteStyle(doc.notes, present),
         source_entry=source_entry,
         unknown=_unknown,
         kind=kind,

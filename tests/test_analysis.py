@@ -72,7 +72,7 @@ def test_key_judgments_show_likelihood_confidence_and_reason_in_every_format(bui
     assert len([j for j in judgments if not j.alternative]) >= 3
     assert any(j.alternative for j in judgments)
     for fmt, text in built.texts.items():
-        for n, j in enumerate([j for j in judgments if not j.alternative], 1):
+        for n in range(1, len([j for j in judgments if not j.alternative]) + 1):
             assert f"Key judgment {n}" in text or f"KEY JUDGMENT {n}" in text, fmt
         assert "Alternative view" in text or "ALTERNATIVE VIEW" in text, fmt
         for j in judgments:
@@ -156,7 +156,7 @@ def test_every_timeline_row_names_its_claimant(built, documents):
     dated = [f for f in built.evidence.facts.values() if f.date]
     assert len(rows) == len(dated)
     by_summary = {f.summary: f for f in dated}
-    for date, development, claimed in rows:
+    for _date, development, claimed in rows:
         fact = by_summary[development]
         if fact.needs_attribution:
             assert claimed == fact.claimed_by and fact.claimant in claimed, development
@@ -225,7 +225,7 @@ def test_a_source_is_cited_in_full_once_then_by_name(documents):
     assert notes.count("Sanctions, Solidarity and Sovereignty") == 1
     assert notes.count("Untitled photo gallery") == 1
     entries = re.findall(r'<span class="note-entry">(.*?)</span>', notes, re.S)
-    for before, after in zip(entries, entries[1:]):
+    for before, after in zip(entries, entries[1:], strict=False):
         assert before != after  # no note repeats the one before it
 
 
@@ -291,7 +291,7 @@ def test_prose_follows_the_house_typography(documents, report):
         # Whole numbers under ten are words, except in dates ("3 January 2026").
         for m in re.finditer(rf"(?<![\d.,$–-])\b(\d)\b(?![\d.,%–-])(?!\s+(?:{MONTHS}))", paragraph):
             raise AssertionError(f"{m.group(0)!r} in {paragraph!r}")
-    for american, british in [
+    for american, _british in [
         ("fiber", "fibre"),
         ("defense", "defence"),
         ("center", "centre"),

@@ -176,7 +176,7 @@ def test_each_reader_gets_whole_messages_with_the_edition_files(desk, smtp, caps
     text = briefing.get_body(("plain",)).get_content()
     assert "KEY JUDGMENTS" in text and "- The partnership loses its anchor." in text
     assert (
-        "<strong>Fuel is the core of the exchange.</strong>"
+        "<strong>The partnership loses its anchor.</strong>"
         in briefing.get_body(("html",)).get_content()
     )
     assert briefing["To"] == "Desk Editor <editor@example.org>"

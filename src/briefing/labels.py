@@ -43,8 +43,6 @@ LABELS: dict[str, str] = {
     "less_likely": "Why it is judged less likely:",
     "scale_caption": "The estimative terms used in the key judgments and the probabilities they stand for",
     "scale_columns": "Term|Probability",
-    "grades_caption": "The sources, their perspective and reliability grade, and what rests on them alone",
-    "grades_columns": "Source|Perspective|Reliability|Facts resting on it alone",
 }
 
 

@@ -8,8 +8,6 @@ notes, tables, captions and source list read the same as the prose.
 
 from __future__ import annotations
 
-import re
-
 _OPENS_AFTER = set(" \t\n([{\u2014\u2013-/\u2068")  # a quote after these opens
 NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
@@ -41,4 +39,3 @@ def in_words(value: float) -> str | None:
     return None
 
 
-STRAIGHT = re.compile(r"[\"']")

@@ -62,8 +62,12 @@ def html_text(html: str) -> str:
 
 
 def pdf_text(path: Path) -> str:
+    """The PDF's words, with words the hyphenator split at a line end joined again: it breaks
+    with U+2010, so a real hyphen (U+002D) at a line end stays and joins its compound."""
     reader = PdfReader(path)
-    return normalise(" ".join(page.extract_text() or "" for page in reader.pages))
+    text = " ".join(page.extract_text() or "" for page in reader.pages)
+    text = re.sub("\u2010\n", "", text)
+    return normalise(re.sub(r"(?<=\w)-\n(?=\w)", "-", text))
 
 
 def docx_parts(path: Path) -> dict[str, str]:

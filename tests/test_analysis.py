@@ -148,10 +148,10 @@ def test_every_timeline_row_names_its_claimant(built, documents):
     rows = [
         [
             htmllib.unescape(re.sub(r"<sup.*?</sup>|<[^>]+>", "", c)).strip()
-            for c in re.findall(r"<td>(.*?)</td>", r, re.S)
+            for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)
         ]
         for r in re.findall(r"<tr>(.*?)</tr>", table, re.S)
-        if "<td>" in r
+        if "<td" in r
     ]
     dated = [f for f in built.evidence.facts.values() if f.date]
     assert len(rows) == len(dated)

@@ -80,6 +80,7 @@ def build(
     *,
     force: bool = False,
     wait: bool = True,
+    pdf_variant: str = "pdfua",
     warn: Callable[[str], None] = print,
 ) -> list[Outcome]:
     ensure_folder(output)
@@ -93,7 +94,7 @@ def build(
         todo: list[_Plan] = []
         for spec in specs:
             store = EditionStore(output, spec.id)
-            fp = fingerprint(spec, root, formats)
+            fp = fingerprint(spec, root, formats, pdf_variant)
             newest = store.newest()
             for message in store.warnings:
                 warn(message)
@@ -115,7 +116,9 @@ def build(
         if todo:
             with staging(output) as stage:
                 staged = [
-                    _render(root, plan, evidence[plan.spec.id], stage, formats, say, warn)
+                    _render(
+                        root, plan, evidence[plan.spec.id], stage, formats, say, warn, pdf_variant
+                    )
                     for plan in todo
                 ]
                 checkpoint("rendered")
@@ -164,6 +167,7 @@ def _render(
     formats: tuple[str, ...],
     say: Callable[[str], None],
     warn: Callable[[str], None],
+    pdf_variant: str,
 ) -> tuple[Path, str, float]:
     """Compose one report and write the edition (files, snapshot, manifest) into staging."""
     # Heavy imports only once the input is known to be good and the build is needed.
@@ -182,13 +186,17 @@ def _render(
         f"{spec.id}: {len(doc.sections)} sections, {len(doc.notes)} notes, {len(doc.charts)} charts"
     )
     # Writers share one context: the PDF prints the HTML rendered once for both.
-    ctx = WriteContext(root / "templates", spec.layout, spec.stylesheets)
+    # The evidence is written first: the archival PDF carries it as an attachment.
+    evidence_bytes = snapshot.dump(ev, doc.fact_sections)
+    (folder / EVIDENCE).write_bytes(evidence_bytes)
+    ctx = WriteContext(
+        root / "templates", spec.layout, spec.stylesheets, pdf_variant, evidence_bytes
+    )
     written: list[tuple[str, Path]] = []
     for fmt in (f for f in FORMATS if f in formats):
         target = folder / f"{spec.id}.{REGISTRY[fmt].extension}"
         REGISTRY[fmt].load().write(doc, target, ctx)
         written.append((fmt, target))
-    (folder / EVIDENCE).write_bytes(snapshot.dump(ev, doc.fact_sections))
     changed = WHAT_CHANGED_ID if composer.changes is not None else None
     (folder / SUMMARY).write_bytes(summary.dump(summary.summarise(doc, changed)))
 

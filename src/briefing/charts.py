@@ -8,11 +8,14 @@ matplotlib is imported on first use: validating a report needs none of it.
 
 from __future__ import annotations
 
+import functools
 import io
+import textwrap
 from typing import TYPE_CHECKING
 
 from .chartdata import Plot, claims_line, prepare, source_line
 from .chartspec import ChartSpec
+from .fonts import SANS, faces
 from .derive import Derived
 from .load import Evidence
 from .model import RenderedChart
@@ -37,7 +40,8 @@ GRID = "#d9d9d9"
 REST = "#eeeeee"
 
 STYLE = {
-    "font.family": "DejaVu Sans",
+    # The document's own sans (shipped with the package), DejaVu for scripts it lacks.
+    "font.family": [SANS, "DejaVu Sans"],
     "font.size": 9,
     "axes.edgecolor": MUTED,
     "axes.labelcolor": INK,
@@ -59,7 +63,17 @@ def _mpl():
     import matplotlib.figure  # noqa: F401 - makes matplotlib.figure available
     import matplotlib.patches  # noqa: F401
 
+    _register_fonts()
     return matplotlib
+
+
+@functools.cache
+def _register_fonts() -> None:
+    """Charts set their text in the document's sans, from the files the package ships."""
+    from matplotlib import font_manager
+
+    for face in faces():
+        font_manager.fontManager.addfont(str(face.path))
 
 
 def _figure(width: float, height: float, layout: str | None = "constrained") -> MplFigure:
@@ -181,13 +195,16 @@ def draw_parts(p: Plot) -> MplFigure:
     return fig
 
 
-def draw_exchange(p: Plot) -> MplFigure:
+def draw_exchange(p: Plot, narrow: bool = False) -> MplFigure:
+    """Two parties and what passes between them; on phones the same at 3.6 in with wrapped
+    labels, so the type keeps its size instead of shrinking with the picture."""
     mpl = _mpl()
     parties, flows = p.payload["parties"], p.payload["flows"]
     colours = (PALETTE[5][0], PALETTE[1][0])
     top = 4.2 if p.payload["heading"] else 3.3  # no heading line: no room kept for one
+    wrap = _wrapper(24 if narrow else 0)
     with mpl.rc_context(STYLE):
-        fig = _figure(7.2, 2.5 * top / 4.2, layout=None)
+        fig = _figure(*((3.6, 3.4 * top / 4.2) if narrow else (7.2, 2.5 * top / 4.2)), layout=None)
         ax = fig.add_axes((0, 0, 1, 1))
         ax.set_xlim(0, 10)
         ax.set_ylim(0, top)
@@ -207,10 +224,10 @@ def draw_exchange(p: Plot) -> MplFigure:
             ax.text(
                 x + 1.4,
                 2.0,
-                name,
+                "\n".join(textwrap.wrap(name, 10)) if narrow else name,
                 ha="center",
                 va="center",
-                fontsize=13,
+                fontsize=11 if narrow else 13,
                 fontweight="bold",
                 color=INK,
             )
@@ -228,12 +245,14 @@ def draw_exchange(p: Plot) -> MplFigure:
                     linestyle="-" if source == 0 else (0, (4, 2)),
                 )
             )
-            ax.text(5.0, ty, text, ha="center", va=va, fontsize=10, color=INK)
+            ax.text(
+                5.0, ty, wrap(text), ha="center", va=va, fontsize=9 if narrow else 10, color=INK
+            )
         if p.payload["note"]:
             ax.text(
                 5.0,
                 0.35,
-                p.payload["note"],
+                wrap(p.payload["note"], 40),
                 ha="center",
                 va="center",
                 fontsize=9,
@@ -242,15 +261,25 @@ def draw_exchange(p: Plot) -> MplFigure:
             )
         if p.payload["heading"]:
             ax.text(
-                5.0, 3.75, p.payload["heading"], ha="center", va="center", fontsize=10, color=MUTED
+                5.0,
+                3.75,
+                wrap(p.payload["heading"], 40),
+                ha="center",
+                va="center",
+                fontsize=10,
+                color=MUTED,
             )
     return fig
 
 
-def draw_chronology(p: Plot) -> MplFigure:
+def draw_chronology(p: Plot, narrow: bool = False) -> MplFigure:
+    """Dated turning points down a line; on phones the labels wrap and rows grow to fit."""
     events = p.payload["events"]
+    wrap = _wrapper(26 if narrow else 0)
     with _mpl().rc_context(STYLE):
-        fig = _figure(6.4, 0.3 + 0.27 * len(events))
+        fig = _figure(
+            *((3.6, 0.3 + 0.42 * len(events)) if narrow else (6.4, 0.3 + 0.27 * len(events)))
+        )
         ax = fig.add_subplot()
         n = len(events)
         ax.axvline(0, color=MUTED, linewidth=1.2, zorder=1)
@@ -261,12 +290,25 @@ def draw_chronology(p: Plot) -> MplFigure:
             ax.text(
                 -0.2, y, when, ha="right", va="center", fontsize=9, color=INK, fontweight="bold"
             )
-            ax.text(0.2, y, text, ha="left", va="center", fontsize=9, color=INK)
-        ax.set_xlim(-1.7, 6)
+            ax.text(0.2, y, wrap(text), ha="left", va="center", fontsize=9, color=INK)
+        ax.set_xlim(*((-2.6, 6) if narrow else (-1.7, 6)))
         ax.set_ylim(-0.7, n - 0.3)
         ax.axis("off")
     return fig
 
+
+def _wrapper(width: int):
+    """Wraps a label to `width` characters (0: leaves it whole), for the narrow drawings."""
+
+    def wrap(text: str, wide: int | None = None) -> str:
+        limit = wide if wide and width else width
+        return "\n".join(textwrap.wrap(text, limit)) if limit else text
+
+    return wrap
+
+
+# The kinds that have a phone drawing (a `narrow` argument); the others shrink to the screen.
+NARROW = {"exchange", "chronology"}
 
 DRAW = {
     "timeline": draw_timeline,
@@ -286,6 +328,13 @@ def render(
         svg, png = io.BytesIO(), io.BytesIO()
         figure.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
         figure.savefig(png, format="png", dpi=200, metadata={"Software": None})
+        narrow = None
+        if spec.kind in NARROW:
+            small = io.BytesIO()
+            DRAW[spec.kind](plot, narrow=True).savefig(
+                small, format="svg", metadata={"Date": None, "Creator": None}
+            )
+            narrow = small.getvalue()
     return RenderedChart(
         id=spec.id,
         number=number,
@@ -296,6 +345,7 @@ def render(
         facts=plot.facts,
         svg=svg.getvalue(),
         png=png.getvalue(),
+        svg_narrow=narrow,
         data_columns=plot.table.columns,
         data_rows=plot.table.rows,
     )

@@ -74,6 +74,13 @@ def _build_options(b: argparse.ArgumentParser) -> None:
         metavar="LIST",
         help=f"comma-separated formats to build: {','.join(FORMATS)} (default: all)",
     )
+    b.add_argument(
+        "--pdf-variant",
+        choices=("pdfua", "pdfa"),
+        default="pdfua",
+        help="pdfua: tagged PDF/UA-1 (default); pdfa: archival PDF/A-3b, tagged, with the "
+        "edition's facts and sources attached as evidence.json",
+    )
     b.add_argument("--quiet", "-q", action="store_true", help="print only problems")
     b.add_argument(
         "--force", action="store_true", help="publish a new edition even if nothing changed"
@@ -283,6 +290,7 @@ def run_build(args: argparse.Namespace, root: Path, output: Path) -> int:
             say,
             force=args.force,
             wait=args.wait,
+            pdf_variant=args.pdf_variant,
             warn=_warn,
         )
     except InputError as exc:

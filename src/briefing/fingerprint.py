@@ -65,7 +65,9 @@ def _library_versions() -> dict[str, str]:
     return versions
 
 
-def fingerprint(spec: ReportSpec, root: Path, formats: tuple[str, ...]) -> Fingerprint:
+def fingerprint(
+    spec: ReportSpec, root: Path, formats: tuple[str, ...], pdf_variant: str = "pdfua"
+) -> Fingerprint:
     paths = [spec.path, spec.sources_file, spec.domains_file, *fact_files(spec.facts_paths)]
     if spec.judgments_file is not None:
         paths.append(spec.judgments_file)
@@ -75,9 +77,9 @@ def fingerprint(spec: ReportSpec, root: Path, formats: tuple[str, ...]) -> Finge
     code = {
         f"briefing/{p.relative_to(PACKAGE).as_posix()}": file_sha256(p)
         for p in _files_under(PACKAGE)
-        if p.suffix == ".py"
+        if p.suffix in (".py", ".ttf")  # the shipped typefaces are part of the engine
     }
-    options = {"formats": sorted(formats)}
+    options = {"formats": sorted(formats), "pdf_variant": pdf_variant}
     whole = {
         "inputs": inputs,
         "code": code,

@@ -267,6 +267,8 @@ class RenderedChart:
     # The plotted values as a small table, so no number lives only in the picture.
     data_columns: list[str] = field(default_factory=list)
     data_rows: list[list[str]] = field(default_factory=list)
+    # A drawing for phone screens, where the chart kind has one; the full drawing otherwise.
+    svg_narrow: bytes | None = None
 
 
 @dataclass

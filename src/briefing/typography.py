@@ -37,5 +37,3 @@ def in_words(value: float) -> str | None:
     if float(value).is_integer() and 0 <= value < 10:
         return NUMBER_WORDS[int(value)]
     return None
-
-

@@ -25,6 +25,8 @@ class WriteContext:
     templates: Path
     layout: str
     stylesheets: tuple[str, ...]
+    pdf_variant: str = "pdfua"  # "pdfa": PDF/A-3b with the evidence attached
+    evidence: bytes | None = None  # the edition's evidence.json, for formats that carry it
     cache: dict[str, Any] = field(default_factory=dict)
 
 

@@ -20,8 +20,9 @@ LAYOUT = "layouts/briefing.html.j2"
 STYLESHEET = "styles/briefing.css"
 
 
-def svg_uri(chart: RenderedChart) -> str:
-    return "data:image/svg+xml;base64," + base64.b64encode(chart.svg).decode("ascii")
+def svg_uri(chart: RenderedChart, narrow: bool = False) -> str:
+    svg = chart.svg_narrow if narrow and chart.svg_narrow else chart.svg
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
 
 
 def render_html(

@@ -1,33 +1,88 @@
 """The PDF writer: WeasyPrint prints the HTML writer's output with the print stylesheet.
 
+Every PDF is tagged (structure tree, marked content, /Lang, alt text, bookmarks) as PDF/UA-1,
+so screen readers and reflow work. The archival variant is PDF/A-3b, still tagged, carrying the
+edition's evidence (facts and sources as JSON) as an embedded file whose relationship is
+`Source`: an archived briefing holds what it was built from.
+
 WeasyPrint would otherwise fetch any URL the HTML names (file:// included). The fetcher below
-serves only inline data: URIs and stops the build on anything else, so neither a template nor a
-fact can make a build read local files or reach the network.
+serves inline data: URIs and the package's own typefaces, and stops the build on anything else,
+so neither a template nor a fact can make a build read local files or reach the network.
 """
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
-from weasyprint import HTML
-from weasyprint.urls import FatalURLFetchingError, URLFetcher
+from weasyprint import CSS, HTML, Attachment
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from .. import fonts
 from ..errors import InputError
 from ..model import Document
 from . import WriteContext
 from .html import HtmlWriter
 
+# The names users give on the command line, and what WeasyPrint calls them.
+VARIANTS = {"pdfua": "pdf/ua-1", "pdfa": "pdf/a-3b"}
+DEFAULT_VARIANT = "pdfua"
+FONT_SCHEME = "briefing-font"
+EVIDENCE_NAME = "evidence.json"
+
 
 class InlineOnlyFetcher(URLFetcher):
-    """Serves data: URIs; refuses every other scheme, and refusal is fatal."""
+    """Serves data: URIs and the shipped fonts; refuses everything else, and refusal is fatal."""
 
     def __init__(self) -> None:
         super().__init__(allowed_protocols={"data"}, fail_on_errors=True, timeout=1)
 
+    def fetch(self, url, headers=None):
+        if url.startswith(f"{FONT_SCHEME}:"):
+            path = fonts.FOLDER / url.partition(":")[2]
+            if path.parent == fonts.FOLDER and path.suffix == ".ttf" and path.is_file():
+                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": "font/ttf"})
+        return super().fetch(url, headers)
 
-def write_pdf(html: str, target: Path, layout_name: str) -> None:
+
+def _font_url(face: fonts.Face) -> str:
+    return f"{FONT_SCHEME}:{face.path.name}"
+
+
+def write_pdf(
+    html: str,
+    target: Path,
+    layout_name: str,
+    variant: str = DEFAULT_VARIANT,
+    evidence: bytes | None = None,
+    doc: Document | None = None,
+) -> None:
+    fetcher = InlineOnlyFetcher()
+    font_config = FontConfiguration()
+    faces = CSS(string=fonts.font_face_css(_font_url), font_config=font_config, url_fetcher=fetcher)
+    attachments = []
+    if variant == "pdfa" and evidence is not None:
+        when = doc.generated if doc is not None else None
+        attachments.append(
+            Attachment(
+                file_obj=io.BytesIO(evidence),
+                name=EVIDENCE_NAME,
+                description="The facts and sources this edition was built from",
+                created=when,
+                modified=when,
+                relationship="Source",
+            )
+        )
     try:
-        HTML(string=html, url_fetcher=InlineOnlyFetcher(), base_url=None).write_pdf(target)
+        HTML(string=html, url_fetcher=fetcher, base_url=None).write_pdf(
+            target,
+            stylesheets=[faces],
+            font_config=font_config,
+            pdf_variant=VARIANTS[variant],
+            pdf_tags=True,
+            attachments=attachments or None,
+        )
     except FatalURLFetchingError as exc:
         raise InputError.one(
             layout_name,
@@ -40,4 +95,11 @@ class PdfWriter(HtmlWriter):
     """The HTML writer's output, printed by WeasyPrint with the print rules of the stylesheet."""
 
     def write(self, doc: Document, target: Path, ctx: WriteContext) -> None:
-        write_pdf(self.html(doc, ctx), target, f"templates/{ctx.layout}")
+        write_pdf(
+            self.html(doc, ctx),
+            target,
+            f"templates/{ctx.layout}",
+            ctx.pdf_variant,
+            ctx.evidence,
+            doc,
+        )

@@ -1,0 +1,217 @@
+"""The PDF as readers and their programs meet it: tagged for screen readers (checked with pikepdf
+and the pdfua package), set in the shipped typefaces, laid out with no blank or near-empty
+pages and nothing off the page, and, in the archival variant, PDF/A-3b carrying its evidence."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pdfplumber
+import pikepdf
+import pytest
+from pdfua import Severity, validate
+
+from briefing.cli import main
+
+from .conftest import EPOCH, ROOT
+
+REPORTS = ("iran-venezuela", "iran-venezuela-in-focus")
+MM = 72 / 25.4
+
+
+@pytest.fixture(scope="module")
+def archival(tmp_path_factory) -> Path:
+    """The main briefing built once as PDF/A-3b."""
+    out = tmp_path_factory.mktemp("pdfa")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    try:
+        argv = ["build", "iran-venezuela", "--project", str(ROOT), "--output", str(out)]
+        assert main([*argv, "-q", "--format", "pdf", "--pdf-variant", "pdfa"]) == 0
+    finally:
+        mp.undo()
+    return out / "iran-venezuela.pdf"
+
+
+def _struct_elements(node, seen=None):
+    """Every structure element under `node`, depth first."""
+    seen = seen if seen is not None else set()
+    kids = node.get("/K")
+    if kids is None:
+        return
+    for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+        if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+            key = kid.objgen
+            if key in seen and key != (0, 0):
+                continue
+            seen.add(key)
+            yield kid
+            yield from _struct_elements(kid, seen)
+
+
+# ---------------------------------------------------------------- tagging -------------------------
+
+
+@pytest.mark.parametrize("report", REPORTS)
+def test_pdf_is_tagged_with_language_title_and_alt_text(built, report):
+    with pikepdf.open(built.folder / f"{report}.pdf") as pdf:
+        root = pdf.Root
+        assert root.MarkInfo.Marked is True
+        assert str(root.Lang) == "en-GB"
+        assert root.ViewerPreferences.DisplayDocTitle is True
+        assert "Iran" in str(pdf.docinfo["/Title"]) and "Venezuela" in str(pdf.docinfo["/Title"])
+        assert pdf.open_metadata().get("pdfuaid:part") == "1"
+        kinds = {}
+        for element in _struct_elements(root.StructTreeRoot):
+            kinds.setdefault(str(element.S), []).append(element)
+        for needed in ("/H1", "/H2", "/P", "/Figure", "/Table", "/TH", "/TD", "/L", "/LI", "/Link"):
+            assert needed in kinds, f"{report}: no {needed} in the structure tree"
+        charts = [f for f in kinds["/Figure"] if "/Alt" in f]
+        assert charts, "no figure carries alt text"
+        for figure in charts:
+            assert len(str(figure.Alt)) > 40
+        sections = [str(o.title) for o in pdf.open_outline().root]
+        if report == "iran-venezuela":
+            assert "Key judgments" in sections and "Sources and method" in sections
+            assert "Notes" in sections
+
+
+@pytest.mark.parametrize("report", REPORTS)
+def test_pdfua_checker_finds_no_errors(built, report):
+    findings = validate(str(built.folder / f"{report}.pdf")).findings
+    errors = [f"{f.rule_id}: {f.message}" for f in findings if f.severity >= Severity.ERROR]
+    assert errors == []
+
+
+@pytest.mark.parametrize("report", REPORTS)
+def test_fonts_are_the_shipped_faces_embedded_and_subset(built, report):
+    names = set()
+    with pikepdf.open(built.folder / f"{report}.pdf") as pdf:
+        for page in pdf.pages:
+            for font in page.Resources.get("/Font", {}).values():
+                descendant = font.DescendantFonts[0] if "/DescendantFonts" in font else font
+                descriptor = descendant.FontDescriptor
+                assert "/FontFile2" in descriptor or "/FontFile3" in descriptor, font.BaseFont
+                names.add(str(font.BaseFont))
+    assert all("+" in n for n in names), "fonts must be subset"
+    families = {n.split("+", 1)[1] for n in names}
+    assert any(f.startswith("Source-Serif-4") for f in families), families
+    assert any(f.startswith("Source-Sans-3") for f in families), families
+    assert not [f for f in families if not f.startswith(("Source-Serif-4", "Source-Sans-3"))]
+
+
+# ---------------------------------------------------------------- layout --------------------------
+
+
+def _body_fill(page) -> float | None:
+    """How far down the text area the page's content reaches (0-1), ignoring running heads and
+    page numbers in the margins; None for a page with nothing on it."""
+    top, bottom = 18 * MM, page.height - 18 * MM
+    things = [
+        o for o in page.chars + page.images + page.rects if o["top"] > top and o["bottom"] < bottom
+    ]
+    if not things:
+        return None
+    return (max(o["bottom"] for o in things) - top) / (bottom - top)
+
+
+@pytest.mark.parametrize("report", REPORTS)
+def test_no_page_is_blank_or_under_a_quarter_full_and_no_text_leaves_the_page(built, report):
+    with pdfplumber.open(built.folder / f"{report}.pdf") as pdf:
+        for number, page in enumerate(pdf.pages, 1):
+            fill = _body_fill(page)
+            assert fill is not None, f"page {number} is blank"
+            assert fill >= 0.25, f"page {number} is only {fill:.0%} full"
+            outside = [
+                c["text"]
+                for c in page.chars
+                if c["x0"] < 0 or c["top"] < 0 or c["x1"] > page.width or c["bottom"] > page.height
+            ]
+            assert not outside, f"page {number}: text outside the page box: {''.join(outside)[:60]}"
+
+
+def test_page_furniture_numbers_every_page_after_the_cover_as_x_of_y(built):
+    with pdfplumber.open(built.pdf_path) as pdf:
+        total = len(pdf.pages)
+        for number, page in enumerate(pdf.pages[1:], 2):
+            foot = page.crop((0, page.height - 18 * MM, page.width, page.height)).extract_text()
+            assert f"Page {number} of {total}" in foot
+            head = page.crop((0, 0, page.width, 18 * MM)).extract_text()
+            assert "Iran and Venezuela" in head
+
+
+def test_contents_shares_its_page_and_no_heading_sits_at_a_page_foot(built):
+    titles = [s.title for s in _sections(built)]
+    with pdfplumber.open(built.pdf_path) as pdf:
+        contents = pdf.pages[1].extract_text()
+        assert "Contents" in contents and "Key judgments" in contents
+        assert "Key judgment 1".upper() in contents.upper(), "contents page is mostly empty"
+        for number, page in enumerate(pdf.pages[2:], 3):
+            limit = page.height - 18 * MM - 60  # at least four lines of room below a heading
+            for title in titles:
+                for hit in page.search(title, regex=False):
+                    if hit["top"] > 18 * MM and hit["chars"][0]["size"] > 12:
+                        assert hit["bottom"] < limit, f"'{title}' at the foot of page {number}"
+
+
+def test_figures_stay_whole_on_one_page(built):
+    doc_charts = _charts(built)
+    with pdfplumber.open(built.pdf_path) as pdf:
+        texts = [page.extract_text() for page in pdf.pages]
+    for number, title in doc_charts:
+        title_pages = [i for i, t in enumerate(texts) if f"Figure {number}." in t]
+        assert title_pages, f"figure {number} missing"
+        page = texts[title_pages[0]]
+        assert title.split()[0] in page and "Source" in page
+
+
+def test_text_is_hyphenated(built):
+    with pdfplumber.open(built.pdf_path) as pdf:
+        lines = "\n".join(page.extract_text() for page in pdf.pages[2:8]).splitlines()
+    assert sum(1 for line in lines if line.rstrip().endswith("\u2010")) >= 5
+
+
+# ---------------------------------------------------------------- archival ------------------------
+
+
+def test_archival_variant_is_pdfa3b_and_carries_its_evidence(archival, built):
+    with pikepdf.open(archival) as pdf:
+        meta = pdf.open_metadata()
+        assert meta.get("pdfaid:part") == "3" and meta.get("pdfaid:conformance") == "B"
+        assert "/OutputIntents" in pdf.Root and "/StructTreeRoot" in pdf.Root
+        assert "evidence.json" in pdf.attachments
+        spec = pdf.attachments["evidence.json"]
+        assert str(spec.obj.AFRelationship) == "/Source"
+        assert any(str(af.get("/F")) == "evidence.json" for af in pdf.Root.AF)
+        evidence = json.loads(spec.get_file().read_bytes())
+    assert set(evidence["facts"]) == set(built.evidence.facts)
+    assert set(evidence["sources"]) == set(built.evidence.sources)
+    published = json.loads(
+        (archival.parent / "iran-venezuela" / "current" / "evidence.json").read_bytes()
+    )
+    assert published == evidence
+
+
+def test_the_default_pdf_has_no_attachment(built):
+    with pikepdf.open(built.pdf_path) as pdf:
+        assert not pdf.attachments
+
+
+# ---------------------------------------------------------------- helpers -------------------------
+
+
+def _sections(built):
+    from briefing.build import select_reports
+    from briefing.errors import Problems
+
+    problems = Problems()
+    spec = select_reports(ROOT, ["iran-venezuela"], problems)[0]
+    return spec.sections
+
+
+def _charts(built) -> list[tuple[int, str]]:
+    import re
+
+    found = re.findall(r"Figure (\d+)</span> ([^<]+)</p>", built.html)
+    return [(int(n), title) for n, title in found]

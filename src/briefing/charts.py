@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 from .chartdata import Plot, claims_line, prepare, source_line
 from .chartspec import ChartSpec
-from .fonts import SANS, faces
 from .derive import Derived
+from .fonts import SANS, faces
 from .load import Evidence
 from .model import RenderedChart
 

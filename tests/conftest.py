@@ -110,6 +110,37 @@ class Built:
         return {"html": self.html_plain, "pdf": self.pdf_plain, "docx": self.docx_plain}
 
 
+MM = 72 / 25.4
+
+
+def page_fill(page) -> float | None:
+    """How far down the text area a pdfplumber page's content reaches (0-1), ignoring running
+    heads and page numbers in the top and bottom 18 mm; None for a page with nothing on it."""
+    top, bottom = 18 * MM, page.height - 18 * MM
+    things = [
+        o for o in page.chars + page.images + page.rects if o["top"] > top and o["bottom"] < bottom
+    ]
+    if not things:
+        return None
+    return (max(o["bottom"] for o in things) - top) / (bottom - top)
+
+
+def text_outside_page(page) -> str:
+    """Characters drawn outside the page box (cut off on screen and paper)."""
+    return "".join(
+        c["text"]
+        for c in page.chars
+        if c["x0"] < 0 or c["top"] < 0 or c["x1"] > page.width or c["bottom"] > page.height
+    )
+
+
+def section_titles(report: str = REPORT) -> list[str]:
+    """The section titles the report definition declares, in order."""
+    problems = Problems()
+    spec = select_reports(ROOT, [report], problems)[0]
+    return [s.title for s in spec.sections]
+
+
 def load_real_evidence() -> Evidence:
     problems = Problems()
     spec = select_reports(ROOT, [REPORT], problems)[0]

@@ -6,6 +6,7 @@ import base64
 import re
 import struct
 import zipfile
+from datetime import date
 from html.parser import HTMLParser
 
 import pytest
@@ -13,7 +14,7 @@ from pypdf import PdfReader
 
 from briefing.derive import derive
 
-from .conftest import REPORT, docx_document, docx_parts, normalise, xml_text
+from .conftest import REPORT, docx_document, docx_parts, normalise, section_titles, xml_text
 
 SECTIONS = [
     "Key judgments",
@@ -294,10 +295,18 @@ def test_pdf_is_a4_with_metadata(built):
     assert re.search(r"Information current to 18 January 2026 Page 4 of \d+", header_page)
 
 
-def test_docx_has_toc_field_captions_and_properties(built):
+def test_docx_has_filled_contents_captions_and_properties(built):
     parts = docx_parts(built.docx_path)
     document = parts["word/document.xml"]
-    assert re.search(r"TOC \\o", document)
+    # The contents list is there before any field update: one linked line per section, each
+    # with a PAGEREF to a bookmark on that section's heading.
+    entries = re.findall(
+        r'<w:hyperlink w:anchor="(_Toc\w+)"[^>]*><w:r><w:t[^>]*>([^<]+)</w:t>', document
+    )
+    titles = section_titles()
+    assert [normalise(t) for _, t in entries] == [normalise(t) for t in titles]
+    for anchor, _ in entries:
+        assert f'w:name="{anchor}"' in document and f"PAGEREF {anchor}" in document
     assert "Figure 1. Turning points" in xml_text(document)
     assert "Table 1." in xml_text(document)
     core = docx_document(built.docx_path).core_properties
@@ -305,6 +314,9 @@ def test_docx_has_toc_field_captions_and_properties(built):
     assert core.author == "Briefing desk"
     assert "Iran and Venezuela" in (core.subject or "")
     assert "OPEC" in (core.keywords or "")
+    assert core.language == "en-GB"
+    assert core.created.date() == core.modified.date() == date(2026, 11, 18)
+    assert core.version.startswith("briefing ")
 
 
 def test_timeline_lists_every_dated_fact(built):

@@ -14,7 +14,7 @@ from pdfua import Severity, validate
 
 from briefing.cli import main
 
-from .conftest import EPOCH, ROOT
+from .conftest import EPOCH, ROOT, page_fill, section_titles, text_outside_page
 
 REPORTS = ("iran-venezuela", "iran-venezuela-in-focus")
 MM = 72 / 25.4
@@ -104,30 +104,14 @@ def test_fonts_are_the_shipped_faces_embedded_and_subset(built, report):
 # ---------------------------------------------------------------- layout --------------------------
 
 
-def _body_fill(page) -> float | None:
-    """How far down the text area the page's content reaches (0-1), ignoring running heads and
-    page numbers in the margins; None for a page with nothing on it."""
-    top, bottom = 18 * MM, page.height - 18 * MM
-    things = [
-        o for o in page.chars + page.images + page.rects if o["top"] > top and o["bottom"] < bottom
-    ]
-    if not things:
-        return None
-    return (max(o["bottom"] for o in things) - top) / (bottom - top)
-
-
 @pytest.mark.parametrize("report", REPORTS)
 def test_no_page_is_blank_or_under_a_quarter_full_and_no_text_leaves_the_page(built, report):
     with pdfplumber.open(built.folder / f"{report}.pdf") as pdf:
         for number, page in enumerate(pdf.pages, 1):
-            fill = _body_fill(page)
+            fill = page_fill(page)
             assert fill is not None, f"page {number} is blank"
             assert fill >= 0.25, f"page {number} is only {fill:.0%} full"
-            outside = [
-                c["text"]
-                for c in page.chars
-                if c["x0"] < 0 or c["top"] < 0 or c["x1"] > page.width or c["bottom"] > page.height
-            ]
+            outside = text_outside_page(page)
             assert not outside, f"page {number}: text outside the page box: {''.join(outside)[:60]}"
 
 
@@ -142,7 +126,7 @@ def test_page_furniture_numbers_every_page_after_the_cover_as_x_of_y(built):
 
 
 def test_contents_shares_its_page_and_no_heading_sits_at_a_page_foot(built):
-    titles = [s.title for s in _sections(built)]
+    titles = section_titles()
     with pdfplumber.open(built.pdf_path) as pdf:
         contents = pdf.pages[1].extract_text()
         assert "Contents" in contents and "Key judgments" in contents
@@ -199,15 +183,6 @@ def test_the_default_pdf_has_no_attachment(built):
 
 
 # ---------------------------------------------------------------- helpers -------------------------
-
-
-def _sections(built):
-    from briefing.build import select_reports
-    from briefing.errors import Problems
-
-    problems = Problems()
-    spec = select_reports(ROOT, ["iran-venezuela"], problems)[0]
-    return spec.sections
 
 
 def _charts(built) -> list[tuple[int, str]]:

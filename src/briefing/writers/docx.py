@@ -106,27 +106,26 @@ def inlines(nodes: list[Inline], present: NoteStyle) -> list[dict]:
 # ---------------------------------------------------------------- blocks --------------------------
 
 
-def _figure(fig: Figure) -> dict:
+def _figure(fig: Figure) -> list[dict]:
+    """As in the PDF: the numbered title above the chart, the caption and source below it."""
     chart = fig.chart
     uri = "data:image/png;base64," + base64.b64encode(chart.png).decode("ascii")
     image = {
         "t": "Image",
         "c": [[f"img-{chart.id}", [], [["width", "100%"]]], words(chart.alt), [uri, ""]],
     }
-    caption = [
+    title = [
+        {"t": "Strong", "c": words(label("figure", n=chart.number))},
+        {"t": "Space"},
+    ] + words(chart.title)
+    caption = [{"t": "Plain", "c": words(f"{chart.caption} {chart.source_line}")}]
+    return [
+        _styled("Figure Title", [{"t": "Para", "c": title}]),
         {
-            "t": "Plain",
-            "c": [
-                {"t": "Strong", "c": words(f"{label('figure', n=chart.number)} {chart.title}.")},
-                {"t": "Space"},
-            ]
-            + words(f"{chart.caption} {chart.source_line}"),
-        }
+            "t": "Figure",
+            "c": [[f"figure-{chart.id}", [], []], [None, caption], [{"t": "Plain", "c": [image]}]],
+        },
     ]
-    return {
-        "t": "Figure",
-        "c": [[f"figure-{chart.id}", [], []], [None, caption], [{"t": "Plain", "c": [image]}]],
-    }
 
 
 def _pandoc_table(
@@ -263,7 +262,7 @@ def blocks(doc: Document) -> list[dict]:
                     items = [[{"t": "Para", "c": inlines(i, present)}] for i in b.items]
                     out.append({"t": "BulletList", "c": items})
                 case Figure():
-                    out.append(_figure(b))
+                    out += _figure(b)
                     out += _chart_data(b)
                 case Table():
                     out.append(_table(b, present))
@@ -301,9 +300,10 @@ def to_ast(doc: Document) -> dict:
 
 
 def write_docx(doc: Document, target: Path) -> None:
+    from .docx_finish import finish
     from .docx_reference import write_reference
 
-    reference = write_reference(pandoc_path(), target.parent)
+    reference = write_reference(pandoc_path(), target.parent, doc.title)
     args = [
         pandoc_path(),
         "--sandbox",
@@ -328,30 +328,7 @@ def write_docx(doc: Document, target: Path) -> None:
         raise RuntimeError(
             f"pandoc failed ({result.returncode}): {result.stderr.decode(errors='replace')}"
         )
-    stamp_dates(target, doc)
-
-
-def stamp_dates(target: Path, doc: Document) -> None:
-    """Set the Word properties' created and modified dates to the edition date. pandoc's
-    --sandbox ignores SOURCE_DATE_EPOCH and writes 1970; the package is rewritten with the
-    same entries, order and timestamps, so identical inputs still give identical bytes."""
-    import zipfile
-
-    when = f"{doc.generated.isoformat()}T00:00:00Z"
-    tmp = target.with_name(target.name + ".dates")
-    with zipfile.ZipFile(target) as src, zipfile.ZipFile(tmp, "w") as out:
-        for info in src.infolist():
-            data = src.read(info)
-            if info.filename == "docProps/core.xml":
-                text = data.decode("utf-8")
-                text = re.sub(
-                    r"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)",
-                    lambda m: m.group(1) + when + m.group(3),
-                    text,
-                )
-                data = text.encode("utf-8")
-            out.writestr(info, data)
-    tmp.replace(target)
+    finish(target, doc)
 
 
 def _epoch(doc: Document) -> str:

@@ -1,91 +1,256 @@
-"""The Word reference document: pandoc's own default, adjusted to the briefing's house style.
+"""The Word reference document: pandoc's own default, restyled with python-docx.
 
-Deriving it from the running pandoc (rather than committing a binary) keeps it in step with
-pandoc's version. The changes: A4 pages with 2 cm margins (pandoc's default is US Letter),
-footnotes numbered continuously through the document, headings in the navy of the HTML and PDF,
-and a serif body face like the PDF's.
+pandoc takes its styles, page setup, header and footer from this file. Starting from the running
+pandoc's default (rather than a committed binary) keeps every style pandoc emits present; the
+house style is then applied through python-docx's style objects, so nothing edits XML as text.
+Where python-docx has no property (paragraph borders and shading, table header shading, fields,
+footnote numbering) the element is built with its `OxmlElement` helpers.
+
+The look follows the PDF: Source Serif 4 for text and Source Sans 3 for headings, captions and
+furniture (embedded in the file by `docx_finish`), navy headings, A4 with 2 cm margins, a
+title page with no furniture, then the report title at the head and "Page x of y" at the foot.
 """
 
 from __future__ import annotations
 
 import functools
 import io
-import re
 import subprocess
-import zipfile
 from pathlib import Path
 
-NAVY = "1F3A5F"
-A4_SECTION = (
-    '<w:sectPr><w:footnotePr><w:numRestart w:val="continuous" /></w:footnotePr>'
-    '<w:pgSz w:w="11906" w:h="16838" />'
-    '<w:pgMar w:top="1247" w:right="1134" w:bottom="1247" w:left="1134" w:header="567" '
-    'w:footer="567" w:gutter="0" /></w:sectPr>'
-)
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT, WD_TAB_LEADER
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+
+from ..fonts import SANS, SERIF
+from ..labels import LABELS
+
+NAVY = RGBColor(0x1F, 0x3A, 0x5F)
+INK = RGBColor(0x1D, 0x1D, 0x1F)
+MUTED = RGBColor(0x55, 0x5C, 0x66)
+TINT = "E8EDF3"
 
 
-# Judgments are boxed as in the HTML and PDF: a navy rule on the left over a pale tint.
-JUDGMENT_STYLES = (
-    '<w:style w:type="paragraph" w:customStyle="1" w:styleId="JudgmentLabel">'
-    '<w:name w:val="Judgment Label" /><w:basedOn w:val="Normal" /><w:next w:val="Judgment" />'
-    '<w:pPr><w:keepNext /><w:pBdr><w:left w:val="single" w:sz="24" w:space="8" w:color="1F3A5F" />'
-    '</w:pBdr><w:shd w:val="clear" w:color="auto" w:fill="E8EDF3" />'
-    '<w:spacing w:before="180" w:after="40" /><w:ind w:left="170" w:right="113" /></w:pPr>'
-    '<w:rPr><w:caps /><w:color w:val="1F3A5F" /><w:sz w:val="17" /></w:rPr></w:style>'
-    '<w:style w:type="paragraph" w:customStyle="1" w:styleId="Judgment">'
-    '<w:name w:val="Judgment" /><w:basedOn w:val="Normal" />'
-    '<w:pPr><w:keepLines /><w:pBdr><w:left w:val="single" w:sz="24" w:space="8" w:color="1F3A5F" />'
-    '</w:pBdr><w:shd w:val="clear" w:color="auto" w:fill="E8EDF3" />'
-    '<w:spacing w:before="0" w:after="80" /><w:ind w:left="170" w:right="113" /></w:pPr></w:style>'
-)
+def _font(style, name: str, size: float | None = None, colour=None, bold=None) -> None:
+    style.font.name = name
+    rfonts = style.element.get_or_add_rPr().get_or_add_rFonts()
+    for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        rfonts.set(qn(attr), name)
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:cstheme", "w:eastAsiaTheme"):
+        rfonts.attrib.pop(qn(attr), None)
+    if size is not None:
+        style.font.size = Pt(size)
+    if colour is not None:
+        style.font.color.rgb = colour
+    if bold is not None:
+        style.font.bold = bold
 
 
-def _styles(xml: str) -> str:
-    xml = xml.replace("</w:styles>", JUDGMENT_STYLES + "</w:styles>", 1)
-    # Headings: navy, as an explicit colour (a theme colour would override it).
-    xml = re.sub(
-        r'<w:color w:val="0F4761" w:themeColor="accent1"\s+w:themeShade="BF" />',
-        f'<w:color w:val="{NAVY}" />',
-        xml,
+def _spacing(style, before: float, after: float, line: float | None = None) -> None:
+    pf = style.paragraph_format
+    pf.space_before, pf.space_after = Pt(before), Pt(after)
+    if line is not None:
+        pf.line_spacing = line
+
+
+def _box(style, left_rule: str = "single") -> None:
+    """A left rule in navy over a pale tint, as the judgment boxes in the HTML and PDF."""
+    ppr = style.element.get_or_add_pPr()
+    borders = OxmlElement("w:pBdr")
+    left = OxmlElement("w:left")
+    for k, v in (("w:val", left_rule), ("w:sz", "24"), ("w:space", "8"), ("w:color", "1F3A5F")):
+        left.set(qn(k), v)
+    borders.append(left)
+    shade = OxmlElement("w:shd")
+    for k, v in (("w:val", "clear"), ("w:color", "auto"), ("w:fill", TINT)):
+        shade.set(qn(k), v)
+    # Schema order inside pPr: ... keepNext, keepLines, ..., pBdr, shd, ..., spacing, ind ...
+    anchor = ppr.find(qn("w:spacing"))
+    if anchor is None:
+        ppr.append(borders)
+        ppr.append(shade)
+    else:
+        anchor.addprevious(borders)
+        anchor.addprevious(shade)
+    style.paragraph_format.left_indent = Cm(0.3)
+    style.paragraph_format.right_indent = Cm(0.2)
+
+
+def _get(styles, name: str):
+    """A style by its shown name. (python-docx's own lookup translates a few names, such as
+    "Caption", to Word's internal lower-case ones, which pandoc's file does not use.)"""
+    return next((s for s in styles if s.name == name), None)
+
+
+def _paragraph_style(styles, name: str, base: str):
+    style = _get(styles, name)
+    if style is None:
+        style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = _get(styles, base)
+    return style
+
+
+def _field(paragraph, instruction: str, shown: str) -> None:
+    """A simple field (PAGE, NUMPAGES) with a cached value for readers that do not compute."""
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), instruction)
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = shown
+    run.append(text)
+    field.append(run)
+    paragraph._p.append(field)
+
+
+def _table_header_shading(styles) -> None:
+    """pandoc's "Table" style: thin rules between rows. (The navy header row is set on the
+    cells themselves by `docx_finish`: LibreOffice ignores a style's first-row formatting.)"""
+    table = _get(styles, "Table").element
+    tbl_pr = table.find(qn("w:tblPr"))
+    if tbl_pr is None:
+        tbl_pr = OxmlElement("w:tblPr")
+        table.append(tbl_pr)
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("bottom", "insideH"):
+        line = OxmlElement(f"w:{edge}")
+        for k, v in (("w:val", "single"), ("w:sz", "4"), ("w:space", "0"), ("w:color", "CFD5DD")):
+            line.set(qn(k), v)
+        borders.append(line)
+    tbl_pr.append(borders)
+
+
+def _continuous_footnotes(section) -> None:
+    sect_pr = section._sectPr
+    pr = OxmlElement("w:footnotePr")
+    restart = OxmlElement("w:numRestart")
+    restart.set(qn("w:val"), "continuous")
+    pr.append(restart)
+    sect_pr.insert(0, pr)
+
+
+def _styles(document) -> None:
+    styles = document.styles
+    _font(_get(styles, "Normal"), SERIF, 10.5, INK)
+    _spacing(_get(styles, "Normal"), 0, 6, 1.2)
+    for name in ("Body Text", "First Paragraph"):
+        _spacing(_get(styles, name), 0, 6)
+    _font(_get(styles, "Compact"), SERIF, 9.5)
+    for level, size, before in ((1, 16, 20), (2, 13, 14), (3, 11.5, 10)):
+        style = _get(styles, f"Heading {level}")
+        _font(style, SANS, size, NAVY, True)
+        _spacing(style, before, 6)
+        style.paragraph_format.keep_with_next = True
+    heading1 = _get(styles, "Heading 1").element.get_or_add_pPr()
+    rule = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for k, v in (("w:val", "single"), ("w:sz", "12"), ("w:space", "2"), ("w:color", "1F3A5F")):
+        bottom.set(qn(k), v)
+    rule.append(bottom)
+    heading1.find(qn("w:spacing")).addprevious(rule)
+
+    # The title page: the title set low on the page, then subtitle, author and dates.
+    _font(_get(styles, "Title"), SANS, 32, NAVY, True)
+    _spacing(_get(styles, "Title"), 180, 12, 1.0)
+    _get(styles, "Title").paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    _font(_get(styles, "Subtitle"), SERIF, 15, MUTED, False)
+    _spacing(_get(styles, "Subtitle"), 0, 36, 1.1)
+    _get(styles, "Subtitle").paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    for name in ("Author", "Date"):
+        _font(_get(styles, name), SANS, 10.5, INK)
+        _spacing(_get(styles, name), 0, 4)
+        _get(styles, name).paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
+
+    # Contents on a page of its own after the title page.
+    toc_heading = _get(styles, "TOC Heading")
+    _font(toc_heading, SANS, 16, NAVY, True)
+    toc_heading.paragraph_format.page_break_before = True
+    toc1 = _paragraph_style(styles, "TOC 1", "Normal")
+    _font(toc1, SANS, 10.5)
+    _spacing(toc1, 0, 4)
+    toc1.paragraph_format.tab_stops.add_tab_stop(
+        Cm(17.0), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS
     )
-    # Body text: a serif like the PDF's, with fallbacks Word resolves itself.
-    xml = xml.replace(
-        '<w:rFonts w:asciiTheme="minorHAnsi" w:eastAsiaTheme="minorEastAsia" w:hAnsiTheme="minorHAnsi" w:cstheme="minorBidi" />',
-        '<w:rFonts w:ascii="Georgia" w:hAnsi="Georgia" w:eastAsiaTheme="minorEastAsia" w:cstheme="minorBidi" />',
-        1,
-    )
-    return xml.replace(
-        '<w:sz w:val="24" />\n        <w:szCs w:val="24" />',
-        '<w:sz w:val="21" />\n        <w:szCs w:val="21" />',
-        1,
-    )
+
+    for name in ("Caption", "Table Caption", "Image Caption"):
+        _font(_get(styles, name), SANS, 8.5, MUTED, False)
+        _get(styles, name).font.italic = False
+        _spacing(_get(styles, name), 2, 10)
+    _get(styles, "Table Caption").paragraph_format.keep_with_next = True
+    _font(_get(styles, "Table Caption"), SANS, 9, INK, True)
+    figure_title = _paragraph_style(styles, "Figure Title", "Caption")
+    _font(figure_title, SANS, 9.5, INK, True)
+    _spacing(figure_title, 10, 4)
+    figure_title.paragraph_format.keep_with_next = True
+    _get(styles, "Captioned Figure").paragraph_format.keep_with_next = True
+    _get(styles, "Figure").paragraph_format.keep_with_next = True
+
+    _font(_get(styles, "Footnote Text"), SANS, 8, INK)
+    _spacing(_get(styles, "Footnote Text"), 0, 1, 1.0)
+    _get(styles, "Hyperlink").font.color.rgb = NAVY
+    _table_header_shading(styles)
+
+    # Judgments: a label line and a box, kept together.
+    label = _paragraph_style(styles, "Judgment Label", "Normal")
+    _font(label, SANS, 8.5, NAVY)
+    label.font.all_caps = True
+    _spacing(label, 9, 2)
+    label.paragraph_format.keep_with_next = True
+    _box(label)
+    judgment = _paragraph_style(styles, "Judgment", "Normal")
+    _spacing(judgment, 0, 4)
+    judgment.paragraph_format.keep_together = True
+    _box(judgment)
+
+    furniture = _paragraph_style(styles, "Page Furniture", "Normal")
+    _font(furniture, SANS, 8, MUTED)
+    _spacing(furniture, 0, 0, 1.0)
 
 
-def _document(xml: str) -> str:
-    return re.sub(r"<w:sectPr>.*?</w:sectPr>", A4_SECTION, xml, count=1, flags=re.S)
+def _page(document, title: str) -> None:
+    """A4, 2 cm margins, no furniture on the title page, title at the head, Page x of y below."""
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+    section.left_margin = section.right_margin = Cm(2.0)
+    section.top_margin = section.bottom_margin = Cm(2.2)
+    section.header_distance = section.footer_distance = Cm(1.0)
+    section.different_first_page_header_footer = True
+    _continuous_footnotes(section)
+
+    head = section.header.paragraphs[0]
+    head.style = _get(document.styles, "Page Furniture")
+    head.add_run(title)
+    foot = section.footer.paragraphs[0]
+    foot.style = _get(document.styles, "Page Furniture")
+    foot.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    before, rest = LABELS["page"].split("{page}")
+    middle, after = rest.split("{pages}")
+    foot.add_run(before)
+    _field(foot, "PAGE", "1")
+    foot.add_run(middle)
+    _field(foot, "NUMPAGES", "1")
+    if after:
+        foot.add_run(after)
 
 
 @functools.cache
-def reference_bytes(pandoc: str) -> bytes:
+def reference_bytes(pandoc: str, title: str) -> bytes:
     default = subprocess.run(
         [pandoc, "--print-default-data-file", "reference.docx"], capture_output=True, check=True
     ).stdout
+    document = Document(io.BytesIO(default))
+    _styles(document)
+    _page(document, title)
     out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(default)) as src,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
-    ):
-        for item in src.infolist():
-            data = src.read(item.filename)
-            if item.filename == "word/styles.xml":
-                data = _styles(data.decode("utf-8")).encode("utf-8")
-            elif item.filename == "word/document.xml":
-                data = _document(data.decode("utf-8")).encode("utf-8")
-            dst.writestr(item, data)
+    document.save(out)
     return out.getvalue()
 
 
-def write_reference(pandoc: str, folder: Path) -> Path:
+def write_reference(pandoc: str, folder: Path, title: str) -> Path:
     path = folder / ".reference.docx"
-    path.write_bytes(reference_bytes(pandoc))
+    path.write_bytes(reference_bytes(pandoc, title))
     return path

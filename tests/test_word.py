@@ -1,0 +1,135 @@
+"""The DOCX as Word users meet it, checked in a real word processor: LibreOffice converts each
+briefing to PDF, and the tests read the conversion (contents filled in with the right page
+numbers, a page number on every page after the title page, the figures and the cited figures
+present, no blank or near-empty page). Then the file itself: rows that do not split, header
+rows that repeat, alt text, the house fonts embedded, the properties.
+
+`.ci/run` installs LibreOffice and sets BRIEFING_REQUIRE_OFFICE=1, so in CI a missing
+LibreOffice fails instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pdfplumber
+import pytest
+
+from .conftest import docx_document, normalise, page_fill, section_titles, text_outside_page
+
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+REPORTS = ("iran-venezuela", "iran-venezuela-in-focus")
+
+if SOFFICE is None:
+    if os.environ.get("BRIEFING_REQUIRE_OFFICE"):
+        raise RuntimeError("BRIEFING_REQUIRE_OFFICE is set but LibreOffice is not installed")
+    pytestmark = pytest.mark.skip(reason="LibreOffice is not installed (.ci/run installs it)")
+
+
+@pytest.fixture(scope="module")
+def converted(built, tmp_path_factory) -> dict[str, Path]:
+    """Both DOCX files converted by LibreOffice in one run, with a private profile."""
+    out = tmp_path_factory.mktemp("libreoffice")
+    profile = (out / "profile").as_uri()
+    sources = [(built.folder / f"{r}.docx").resolve() for r in REPORTS]
+    subprocess.run(
+        [SOFFICE, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf"]
+        + ["--outdir", str(out), *map(str, sources)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return {r: out / f"{r}.pdf" for r in REPORTS}
+
+
+def _pages(path: Path) -> list[str]:
+    with pdfplumber.open(path) as pdf:
+        return [page.extract_text() or "" for page in pdf.pages]
+
+
+def test_contents_page_lists_every_section_with_its_real_page(converted):
+    pages = _pages(converted["iran-venezuela"])
+    contents = pages[1]
+    assert "Contents" in contents
+    for title in section_titles():
+        line = re.search(re.escape(title) + r"[ .]*(\d+)\s*$", contents, re.M)
+        assert line, f"contents lacks '{title}' with a page number"
+        page = int(line.group(1))
+        assert title in pages[page - 1].replace("\n", " "), f"'{title}' is not on page {page}"
+
+
+@pytest.mark.parametrize("report", REPORTS)
+def test_every_page_after_the_title_has_its_number_and_the_running_head(converted, built, report):
+    pages = _pages(converted[report])
+    title = docx_document(built.folder / f"{report}.docx").core_properties.title
+    total = len(pages)
+    first = 2 if report == "iran-venezuela" else 1
+    for number in range(first, total + 1):
+        assert f"Page {number} of {total}" in pages[number - 1], f"page {number}"
+        if number > 1:
+            head = normalise(
+                pages[number - 1].split("\n", 2)[0] + " " + pages[number - 1].split("\n", 2)[1]
+            )
+            assert normalise(title)[:30] in head, f"no running head on page {number}"
+    if report == "iran-venezuela":
+        title_page = normalise(pages[0])
+        assert "Iran and Venezuela" in title_page and "Page 1" not in title_page
+        assert "Information current to 18 January 2026" in title_page
+
+
+@pytest.mark.parametrize("report", REPORTS)
+def test_figures_and_cited_figures_survive_the_conversion(converted, built, report):
+    text = normalise(" ".join(_pages(converted[report])))
+    charts = re.findall(
+        r"Figure (\d+)\.</span> ([^<]+)</p>", (built.folder / f"{report}.html").read_text()
+    )
+    assert charts
+    for number, title in charts:
+        assert f"Figure {number}. {normalise(title)}" in text
+    for figure in ("2.35 million barrels", "$500 million", "18 January 2026"):
+        assert figure in text
+    with pdfplumber.open(converted[report]) as pdf:
+        images = sum(len(page.images) for page in pdf.pages)
+    assert images == len(charts)
+
+
+@pytest.mark.parametrize("report", REPORTS)
+def test_no_page_is_blank_or_under_a_quarter_full(converted, report):
+    with pdfplumber.open(converted[report]) as pdf:
+        for number, page in enumerate(pdf.pages, 1):
+            fill = page_fill(page)
+            assert fill is not None and fill >= 0.25, f"page {number}: {fill}"
+            assert not text_outside_page(page), f"page {number}: text off the page"
+
+
+@pytest.mark.parametrize("report", REPORTS)
+def test_the_file_keeps_rows_whole_repeats_headers_and_embeds_its_fonts(built, report):
+    path = built.folder / f"{report}.docx"
+    d = docx_document(path)
+    for table in d.tables:
+        rows = table._tbl.findall(".//{*}tr")
+        assert all(r.find("./{*}trPr/{*}cantSplit") is not None for r in rows)
+        assert rows[0].find("./{*}trPr/{*}tblHeader") is not None
+    descriptions = [el.get("descr") for el in d.element.body.iter("{*}docPr")]
+    assert descriptions and all(len(x or "") > 40 for x in descriptions)
+    headings = [p.style.name for p in d.paragraphs if p.style.name.startswith("Heading")]
+    assert headings and set(headings) == {"Heading 1"}
+    with zipfile.ZipFile(path) as z:
+        names = z.namelist()
+        table = z.read("word/fontTable.xml").decode()
+        settings = z.read("word/settings.xml").decode()
+    assert len([n for n in names if n.startswith("word/fonts/")]) == 6
+    assert 'w:name="Source Serif 4"' in table and "w:embedBold " in table.replace("/>", " />")
+    assert "<w:embedTrueTypeFonts" in settings
+
+
+def test_libreoffice_sets_the_embedded_house_fonts(converted):
+    with pdfplumber.open(converted["iran-venezuela"]) as pdf:
+        fonts = {c["fontname"].split("+", 1)[-1] for page in pdf.pages[:4] for c in page.chars}
+    assert any(f.startswith("SourceSerif4") for f in fonts), fonts
+    assert any(f.startswith("SourceSans3") for f in fonts), fonts

@@ -54,8 +54,13 @@ def finish(target: Path, doc: Document) -> None:
     if doc.contents:
         _fill_contents(d, doc)
     else:
-        # No title page and contents: the first page carries the furniture like the rest.
+        # No title page and contents: a masthead at the top of the first page instead, and
+        # the first page carries the furniture like the rest.
         d.sections[0].different_first_page_header_footer = False
+        for paragraph in d.paragraphs[:4]:
+            if paragraph.style.name in ("Title", "Subtitle"):
+                paragraph.paragraph_format.space_before = Pt(0)
+                paragraph.paragraph_format.space_after = Pt(4)
     _rows(d)
     _embed_fonts(d)
     out = io.BytesIO()

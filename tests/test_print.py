@@ -4,6 +4,7 @@ pages and nothing off the page, and, in the archival variant, PDF/A-3b carrying 
 
 from __future__ import annotations
 
+import html as html_lib
 import json
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from pdfua import Severity, validate
 
 from briefing.cli import main
 
-from .conftest import EPOCH, ROOT, page_fill, section_titles, text_outside_page
+from .conftest import EPOCH, ROOT, normalise, page_fill, section_titles, text_outside_page
 
 REPORTS = ("iran-venezuela", "iran-venezuela-in-focus")
 MM = 72 / 25.4
@@ -75,6 +76,19 @@ def test_pdf_is_tagged_with_language_title_and_alt_text(built, report):
         if report == "iran-venezuela":
             assert "Key judgments" in sections and "Sources and method" in sections
             assert "Notes" in sections
+
+
+def test_every_table_cell_names_its_column_header(built):
+    """Header association by /Headers on each cell and /ID on each header (PDF/UA's preferred
+    way; the pdfua checker looks only for /Scope on the header, hence its warnings)."""
+    with pikepdf.open(built.pdf_path) as pdf:
+        elements = list(_struct_elements(pdf.Root.StructTreeRoot))
+        ids = {str(e.ID) for e in elements if str(e.S) == "/TH" and "/ID" in e}
+        cells = [e for e in elements if str(e.S) == "/TD"]
+        assert ids and cells
+        for cell in cells:
+            headers = [str(h) for h in cell.A.Headers]
+            assert headers and set(headers) <= ids
 
 
 @pytest.mark.parametrize("report", REPORTS)
@@ -148,6 +162,25 @@ def test_figures_stay_whole_on_one_page(built):
         assert title_pages, f"figure {number} missing"
         page = texts[title_pages[0]]
         assert title.split()[0] in page and "Source" in page
+
+
+def test_short_tables_stay_whole_on_one_page(built):
+    import re
+
+    tables = re.findall(
+        r'<div class="table-wrap keep-whole">.*?<span class="label">(Table \d+\.)</span>.*?</table>',
+        built.html,
+        re.S,
+    )
+    assert tables, "the briefing has short tables"
+    with pdfplumber.open(built.pdf_path) as pdf:
+        texts = [normalise(page.extract_text() or "") for page in pdf.pages]
+    for block in re.findall(r'<div class="table-wrap keep-whole">.*?</table>', built.html, re.S):
+        caption = re.search(r'<span class="label">(Table \d+\.)</span>', block).group(1)
+        last = re.findall(r"<tr><td[^>]*>(.*?)</td>", block, re.S)[-1]
+        last = normalise(html_lib.unescape(re.sub(r"<[^>]+>", "", last)))
+        page = next(i for i, t in enumerate(texts) if caption in t)
+        assert last in texts[page], f"{caption} splits: its last row is not on page {page + 1}"
 
 
 def test_text_is_hyphenated(built):

@@ -139,6 +139,10 @@ def test_printing_from_the_browser_hides_screen_furniture(built, browser):
         skip = page.eval_on_selector(".skip-link", "e => getComputedStyle(e).display")
         back = page.eval_on_selector(".notes a.back", "e => getComputedStyle(e).display")
         assert skip == "none" and back == "none"
+        # White type on navy survives a browser's habit of dropping backgrounds in print.
+        for selector in (".cover-band", "th"):
+            adjust = page.eval_on_selector(selector, "e => getComputedStyle(e).printColorAdjust")
+            assert adjust == "exact", selector
         pdf = page.pdf(format="A4")
         assert pdf.startswith(b"%PDF") and len(pdf) > 50_000
     finally:

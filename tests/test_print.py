@@ -92,6 +92,21 @@ def test_every_table_cell_names_its_column_header(built):
 
 
 @pytest.mark.parametrize("report", REPORTS)
+def test_every_link_annotation_says_where_it_leads(built, report):
+    import re
+
+    with pikepdf.open(built.folder / f"{report}.pdf") as pdf:
+        links = [
+            a for page in pdf.pages for a in page.get("/Annots", []) if a.get("/Subtype") == "/Link"
+        ]
+        assert links
+        for link in links:
+            text = str(link.get("/Contents", ""))
+            assert text and not re.fullmatch(r"[a-z0-9-]+", text), text
+            assert "/StructParent" in link
+
+
+@pytest.mark.parametrize("report", REPORTS)
 def test_pdfua_checker_finds_no_errors(built, report):
     findings = validate(str(built.folder / f"{report}.pdf")).findings
     errors = [f"{f.rule_id}: {f.message}" for f in findings if f.severity >= Severity.ERROR]

@@ -15,12 +15,14 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pydyf
 from weasyprint import CSS, HTML, Attachment
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from .. import fonts
 from ..errors import InputError
+from ..labels import label
 from ..model import Document
 from . import WriteContext
 from .html import HtmlWriter
@@ -48,6 +50,34 @@ class InlineOnlyFetcher(URLFetcher):
 
 def _font_url(face: fonts.Face) -> str:
     return f"{FONT_SCHEME}:{face.path.name}"
+
+
+def link_descriptions(doc: Document) -> dict[str, str]:
+    """What each in-document link leads to, in words, keyed by its target id. WeasyPrint
+    describes a link annotation by its bare target ("note-12", "background"); PDF/UA wants a
+    description a screen reader can speak."""
+    described = {s.id: s.title for s in doc.sections}
+    described["notes"] = label("notes")
+    described["main"] = label("skip")
+    for note in doc.notes:
+        described[f"note-{note.number}"] = label("note", n=note.number)
+        described[f"ref-{note.number}"] = label("back_to_text", n=note.number)
+    for source in doc.sources:
+        described[f"source-{source.id}"] = source.name
+    for chart in doc.charts:
+        described[f"figure-{chart.id}"] = f"{label('figure', n=chart.number)} {chart.title}"
+    return described
+
+
+def _describing_links(descriptions: dict[str, str]):
+    def finisher(_document, pdf) -> None:
+        for obj in pdf.objects:
+            if isinstance(obj, dict) and obj.get("Subtype") == "/Link" and "Dest" in obj:
+                target = getattr(obj["Dest"], "string", None)
+                if target in descriptions:
+                    obj["Contents"] = pydyf.String(descriptions[target])
+
+    return finisher
 
 
 def write_pdf(
@@ -82,6 +112,7 @@ def write_pdf(
             pdf_variant=VARIANTS[variant],
             pdf_tags=True,
             attachments=attachments or None,
+            finisher=_describing_links(link_descriptions(doc)) if doc is not None else None,
         )
     except FatalURLFetchingError as exc:
         raise InputError.one(

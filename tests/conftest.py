@@ -149,15 +149,20 @@ def load_real_evidence() -> Evidence:
     return evidence
 
 
-@pytest.fixture(scope="session")
-def built(tmp_path_factory) -> Built:
-    out = tmp_path_factory.mktemp("out")
+def build_into(out: Path, *extra: str) -> None:
+    """The real command on the real project, at the fixed edition date, into `out`."""
     mp = pytest.MonkeyPatch()
     mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
     try:
-        assert main(["build", "--project", str(ROOT), "--output", str(out), "-q"]) == 0
+        assert main(["build", "--project", str(ROOT), "--output", str(out), "-q", *extra]) == 0
     finally:
         mp.undo()
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> Built:
+    out = tmp_path_factory.mktemp("out")
+    build_into(out)
     html = (out / f"{REPORT}.html").read_text(encoding="utf-8")
     return Built(
         folder=out,

@@ -13,25 +13,16 @@ import pikepdf
 import pytest
 from pdfua import Severity, validate
 
-from briefing.cli import main
-
-from .conftest import EPOCH, ROOT, normalise, page_fill, section_titles, text_outside_page
+from .conftest import MM, build_into, normalise, page_fill, section_titles, text_outside_page
 
 REPORTS = ("iran-venezuela", "iran-venezuela-in-focus")
-MM = 72 / 25.4
 
 
 @pytest.fixture(scope="module")
 def archival(tmp_path_factory) -> Path:
     """The main briefing built once as PDF/A-3b."""
     out = tmp_path_factory.mktemp("pdfa")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    try:
-        argv = ["build", "iran-venezuela", "--project", str(ROOT), "--output", str(out)]
-        assert main([*argv, "-q", "--format", "pdf", "--pdf-variant", "pdfa"]) == 0
-    finally:
-        mp.undo()
+    build_into(out, "iran-venezuela", "--format", "pdf", "--pdf-variant", "pdfa")
     return out / "iran-venezuela.pdf"
 
 

@@ -248,27 +248,19 @@ def draw_exchange(p: Plot, narrow: bool = False) -> MplFigure:
             ax.text(
                 5.0, ty, wrap(text), ha="center", va=va, fontsize=9 if narrow else 10, color=INK
             )
-        if p.payload["note"]:
-            ax.text(
-                5.0,
-                0.35,
-                wrap(p.payload["note"], 40),
-                ha="center",
-                va="center",
-                fontsize=9,
-                color=MUTED,
-                style="italic",
-            )
-        if p.payload["heading"]:
-            ax.text(
-                5.0,
-                3.75,
-                wrap(p.payload["heading"], 40),
-                ha="center",
-                va="center",
-                fontsize=10,
-                color=MUTED,
-            )
+        # The note under the arrows and the heading over them, where the data has them.
+        for y, key, size, style in ((0.35, "note", 9, "italic"), (3.75, "heading", 10, "normal")):
+            if p.payload[key]:
+                ax.text(
+                    5.0,
+                    y,
+                    wrap(p.payload[key], 40),
+                    ha="center",
+                    va="center",
+                    fontsize=size,
+                    color=MUTED,
+                    style=style,
+                )
     return fig
 
 

@@ -57,14 +57,18 @@ def _spacing(style, before: float, after: float, line: float | None = None) -> N
         pf.line_spacing = line
 
 
-def _box(style, left_rule: str = "single") -> None:
-    """A left rule in navy over a pale tint, as the judgment boxes in the HTML and PDF."""
+def _box(style, opens: bool = False) -> None:
+    """A left rule in navy over a pale tint, as the judgment boxes in the HTML and PDF. Word
+    joins neighbouring paragraphs with the same borders into one box, so the paragraph that
+    opens a box also has a white top rule: it starts a new box and leaves a gap above it."""
     ppr = style.element.get_or_add_pPr()
     borders = OxmlElement("w:pBdr")
-    left = OxmlElement("w:left")
-    for k, v in (("w:val", left_rule), ("w:sz", "24"), ("w:space", "8"), ("w:color", "1F3A5F")):
-        left.set(qn(k), v)
-    borders.append(left)
+    edges = [("w:top", "FFFFFF", "8")] if opens else []
+    for tag, colour, space in [*edges, ("w:left", "1F3A5F", "8")]:
+        edge = OxmlElement(tag)
+        for k, v in (("w:val", "single"), ("w:sz", "24"), ("w:space", space), ("w:color", colour)):
+            edge.set(qn(k), v)
+        borders.append(edge)
     shade = OxmlElement("w:shd")
     for k, v in (("w:val", "clear"), ("w:color", "auto"), ("w:fill", TINT)):
         shade.set(qn(k), v)
@@ -199,7 +203,7 @@ def _styles(document) -> None:
     label.font.all_caps = True
     _spacing(label, 9, 2)
     label.paragraph_format.keep_with_next = True
-    _box(label)
+    _box(label, opens=True)
     judgment = _paragraph_style(styles, "Judgment", "Normal")
     _spacing(judgment, 0, 4)
     judgment.paragraph_format.keep_together = True

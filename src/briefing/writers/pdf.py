@@ -54,7 +54,7 @@ def _font_url(face: fonts.Face) -> str:
 
 def link_descriptions(doc: Document) -> dict[str, str]:
     """What each in-document link leads to, in words, keyed by its target id. WeasyPrint
-    describes a link annotation by its bare target ("note-12", "background"); PDF/UA wants a
+    describes a link annotation by its bare target id ("note-12"); PDF/UA wants a
     description a screen reader can speak."""
     described = {s.id: s.title for s in doc.sections}
     described["notes"] = label("notes")

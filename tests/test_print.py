@@ -135,6 +135,20 @@ def test_no_page_is_blank_or_under_a_quarter_full_and_no_text_leaves_the_page(bu
             assert not outside, f"page {number}: text outside the page box: {''.join(outside)[:60]}"
 
 
+def test_only_a_sections_last_page_is_less_than_half_full(built):
+    starts = [*section_titles(), "Notes"]
+    with pdfplumber.open(built.pdf_path) as pdf:
+        pages = list(pdf.pages)
+        for number, page in enumerate(pages[:-1], 1):
+            if page_fill(page) >= 0.5:
+                continue
+            top = pages[number].crop((0, 18 * MM, pages[number].width, 60 * MM)).extract_text()
+            assert any(t in normalise(top) for t in starts), (
+                f"page {number} is {page_fill(page):.0%} full, yet the next page goes on with "
+                "the same section"
+            )
+
+
 def test_page_furniture_numbers_every_page_after_the_cover_as_x_of_y(built):
     with pdfplumber.open(built.pdf_path) as pdf:
         total = len(pdf.pages)

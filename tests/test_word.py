@@ -98,6 +98,10 @@ def test_figures_and_cited_figures_survive_the_conversion(converted, built, repo
     assert images == len(charts)
 
 
+def test_in_focus_keeps_to_two_pages_in_a_word_processor(converted):
+    assert len(_pages(converted["iran-venezuela-in-focus"])) == 2
+
+
 @pytest.mark.parametrize("report", REPORTS)
 def test_no_page_is_blank_or_under_a_quarter_full(converted, report):
     with pdfplumber.open(converted[report]) as pdf:

@@ -106,13 +106,13 @@ def inlines(nodes: list[Inline], present: NoteStyle) -> list[dict]:
 # ---------------------------------------------------------------- blocks --------------------------
 
 
-def _figure(fig: Figure) -> list[dict]:
+def _figure(fig: Figure, width: str = "100%") -> list[dict]:
     """As in the PDF: the numbered title above the chart, the caption and source below it."""
     chart = fig.chart
     uri = "data:image/png;base64," + base64.b64encode(chart.png).decode("ascii")
     image = {
         "t": "Image",
-        "c": [[f"img-{chart.id}", [], [["width", "100%"]]], words(chart.alt), [uri, ""]],
+        "c": [[f"img-{chart.id}", [], [["width", width]]], words(chart.alt), [uri, ""]],
     }
     title = [
         {"t": "Strong", "c": words(label("figure", n=chart.number))},
@@ -262,7 +262,8 @@ def blocks(doc: Document) -> list[dict]:
                     items = [[{"t": "Para", "c": inlines(i, present)}] for i in b.items]
                     out.append({"t": "BulletList", "c": items})
                 case Figure():
-                    out += _figure(b)
+                    # A brief (no contents) sets its charts smaller, as its PDF does.
+                    out += _figure(b, "100%" if doc.contents else "65%")
                     out += _chart_data(b)
                 case Table():
                     out.append(_table(b, present))
@@ -303,7 +304,7 @@ def write_docx(doc: Document, target: Path) -> None:
     from .docx_finish import finish
     from .docx_reference import write_reference
 
-    reference = write_reference(pandoc_path(), target.parent, doc.title)
+    reference = write_reference(pandoc_path(), target.parent, doc.title, brief=not doc.contents)
     args = [
         pandoc_path(),
         "--sandbox",

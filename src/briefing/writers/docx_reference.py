@@ -136,14 +136,18 @@ def _continuous_footnotes(section) -> None:
     sect_pr.insert(0, pr)
 
 
-def _styles(document) -> None:
+def _styles(document, brief: bool) -> None:
+    """`brief`: a short report with no contents (In Focus), set tighter to keep its length."""
     styles = document.styles
-    _font(_get(styles, "Normal"), SERIF, 10.5, INK)
-    _spacing(_get(styles, "Normal"), 0, 6, 1.2)
+    _font(_get(styles, "Normal"), SERIF, 9.5 if brief else 10.5, INK)
+    _spacing(_get(styles, "Normal"), 0, 4 if brief else 6, 1.1 if brief else 1.2)
     for name in ("Body Text", "First Paragraph"):
         _spacing(_get(styles, name), 0, 6)
     _font(_get(styles, "Compact"), SERIF, 9.5)
-    for level, size, before in ((1, 16, 20), (2, 13, 14), (3, 11.5, 10)):
+    sizes = (
+        ((1, 12, 8), (2, 11, 6), (3, 10, 6)) if brief else ((1, 16, 20), (2, 13, 14), (3, 11.5, 10))
+    )
+    for level, size, before in sizes:
         style = _get(styles, f"Heading {level}")
         _font(style, SANS, size, NAVY, True)
         _spacing(style, before, 6)
@@ -157,7 +161,7 @@ def _styles(document) -> None:
     heading1.find(qn("w:spacing")).addprevious(rule)
 
     # The title page: the title set low on the page, then subtitle, author and dates.
-    _font(_get(styles, "Title"), SANS, 32, NAVY, True)
+    _font(_get(styles, "Title"), SANS, 22 if brief else 32, NAVY, True)
     _spacing(_get(styles, "Title"), 180, 12, 1.0)
     _get(styles, "Title").paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
     _font(_get(styles, "Subtitle"), SERIF, 15, MUTED, False)
@@ -192,7 +196,7 @@ def _styles(document) -> None:
     _get(styles, "Captioned Figure").paragraph_format.keep_with_next = True
     _get(styles, "Figure").paragraph_format.keep_with_next = True
 
-    _font(_get(styles, "Footnote Text"), SANS, 8, INK)
+    _font(_get(styles, "Footnote Text"), SANS, 7 if brief else 8, INK)
     _spacing(_get(styles, "Footnote Text"), 0, 1, 1.0)
     _get(styles, "Hyperlink").font.color.rgb = NAVY
     _table_header_shading(styles)
@@ -214,13 +218,14 @@ def _styles(document) -> None:
     _spacing(furniture, 0, 0, 1.0)
 
 
-def _page(document, title: str) -> None:
-    """A4, 2 cm margins, no furniture on the title page, title at the head, Page x of y below."""
+def _page(document, title: str, brief: bool) -> None:
+    """A4, 2 cm margins (1.5 cm for a brief), no furniture on the title page, title at the
+    head, Page x of y below."""
     section = document.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Cm(21.0), Cm(29.7)
-    section.left_margin = section.right_margin = Cm(2.0)
-    section.top_margin = section.bottom_margin = Cm(2.2)
+    section.left_margin = section.right_margin = Cm(1.5 if brief else 2.0)
+    section.top_margin = section.bottom_margin = Cm(1.6 if brief else 2.2)
     section.header_distance = section.footer_distance = Cm(1.0)
     section.different_first_page_header_footer = True
     _continuous_footnotes(section)
@@ -242,19 +247,19 @@ def _page(document, title: str) -> None:
 
 
 @functools.cache
-def reference_bytes(pandoc: str, title: str) -> bytes:
+def reference_bytes(pandoc: str, title: str, brief: bool = False) -> bytes:
     default = subprocess.run(
         [pandoc, "--print-default-data-file", "reference.docx"], capture_output=True, check=True
     ).stdout
     document = Document(io.BytesIO(default))
-    _styles(document)
-    _page(document, title)
+    _styles(document, brief)
+    _page(document, title, brief)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
 
 
-def write_reference(pandoc: str, folder: Path, title: str) -> Path:
+def write_reference(pandoc: str, folder: Path, title: str, brief: bool = False) -> Path:
     path = folder / ".reference.docx"
-    path.write_bytes(reference_bytes(pandoc, title))
+    path.write_bytes(reference_bytes(pandoc, title, brief))
     return path

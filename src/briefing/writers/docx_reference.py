@@ -32,6 +32,7 @@ from ..labels import LABELS
 NAVY = RGBColor(0x1F, 0x3A, 0x5F)
 INK = RGBColor(0x1D, 0x1D, 0x1F)
 MUTED = RGBColor(0x55, 0x5C, 0x66)
+WHITE = RGBColor(0xFF, 0xFF, 0xFF)
 TINT = "E8EDF3"
 
 
@@ -82,6 +83,32 @@ def _box(style, opens: bool = False) -> None:
         anchor.addprevious(shade)
     style.paragraph_format.left_indent = Cm(0.3)
     style.paragraph_format.right_indent = Cm(0.2)
+
+
+def _band(style, top: bool) -> None:
+    """Navy shading with navy side rules as padding; Word and LibreOffice draw neighbouring
+    paragraphs with the same side rules as one band. The band's foot is a brass rule."""
+    ppr = style.element.get_or_add_pPr()
+    borders = OxmlElement("w:pBdr")
+    edges = (
+        [("w:top", "1F3A5F", "24"), ("w:left", "1F3A5F", "12"), ("w:right", "1F3A5F", "12")]
+        if top
+        else [("w:left", "1F3A5F", "12"), ("w:bottom", "B08A3E", "8"), ("w:right", "1F3A5F", "12")]
+    )
+    for tag, colour, space in edges:
+        edge = OxmlElement(tag)
+        size = "36" if tag == "w:bottom" else "48"
+        for k, v in (("w:val", "single"), ("w:sz", size), ("w:space", space), ("w:color", colour)):
+            edge.set(qn(k), v)
+        borders.append(edge)
+    shade = OxmlElement("w:shd")
+    for k, v in (("w:val", "clear"), ("w:color", "auto"), ("w:fill", "1F3A5F")):
+        shade.set(qn(k), v)
+    anchor = ppr.find(qn("w:spacing"))
+    for el in (borders, shade):
+        (anchor.addprevious(el) if anchor is not None else ppr.append(el))
+    style.paragraph_format.left_indent = Cm(0.5)
+    style.paragraph_format.right_indent = Cm(0.5)
 
 
 def _get(styles, name: str):
@@ -167,8 +194,16 @@ def _styles(document, brief: bool) -> None:
     _font(_get(styles, "Subtitle"), SERIF, 15, MUTED, False)
     _spacing(_get(styles, "Subtitle"), 0, 36, 1.1)
     _get(styles, "Subtitle").paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    if not brief:
+        # As the PDF's cover: the title and subtitle white on a navy band, a brass rule below.
+        _font(_get(styles, "Title"), SANS, 32, WHITE, True)
+        _font(_get(styles, "Subtitle"), SERIF, 15, RGBColor(0xE6, 0xEC, 0xF3), False)
+        _band(_get(styles, "Title"), top=True)
+        _band(_get(styles, "Subtitle"), top=False)
     for name in ("Author", "Date"):
-        _font(_get(styles, name), SANS, 10.5, INK)
+        # pandoc bases these on Title: they must not inherit its band.
+        _get(styles, name).base_style = _get(styles, "Normal")
+        _font(_get(styles, name), SANS, 10.5, INK, name == "Author")
         _spacing(_get(styles, name), 0, 4)
         _get(styles, name).paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import sys
 import unicodedata
 import zipfile
 from dataclasses import dataclass
@@ -147,6 +148,22 @@ def load_real_evidence() -> Evidence:
     evidence = load_evidence(spec, ROOT, problems)
     assert not problems
     return evidence
+
+
+def build_command(project: Path, out: Path, *extra: str) -> list[str]:
+    """The real command as a separate process (for tests that time, limit, kill or signal it)."""
+    return [
+        sys.executable,
+        "-m",
+        "briefing.cli",
+        "build",
+        REPORT,
+        "--project",
+        str(project),
+        "--output",
+        str(out),
+        *extra,
+    ]
 
 
 def build_into(out: Path, *extra: str) -> None:

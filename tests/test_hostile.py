@@ -8,7 +8,6 @@ import re
 import resource
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import pytest
 
 from briefing.cli import main
 
-from .conftest import edit
+from .conftest import build_command, edit
 from .conftest import previous_output as previous
 
 SUMMARY = "  summary: With US sanctions blocking Venezuela's fuel imports, Iran delivers gasoline and is paid in gold."
@@ -24,20 +23,7 @@ ENERGY = "data/facts/energy.yaml"
 
 
 def command(project: Path, out: Path, *extra: str) -> list[str]:
-    """The briefing build as a separate process, for tests that limit or signal it."""
-    return [
-        sys.executable,
-        "-m",
-        "briefing.cli",
-        "build",
-        "iran-venezuela",
-        "-C",
-        str(project),
-        "-o",
-        str(out),
-        "-q",
-        *extra,
-    ]
+    return build_command(project, out, "-q", *extra)
 
 
 def untouched(out: Path, files: dict[str, bytes]) -> None:

@@ -21,26 +21,13 @@ import pytest
 from briefing.cli import main
 from briefing.lock import output_lock
 
-from .conftest import EPOCH, REPORT, copy_project, edit
+from .conftest import EPOCH, REPORT, build_command, copy_project, edit
 
 CHECKPOINTS = ("rendered", "placed", "switched", "published", "index")
 
 
 def command(project: Path, out: Path, *extra: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "briefing.cli",
-        "build",
-        REPORT,
-        "--project",
-        str(project),
-        "--output",
-        str(out),
-        "--format",
-        "html",
-        *extra,
-    ]
+    return build_command(project, out, "--format", "html", *extra)
 
 
 def environment(**extra: str) -> dict[str, str]:

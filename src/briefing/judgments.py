@@ -134,14 +134,9 @@ def _judgment(entry: LocatedDict, check, facts: dict[str, Fact]) -> Judgment | N
                 shown, c.line_of("level"), f"confidence {level!r} must be high, moderate or low"
             )
 
-    basis = entry.get("basis")
-    if not isinstance(basis, list) or not basis:
-        problems.add(
-            shown,
-            entry.line_of("basis"),
-            f"{what} has no 'basis': list the ids of the facts it rests on",
-        )
-        basis = []
+    basis = check.items(
+        entry, "basis", f"{what} has no 'basis': list the ids of the facts it rests on"
+    )
     for fid in basis:
         if str(fid) not in facts:
             problems.add(

@@ -113,6 +113,14 @@ class _Checker:
                     self.shown, entry.line_of(key), f"unknown field {key!r} in {what}{tip}"
                 )
 
+    def items(self, entry: LocatedDict, key: str, message: str) -> list:
+        """A required, non-empty list; an empty one, with `message` recorded, otherwise."""
+        value = entry.get(key)
+        if isinstance(value, list) and value:
+            return value
+        self.problems.add(self.shown, entry.line_of(key), message)
+        return []
+
     def text(self, entry: LocatedDict, key: str, what: str, required: bool = True) -> str | None:
         if key not in entry or entry[key] is None:
             if required:
@@ -392,15 +400,12 @@ def _derived(entry: LocatedDict, check: _Checker, fid: str | None) -> tuple[Deri
         if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 6:
             problems.add(shown, d.line_of("decimals"), f"'decimals' of {what} must be 0 to 6")
         operands: list[Operand] = []
-        raw_inputs = d.get("inputs")
-        if not isinstance(raw_inputs, list) or not raw_inputs:
-            problems.add(
-                shown,
-                d.line_of("inputs"),
-                f"{what} needs 'inputs': quantities of this fact, 'fact-id.quantity', "
-                "or {value: 100, unit: percent}",
-            )
-            raw_inputs = []
+        raw_inputs = check.items(
+            d,
+            "inputs",
+            f"{what} needs 'inputs': quantities of this fact, 'fact-id.quantity', "
+            "or {value: 100, unit: percent}",
+        )
         for item in raw_inputs:
             if isinstance(item, LocatedDict):
                 check.unknown_keys(item, {"value", "unit"}, f"a constant of {what}")
@@ -521,27 +526,24 @@ def _fact(
                 quote = Quote(speaker, text)
 
     citations: list[Citation] = []
-    raw_c = entry.get("citations")
-    if not isinstance(raw_c, list) or not raw_c:
-        problems.add(
-            shown,
-            entry.line_of("citations"),
-            f"{what} needs 'citations': a list of {{source: <id>, locator: <where in the source>}}",
-        )
-    else:
-        for raw in raw_c:
-            c = check.mapping(raw, getattr(raw_c, "line", entry.line), f"a citation of {what}")
-            if c is None:
-                continue
-            check.unknown_keys(c, {"source", "locator"}, f"citation of {what}")
-            sid = check.text(c, "source", f"a citation of {what}")
-            locator = check.text(c, "locator", f"a citation of {what}")
-            if sid and sid not in sources:
-                hint = difflib.get_close_matches(sid, list(sources), n=1)
-                tip = f"did you mean {hint[0]!r}?" if hint else "add it to the sources file first"
-                problems.add(shown, c.line_of("source"), f"unknown source id {sid!r}; {tip}")
-            elif sid and locator:
-                citations.append(Citation(sources[sid], locator))
+    raw_c = check.items(
+        entry,
+        "citations",
+        f"{what} needs 'citations': a list of {{source: <id>, locator: <where in the source>}}",
+    )
+    for raw in raw_c:
+        c = check.mapping(raw, getattr(raw_c, "line", entry.line), f"a citation of {what}")
+        if c is None:
+            continue
+        check.unknown_keys(c, {"source", "locator"}, f"citation of {what}")
+        sid = check.text(c, "source", f"a citation of {what}")
+        locator = check.text(c, "locator", f"a citation of {what}")
+        if sid and sid not in sources:
+            hint = difflib.get_close_matches(sid, list(sources), n=1)
+            tip = f"did you mean {hint[0]!r}?" if hint else "add it to the sources file first"
+            problems.add(shown, c.line_of("source"), f"unknown source id {sid!r}; {tip}")
+        elif sid and locator:
+            citations.append(Citation(sources[sid], locator))
 
     derived = _derived(entry, check, fid)
     raw_tags = entry.get("tags") or []
@@ -809,37 +811,34 @@ def load_report(path: Path, root: Path, problems: Problems) -> ReportSpec | None
             )
 
     sections: list[SectionSpec] = []
-    raw_sections = entry.get("sections")
-    if not isinstance(raw_sections, list) or not raw_sections:
-        problems.add(shown, entry.line_of("sections"), "'sections' must list the sections in order")
-    else:
-        seen: set[str] = set()
-        for raw in raw_sections:
-            sec = check.mapping(raw, raw_sections.line, "each section")
-            if sec is None:
-                continue
-            check.unknown_keys(sec, {"id", "title", "template"}, "a section")
-            sid = check.ident(sec, "id", "a section")
-            stitle = check.text(sec, "title", f"section {sid!r}")
-            template = check.text(sec, "template", f"section {sid!r}")
-            if sid in seen:
-                problems.add(shown, sec.line_of("id"), f"duplicate section id {sid!r}")
-            if sid == RESERVED_SECTION:
-                problems.add(
-                    shown,
-                    sec.line_of("id"),
-                    f"section id {sid!r} is reserved for the section that opens every later "
-                    "edition with what changed; choose another id",
-                )
-            seen.add(sid or "")
-            if template and not (root / "templates" / template).is_file():
-                problems.add(
-                    shown,
-                    sec.line_of("template"),
-                    f"template 'templates/{template}' does not exist",
-                )
-            if sid and stitle and template:
-                sections.append(SectionSpec(sid, stitle, template, f"{shown}:{sec.line}"))
+    raw_sections = check.items(entry, "sections", "'sections' must list the sections in order")
+    seen: set[str] = set()
+    for raw in raw_sections:
+        sec = check.mapping(raw, raw_sections.line, "each section")
+        if sec is None:
+            continue
+        check.unknown_keys(sec, {"id", "title", "template"}, "a section")
+        sid = check.ident(sec, "id", "a section")
+        stitle = check.text(sec, "title", f"section {sid!r}")
+        template = check.text(sec, "template", f"section {sid!r}")
+        if sid in seen:
+            problems.add(shown, sec.line_of("id"), f"duplicate section id {sid!r}")
+        if sid == RESERVED_SECTION:
+            problems.add(
+                shown,
+                sec.line_of("id"),
+                f"section id {sid!r} is reserved for the section that opens every later "
+                "edition with what changed; choose another id",
+            )
+        seen.add(sid or "")
+        if template and not (root / "templates" / template).is_file():
+            problems.add(
+                shown,
+                sec.line_of("template"),
+                f"template 'templates/{template}' does not exist",
+            )
+        if sid and stitle and template:
+            sections.append(SectionSpec(sid, stitle, template, f"{shown}:{sec.line}"))
 
     charts: list[ChartSpec] = []
     seen_charts: set[str] = set()

@@ -32,9 +32,9 @@ from lxml import etree
 
 from .. import __version__, fonts
 from ..model import Document
+from .docx_reference import NAVY_HEX, shading
 
 TOC_STYLE = "TOC1"
-HEADER_FILL = "1F3A5F"
 FONT_TYPE = "application/vnd.openxmlformats-officedocument.obfuscatedFont"
 FONT_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/font"
 # (family, weight, italic) -> the fontTable slot Word reads it from
@@ -209,10 +209,7 @@ def _rows(d) -> None:
 
 
 def _header_cell(cell) -> None:
-    shade = OxmlElement("w:shd")
-    for k, v in (("w:val", "clear"), ("w:color", "auto"), ("w:fill", HEADER_FILL)):
-        shade.set(qn(k), v)
-    cell._tc.get_or_add_tcPr().append(shade)
+    cell._tc.get_or_add_tcPr().append(shading(NAVY_HEX))
     for paragraph in cell.paragraphs:
         for run in paragraph.runs:
             run.font.bold = True

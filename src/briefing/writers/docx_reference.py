@@ -34,6 +34,8 @@ INK = RGBColor(0x1D, 0x1D, 0x1F)
 MUTED = RGBColor(0x55, 0x5C, 0x66)
 WHITE = RGBColor(0xFF, 0xFF, 0xFF)
 TINT = "E8EDF3"
+NAVY_HEX = "1F3A5F"
+BRASS_HEX = "B08A3E"
 
 
 def _font(style, name: str, size: float | None = None, colour=None, bold=None) -> None:
@@ -58,29 +60,41 @@ def _spacing(style, before: float, after: float, line: float | None = None) -> N
         pf.line_spacing = line
 
 
+def rule(tag: str, colour: str, size: int, space: int = 0) -> OxmlElement:
+    """One border edge (`w:top`, `w:left`, `w:insideH`...): size in eighths of a point."""
+    edge = OxmlElement(tag)
+    for k, v in (("w:val", "single"), ("w:sz", size), ("w:space", space), ("w:color", colour)):
+        edge.set(qn(k), str(v))
+    return edge
+
+
+def shading(fill: str) -> OxmlElement:
+    """A solid background (paragraph or table cell) in `fill`."""
+    shade = OxmlElement("w:shd")
+    for k, v in (("w:val", "clear"), ("w:color", "auto"), ("w:fill", fill)):
+        shade.set(qn(k), v)
+    return shade
+
+
+def _frame(style, edges: list[OxmlElement], fill: str | None = None) -> None:
+    """Borders (and a background) on a paragraph style, where the schema wants them in pPr:
+    after keepNext and keepLines, before spacing and indentation."""
+    ppr = style.element.get_or_add_pPr()
+    borders = OxmlElement("w:pBdr")
+    for edge in edges:
+        borders.append(edge)
+    added = [borders] + ([shading(fill)] if fill else [])
+    anchor = ppr.find(qn("w:spacing"))
+    for el in added:
+        (anchor.addprevious(el) if anchor is not None else ppr.append(el))
+
+
 def _box(style, opens: bool = False) -> None:
     """A left rule in navy over a pale tint, as the judgment boxes in the HTML and PDF. Word
     joins neighbouring paragraphs with the same borders into one box, so the paragraph that
     opens a box also has a white top rule: it starts a new box and leaves a gap above it."""
-    ppr = style.element.get_or_add_pPr()
-    borders = OxmlElement("w:pBdr")
-    edges = [("w:top", "FFFFFF", "8")] if opens else []
-    for tag, colour, space in [*edges, ("w:left", "1F3A5F", "8")]:
-        edge = OxmlElement(tag)
-        for k, v in (("w:val", "single"), ("w:sz", "24"), ("w:space", space), ("w:color", colour)):
-            edge.set(qn(k), v)
-        borders.append(edge)
-    shade = OxmlElement("w:shd")
-    for k, v in (("w:val", "clear"), ("w:color", "auto"), ("w:fill", TINT)):
-        shade.set(qn(k), v)
-    # Schema order inside pPr: ... keepNext, keepLines, ..., pBdr, shd, ..., spacing, ind ...
-    anchor = ppr.find(qn("w:spacing"))
-    if anchor is None:
-        ppr.append(borders)
-        ppr.append(shade)
-    else:
-        anchor.addprevious(borders)
-        anchor.addprevious(shade)
+    top = [rule("w:top", "FFFFFF", 24, 8)] if opens else []
+    _frame(style, [*top, rule("w:left", NAVY_HEX, 24, 8)], TINT)
     style.paragraph_format.left_indent = Cm(0.3)
     style.paragraph_format.right_indent = Cm(0.2)
 
@@ -88,25 +102,13 @@ def _box(style, opens: bool = False) -> None:
 def _band(style, top: bool) -> None:
     """Navy shading with navy side rules as padding; Word and LibreOffice draw neighbouring
     paragraphs with the same side rules as one band. The band's foot is a brass rule."""
-    ppr = style.element.get_or_add_pPr()
-    borders = OxmlElement("w:pBdr")
-    edges = (
-        [("w:top", "1F3A5F", "24"), ("w:left", "1F3A5F", "12"), ("w:right", "1F3A5F", "12")]
-        if top
-        else [("w:left", "1F3A5F", "12"), ("w:bottom", "B08A3E", "8"), ("w:right", "1F3A5F", "12")]
-    )
-    for tag, colour, space in edges:
-        edge = OxmlElement(tag)
-        size = "36" if tag == "w:bottom" else "48"
-        for k, v in (("w:val", "single"), ("w:sz", size), ("w:space", space), ("w:color", colour)):
-            edge.set(qn(k), v)
-        borders.append(edge)
-    shade = OxmlElement("w:shd")
-    for k, v in (("w:val", "clear"), ("w:color", "auto"), ("w:fill", "1F3A5F")):
-        shade.set(qn(k), v)
-    anchor = ppr.find(qn("w:spacing"))
-    for el in (borders, shade):
-        (anchor.addprevious(el) if anchor is not None else ppr.append(el))
+    left, right = rule("w:left", NAVY_HEX, 48, 12), rule("w:right", NAVY_HEX, 48, 12)
+    # Edges in the schema's order: top, left, bottom, right.
+    if top:
+        edges = [rule("w:top", NAVY_HEX, 48, 24), left, right]
+    else:
+        edges = [left, rule("w:bottom", BRASS_HEX, 36, 8), right]
+    _frame(style, edges, NAVY_HEX)
     style.paragraph_format.left_indent = Cm(0.5)
     style.paragraph_format.right_indent = Cm(0.5)
 
@@ -146,11 +148,8 @@ def _table_header_shading(styles) -> None:
         tbl_pr = OxmlElement("w:tblPr")
         table.append(tbl_pr)
     borders = OxmlElement("w:tblBorders")
-    for edge in ("bottom", "insideH"):
-        line = OxmlElement(f"w:{edge}")
-        for k, v in (("w:val", "single"), ("w:sz", "4"), ("w:space", "0"), ("w:color", "CFD5DD")):
-            line.set(qn(k), v)
-        borders.append(line)
+    for edge in ("w:bottom", "w:insideH"):
+        borders.append(rule(edge, "CFD5DD", 4))
     tbl_pr.append(borders)
 
 
@@ -179,13 +178,7 @@ def _styles(document, brief: bool) -> None:
         _font(style, SANS, size, NAVY, True)
         _spacing(style, before, 6)
         style.paragraph_format.keep_with_next = True
-    heading1 = _get(styles, "Heading 1").element.get_or_add_pPr()
-    rule = OxmlElement("w:pBdr")
-    bottom = OxmlElement("w:bottom")
-    for k, v in (("w:val", "single"), ("w:sz", "12"), ("w:space", "2"), ("w:color", "1F3A5F")):
-        bottom.set(qn(k), v)
-    rule.append(bottom)
-    heading1.find(qn("w:spacing")).addprevious(rule)
+    _frame(_get(styles, "Heading 1"), [rule("w:bottom", NAVY_HEX, 12, 2)])
 
     # The title page: the title set low on the page, then subtitle, author and dates.
     _font(_get(styles, "Title"), SANS, 22 if brief else 32, NAVY, True)

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .catalog import refresh
@@ -29,9 +30,18 @@ from .errors import InputError, Problems
 from .fingerprint import Fingerprint, fingerprint
 from .load import Evidence, ReportSpec, load_evidence, load_report, report_files
 from .lock import output_lock
+from .parallel import Workers, warm, workers
 from .preflight import check_templates
 from .publish import checkpoint, ensure_folder, staging, sweep
-from .writers import FORMATS, REGISTRY, WriteContext
+from .writers import FORMATS, REGISTRY, WriteContext, write_format
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+    from .charts import Drawings
+
+# Chart drawings kept between builds, under the output folder (see charts.Drawings).
+CHART_CACHE = ".charts"
 
 PUBLISHED, UP_TO_DATE = "published", "up-to-date"
 
@@ -82,6 +92,7 @@ def build(
     wait: bool = True,
     pdf_variant: str = "pdfua",
     warn: Callable[[str], None] = print,
+    jobs: int = 1,
 ) -> list[Outcome]:
     ensure_folder(output)
     with output_lock(output, wait, say):
@@ -106,37 +117,40 @@ def build(
             else:
                 todo.append(_Plan(spec, store, fp, newest))
 
-        evidence = {plan.spec.id: load_evidence(plan.spec, root, problems) for plan in todo}
-        problems.raise_if_any()
-        for plan in todo:
-            check_charts(plan.spec.charts, evidence[plan.spec.id], problems)
-            check_templates(plan.spec, root, problems, later_edition=plan.previous is not None)
-        problems.raise_if_any()
+        if not todo:
+            refresh(output, root / "templates")
+            return outcomes
+        # Workers start now, so WeasyPrint is imported while the evidence is checked and the
+        # document composed; they are stopped before the staging folder is removed.
+        with staging(output) as stage, workers(jobs) as pool:
+            if pool is not None and len(todo) == 1:
+                for n, fmt in enumerate(_heavy(formats)):
+                    pool.submit(n % pool.jobs, warm, REGISTRY[fmt].warm)
+            evidence = {plan.spec.id: load_evidence(plan.spec, root, problems) for plan in todo}
+            problems.raise_if_any()
+            for plan in todo:
+                check_charts(plan.spec.charts, evidence[plan.spec.id], problems)
+                check_templates(plan.spec, root, problems, later_edition=plan.previous is not None)
+            problems.raise_if_any()
 
-        if todo:
-            with staging(output) as stage:
-                staged = [
-                    _render(
-                        root, plan, evidence[plan.spec.id], stage, formats, say, warn, pdf_variant
-                    )
-                    for plan in todo
+            job = _Job(root, output, stage, formats, pdf_variant)
+            staged = _render_all(job, todo, evidence, pool, say, warn)
+            checkpoint("rendered")
+            for plan, (folder, edition_id, seconds) in zip(todo, staged, strict=True):
+                edition = plan.store.place(folder, edition_id)
+                checkpoint("placed")
+                plan.store.publish(edition)
+                checkpoint("published")
+                files = [
+                    output / f"{plan.spec.id}.{f['format']}" for f in edition.manifest["files"]
                 ]
-                checkpoint("rendered")
-                for plan, (folder, edition_id, seconds) in zip(todo, staged, strict=True):
-                    edition = plan.store.place(folder, edition_id)
-                    checkpoint("placed")
-                    plan.store.publish(edition)
-                    checkpoint("published")
-                    files = [
-                        output / f"{plan.spec.id}.{f['format']}" for f in edition.manifest["files"]
-                    ]
-                    summary = edition.summary
-                    say(f"{plan.spec.id}: published edition {edition.id} ({summary})")
-                    for path in files:
-                        say(f"{plan.spec.id}: wrote {path}")
-                    outcomes.append(
-                        Outcome(plan.spec.id, PUBLISHED, edition.id, files, seconds, summary)
-                    )
+                summary = edition.summary
+                say(f"{plan.spec.id}: published edition {edition.id} ({summary})")
+                for path in files:
+                    say(f"{plan.spec.id}: wrote {path}")
+                outcomes.append(
+                    Outcome(plan.spec.id, PUBLISHED, edition.id, files, seconds, summary)
+                )
         refresh(output, root / "templates")
     return outcomes
 
@@ -159,28 +173,102 @@ def _previous(edition: Edition | None, warn: Callable[[str], None]) -> Previous 
     )
 
 
-def _render(
-    root: Path,
-    plan: _Plan,
-    ev: Evidence,
-    stage: Path,
-    formats: tuple[str, ...],
+@dataclass(frozen=True)
+class _Job:
+    """What every report of one build shares; plain data, so a worker process can take it."""
+
+    root: Path
+    output: Path
+    stage: Path
+    formats: tuple[str, ...]
+    pdf_variant: str
+
+
+def _heavy(formats: tuple[str, ...]) -> list[str]:
+    """The formats worth a worker of their own, slowest first (the PDF)."""
+    return [f for f in FORMATS if f in formats and REGISTRY[f].warm]
+
+
+def _render_all(
+    job: _Job,
+    todo: list[_Plan],
+    evidence: dict[str, Evidence],
+    pool: Workers | None,
     say: Callable[[str], None],
     warn: Callable[[str], None],
-    pdf_variant: str,
+) -> list[tuple[Path, str, float]]:
+    """Several reports and several jobs: whole reports to whichever worker is free. Otherwise
+    one report at a time, its parts spread over the workers."""
+    if pool is None or len(todo) == 1:
+        return [_render(job, plan, evidence[plan.spec.id], say, warn, pool) for plan in todo]
+    executor = pool.pool(min(pool.jobs, len(todo)))
+    futures = [executor.submit(_render_in_worker, job, p, evidence[p.spec.id]) for p in todo]
+    staged = []
+    for future in futures:
+        result, messages = future.result()
+        for to_warn, message in messages:
+            (warn if to_warn else say)(message)
+        staged.append(result)
+    return staged
+
+
+def _render_in_worker(
+    job: _Job, plan: _Plan, ev: Evidence
+) -> tuple[tuple[Path, str, float], list[tuple[bool, str]]]:
+    """A whole report in a worker; what it would have printed is returned, in order."""
+    messages: list[tuple[bool, str]] = []
+    result = _render(
+        job,
+        plan,
+        ev,
+        lambda m: messages.append((False, m)),
+        lambda m: messages.append((True, m)),
+        None,
+    )
+    return result, messages
+
+
+def _draw_all(
+    charts: tuple, ev: Evidence, want: Drawings
+) -> tuple[dict[str, dict[str, bytes]], list[str]]:
+    """Every chart a report declares, drawn in a worker while the text is composed."""
+    from .charts import drawings
+    from .derive import derive
+
+    messages: list[str] = []
+    derived = derive(ev.facts)
+    drawn = {spec.id: drawings(spec, ev, derived, want, messages.append) for spec in charts}
+    return drawn, messages
+
+
+def _render(
+    job: _Job,
+    plan: _Plan,
+    ev: Evidence,
+    say: Callable[[str], None],
+    warn: Callable[[str], None],
+    pool: Workers | None,
 ) -> tuple[Path, str, float]:
     """Compose one report and write the edition (files, snapshot, manifest) into staging."""
     # Heavy imports only once the input is known to be good and the build is needed.
     from . import snapshot, summary
+    from .charts import Drawings
     from .compose import WHAT_CHANGED_ID, Composer
     from .summary import SUMMARY
+    from .writers.html import HtmlWriter
 
     spec = plan.spec
     started = time.perf_counter()
-    folder = stage / spec.id
+    folder = job.stage / spec.id
     folder.mkdir()
     say(f"{spec.id}: {len(ev.facts)} facts from {len(ev.sources)} sources")
-    composer = Composer(root, spec, ev, _previous(plan.previous, warn))
+    want = Drawings(
+        png=any(REGISTRY[f].needs_png for f in job.formats), cache=job.output / CHART_CACHE
+    )
+    drawn = None
+    if pool is not None and spec.charts:
+        drawn = _Drawn(pool.submit(1 % pool.jobs, _draw_all, spec.charts, ev, want), spec.id, say)
+    composer = Composer(job.root, spec, ev, _previous(plan.previous, warn), want, say, drawn)
     doc = composer.compose()
     say(
         f"{spec.id}: {len(doc.sections)} sections, {len(doc.notes)} notes, {len(doc.charts)} charts"
@@ -190,13 +278,22 @@ def _render(
     evidence_bytes = snapshot.dump(ev, doc.fact_sections)
     (folder / EVIDENCE).write_bytes(evidence_bytes)
     ctx = WriteContext(
-        root / "templates", spec.layout, spec.stylesheets, pdf_variant, evidence_bytes
+        job.root / "templates", spec.layout, spec.stylesheets, job.pdf_variant, evidence_bytes
     )
-    written: list[tuple[str, Path]] = []
-    for fmt in (f for f in FORMATS if f in formats):
-        target = folder / f"{spec.id}.{REGISTRY[fmt].extension}"
-        REGISTRY[fmt].load().write(doc, target, ctx)
-        written.append((fmt, target))
+    chosen = [f for f in FORMATS if f in job.formats]
+    targets = {f: folder / f"{spec.id}.{REGISTRY[f].extension}" for f in chosen}
+    if any(REGISTRY[f].from_html for f in chosen):
+        HtmlWriter().html(doc, ctx)  # rendered (and checked) once, here, for every format
+    pending = []
+    if pool is not None:
+        for n, fmt in enumerate(_heavy(job.formats)):
+            pending.append(pool.submit(n % pool.jobs, write_format, fmt, doc, targets[fmt], ctx))
+    for fmt in chosen:
+        if pool is None or not REGISTRY[fmt].warm:
+            write_format(fmt, doc, targets[fmt], ctx)
+    for future in pending:
+        future.result()
+    written = [(fmt, targets[fmt]) for fmt in chosen]
     changed = WHAT_CHANGED_ID if composer.changes is not None else None
     (folder / SUMMARY).write_bytes(summary.dump(summary.summarise(doc, changed)))
 
@@ -238,6 +335,21 @@ def _render(
     text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
     (folder / MANIFEST).write_text(text, encoding="utf-8")
     return folder, edition_id, time.perf_counter() - started
+
+
+class _Drawn:
+    """Chart drawings a worker is making; the composer asks for each as it places it."""
+
+    def __init__(self, future: Future, report: str, say: Callable[[str], None]):
+        self.future, self.report, self.say = future, report, say
+        self._drawn: dict[str, dict[str, bytes]] | None = None
+
+    def __call__(self, chart_id: str) -> dict[str, bytes]:
+        if self._drawn is None:
+            self._drawn, messages = self.future.result()
+            for message in messages:
+                self.say(f"{self.report}: {message}")
+        return self._drawn[chart_id]
 
 
 def _file_entry(path: Path, fmt: str) -> dict:

@@ -8,17 +8,26 @@ matplotlib is imported on first use: validating a report needs none of it.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
 import io
+import json
 import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import __version__, chartfonts
 from .chartdata import Plot, claims_line, prepare, source_line
 from .chartspec import ChartSpec
 from .derive import Derived
 from .fonts import SANS, faces
 from .load import Evidence
 from .model import RenderedChart
+from .publish import write_atomic
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure as MplFigure
@@ -49,7 +58,7 @@ STYLE = {
     "axes.spines.right": False,
     "xtick.color": INK,
     "ytick.color": INK,
-    "svg.fonttype": "path",
+    "svg.fonttype": "none",  # text as text; each SVG carries its subset face (chartfonts.py)
     "hatch.linewidth": 0.6,
     "text.parse_math": False,  # '$500 million' is money, not mathtext
 }
@@ -311,22 +320,110 @@ DRAW = {
 }
 
 
-def render(
-    spec: ChartSpec, number: int, evidence: Evidence, derived: dict[str, Derived]
-) -> RenderedChart:
-    plot = prepare(spec, evidence, derived)
-    figure = DRAW[spec.kind](plot)
+@dataclass(frozen=True)
+class Drawings:
+    """What a build wants drawn, and where drawings are kept between builds.
+
+    A drawing is a pure function of the chart's kind, id and prepared values and of the engine
+    that draws it, so it is kept under the hash of those (`cache`, inside the output folder) and
+    reused by the next build, or by another report with the same chart. The PNG is drawn only
+    when a format needs it (Word): the browser and the PDF use the SVG."""
+
+    png: bool = True
+    cache: Path | None = None
+
+
+def _engine() -> str:
+    """What else decides a drawing's bytes: this code, its typeface and matplotlib's version."""
+    h = hashlib.sha256(__version__.encode())
+    for path in (Path(__file__), Path(chartfonts.__file__)):
+        h.update(path.read_bytes())
+    for face in faces():
+        h.update(face.path.read_bytes())
+    with contextlib.suppress(metadata.PackageNotFoundError):
+        h.update(metadata.version("matplotlib").encode())
+    return h.hexdigest()
+
+
+_ENGINE = functools.cache(_engine)
+
+
+def drawing_key(spec: ChartSpec, plot: Plot) -> str:
+    drawn = {"kind": spec.kind, "id": spec.id, "payload": plot.payload, "engine": _ENGINE()}
+    text = json.dumps(drawn, sort_keys=True, default=repr, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _svg(figure: MplFigure, spec: ChartSpec) -> bytes:
+    out = io.BytesIO()
     with _mpl().rc_context({**STYLE, "svg.hashsalt": spec.id}):
-        svg, png = io.BytesIO(), io.BytesIO()
-        figure.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
-        figure.savefig(png, format="png", dpi=200, metadata={"Software": None})
-        narrow = None
-        if spec.kind in NARROW:
-            small = io.BytesIO()
-            DRAW[spec.kind](plot, narrow=True).savefig(
-                small, format="svg", metadata={"Date": None, "Creator": None}
-            )
-            narrow = small.getvalue()
+        figure.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
+    return chartfonts.embed(out.getvalue(), chartfonts.font_rules(chartfonts.used_text(figure)))
+
+
+def _draw(spec: ChartSpec, plot: Plot, png: bool) -> dict[str, bytes]:
+    figure = DRAW[spec.kind](plot)
+    drawn = {"svg": _svg(figure, spec)}
+    if png:
+        out = io.BytesIO()
+        with _mpl().rc_context(STYLE):
+            figure.savefig(out, format="png", dpi=200, metadata={"Software": None})
+        drawn["png"] = out.getvalue()
+    if spec.kind in NARROW:
+        drawn["narrow.svg"] = _svg(DRAW[spec.kind](plot, narrow=True), spec)
+    return drawn
+
+
+def _drawings(spec: ChartSpec, plot: Plot, want: Drawings, say: Callable[[str], None]) -> dict:
+    """The chart's drawings from the cache when it holds all that is wanted, else drawn."""
+    parts = [
+        "svg",
+        *(["png"] if want.png else []),
+        *(["narrow.svg"] if spec.kind in NARROW else []),
+    ]
+    key = drawing_key(spec, plot)
+    if want.cache is not None:
+        kept = {part: want.cache / f"{key}.{part}" for part in parts}
+        if all(path.is_file() for path in kept.values()):
+            with contextlib.suppress(OSError):
+                return {part: path.read_bytes() for part, path in kept.items()}
+    say(f"drawing chart {spec.id!r}")
+    drawn = _draw(spec, plot, want.png)
+    if want.cache is not None:
+        try:
+            want.cache.mkdir(parents=True, exist_ok=True)
+            for part, data in drawn.items():
+                write_atomic(want.cache / f"{key}.{part}", data)
+        except OSError:
+            pass  # a cache that cannot be written only costs the next build the drawing
+    return drawn
+
+
+def drawings(
+    spec: ChartSpec,
+    evidence: Evidence,
+    derived: dict[str, Derived],
+    want: Drawings = Drawings(),
+    say: Callable[[str], None] = lambda _m: None,
+) -> dict[str, bytes]:
+    """One chart's drawings (svg, png when wanted, narrow.svg for kinds that have one), on their
+    own: a build may draw them in another process while the text is composed."""
+    return _drawings(spec, prepare(spec, evidence, derived), want, say)
+
+
+def render(
+    spec: ChartSpec,
+    number: int,
+    evidence: Evidence,
+    derived: dict[str, Derived],
+    want: Drawings = Drawings(),
+    say: Callable[[str], None] = lambda _m: None,
+    drawn: dict[str, bytes] | None = None,
+) -> RenderedChart:
+    """The chart as the document holds it; `drawn` when its drawings were made elsewhere."""
+    plot = prepare(spec, evidence, derived)
+    if drawn is None:
+        drawn = _drawings(spec, plot, want, say)
     return RenderedChart(
         id=spec.id,
         number=number,
@@ -335,9 +432,9 @@ def render(
         alt=" ".join(filter(None, [plot.alt, claims_line(plot.facts)])),
         source_line=source_line(plot.facts),
         facts=plot.facts,
-        svg=svg.getvalue(),
-        png=png.getvalue(),
-        svg_narrow=narrow,
+        svg=drawn["svg"],
+        png=drawn.get("png"),
+        svg_narrow=drawn.get("narrow.svg"),
         data_columns=plot.table.columns,
         data_rows=plot.table.rows,
     )

@@ -38,6 +38,14 @@ def _positive(value: str) -> int:
     return int(value)
 
 
+def _jobs(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 256:
+        raise argparse.ArgumentTypeError(
+            f"--jobs needs a whole number from 1 to 256, not {value!r}"
+        )
+    return int(value)
+
+
 def _folders(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--project",
@@ -80,6 +88,16 @@ def _build_options(b: argparse.ArgumentParser) -> None:
         default="pdfua",
         help="pdfua: tagged PDF/UA-1 (default); pdfa: archival PDF/A-3b, tagged, with the "
         "edition's facts and sources attached as evidence.json",
+    )
+    b.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        default=None,
+        metavar="N",
+        help="work in at most N processes at once: several reports side by side, or one "
+        "report's PDF, Word file and charts at the same time (default: the number of "
+        "processors this build may use; 1 keeps everything in one process)",
     )
     b.add_argument("--quiet", "-q", action="store_true", help="print only problems")
     b.add_argument(
@@ -276,6 +294,7 @@ def _bug(output: Path, asked: str, started: float) -> int:
 def run_build(args: argparse.Namespace, root: Path, output: Path) -> int:
     from .build import build
     from .lock import Busy
+    from .parallel import usable_cpus
     from .runlog import log_run
 
     say = _say(args.quiet)
@@ -292,6 +311,7 @@ def run_build(args: argparse.Namespace, root: Path, output: Path) -> int:
             wait=args.wait,
             pdf_variant=args.pdf_variant,
             warn=_warn,
+            jobs=args.jobs or usable_cpus(),
         )
     except InputError as exc:
         for problem in exc.problems:

@@ -10,8 +10,10 @@ and places the what-changed section (WHAT_CHANGED, composed the same way with `c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import attribution
 from .changes import Changes, Previous, compare, fact_sections
@@ -42,6 +44,9 @@ from .model import (
 from .notes import NoteBook, renumber, section_cites
 from .preflight import WHAT_CHANGED
 from .prose import Helpers, environment
+
+if TYPE_CHECKING:
+    from .charts import Drawings
 
 WHAT_CHANGED_ID = RESERVED_SECTION
 
@@ -84,9 +89,19 @@ class Composer:
     """Renders one report's section templates into the typed document."""
 
     def __init__(
-        self, root: Path, spec: ReportSpec, evidence: Evidence, previous: Previous | None = None
+        self,
+        root: Path,
+        spec: ReportSpec,
+        evidence: Evidence,
+        previous: Previous | None = None,
+        drawings: Drawings | None = None,
+        say: Callable[[str], None] = lambda _m: None,
+        drawn: Callable[[str], dict[str, bytes]] | None = None,
     ):
         self.root = root
+        self.drawings = drawings
+        self.say = say
+        self.drawn = drawn  # chart id -> its drawings, when another process made them
         self.spec = spec
         self.evidence = evidence
         self.previous = previous
@@ -188,7 +203,15 @@ class Composer:
 
         spec = next(c for c in self.spec.charts if c.id == chart_id)
         try:
-            chart = charts.render(spec, len(self.made.charts) + 1, self.evidence, self.derived)
+            chart = charts.render(
+                spec,
+                len(self.made.charts) + 1,
+                self.evidence,
+                self.derived,
+                self.drawings or charts.Drawings(),
+                lambda m: self.say(f"{self.spec.id}: {m}"),
+                self.drawn(chart_id) if self.drawn else None,
+            )
         except ChartDataError as exc:
             path, _, line = spec.origin.rpartition(":")
             raise InputError.one(path, int(line), f"chart {chart_id!r}: {exc}") from None

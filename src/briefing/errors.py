@@ -36,6 +36,10 @@ class InputError(Exception):
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self):
+        """Rebuilt from its problems when it crosses from a worker process to the build."""
+        return (type(self), (self.problems,))
+
     @classmethod
     def one(cls, path: Path | str, line: int | None, message: str) -> InputError:
         return cls([Problem(path, line, message)])

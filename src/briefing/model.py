@@ -253,7 +253,8 @@ class BulletList:
 
 @dataclass
 class RenderedChart:
-    """One chart drawn once, kept in the two encodings the writers need."""
+    """One chart drawn once, kept in the encodings the writers need: SVG for the page and the
+    PDF, PNG for Word (drawn only when a Word file is asked for)."""
 
     id: str
     number: int
@@ -263,7 +264,7 @@ class RenderedChart:
     source_line: str
     facts: tuple[Fact, ...]
     svg: bytes
-    png: bytes
+    png: bytes | None
     # The plotted values as a small table, so no number lives only in the picture.
     data_columns: list[str] = field(default_factory=list)
     data_rows: list[list[str]] = field(default_factory=list)

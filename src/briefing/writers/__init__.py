@@ -41,6 +41,11 @@ class Format:
     media_type: str  # for feeds and web servers
     writer: str  # "module:Class" under briefing.writers, imported on first use
     primary: bool = False  # the format a feed entry or link opens by default
+    # Modules its writer needs, imported by a worker while the document is still composed;
+    # a format that names some is slow enough to be worth its own process.
+    warm: tuple[str, ...] = ()
+    needs_png: bool = False  # reads charts as PNG (the others take the SVG)
+    from_html: bool = False  # writes the HTML rendering (cached in the context) or prints it
 
     def load(self) -> Writer:
         module, _, cls = self.writer.partition(":")
@@ -50,14 +55,23 @@ class Format:
 REGISTRY: dict[str, Format] = {
     f.name: f
     for f in (
-        Format("pdf", "pdf", "application/pdf", "pdf:PdfWriter"),
+        Format(
+            "pdf", "pdf", "application/pdf", "pdf:PdfWriter", warm=("weasyprint",), from_html=True
+        ),
         Format(
             "docx",
             "docx",
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
             "docx:DocxWriter",
+            warm=("docx", "pypandoc"),
+            needs_png=True,
         ),
-        Format("html", "html", "text/html", "html:HtmlWriter", primary=True),
+        Format("html", "html", "text/html", "html:HtmlWriter", primary=True, from_html=True),
     )
 }
 FORMATS: tuple[str, ...] = tuple(REGISTRY)
+
+
+def write_format(name: str, doc: Document, target: Path, ctx: WriteContext) -> None:
+    """One format written, in whichever process runs it (module-level, so a worker can)."""
+    REGISTRY[name].load().write(doc, target, ctx)

@@ -12,7 +12,10 @@ so neither a template nor a fact can make a build read local files or reach the 
 
 from __future__ import annotations
 
+import gc
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pydyf
@@ -80,6 +83,22 @@ def _describing_links(descriptions: dict[str, str]):
     return finisher
 
 
+@contextmanager
+def few_collections() -> Iterator[None]:
+    """WeasyPrint makes millions of short-lived objects and almost no reference cycles, so the
+    collector's frequent young-generation passes cost about a tenth of a print and free almost
+    nothing. During a print it runs a hundred times less often, and never rescans what was
+    imported before it (frozen). Memory measured the same either way."""
+    before = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
+
+
 def write_pdf(
     html: str,
     target: Path,
@@ -105,15 +124,16 @@ def write_pdf(
             )
         )
     try:
-        HTML(string=html, url_fetcher=fetcher, base_url=None).write_pdf(
-            target,
-            stylesheets=[faces],
-            font_config=font_config,
-            pdf_variant=VARIANTS[variant],
-            pdf_tags=True,
-            attachments=attachments or None,
-            finisher=_describing_links(link_descriptions(doc)) if doc is not None else None,
-        )
+        with few_collections():
+            HTML(string=html, url_fetcher=fetcher, base_url=None).write_pdf(
+                target,
+                stylesheets=[faces],
+                font_config=font_config,
+                pdf_variant=VARIANTS[variant],
+                pdf_tags=True,
+                attachments=attachments or None,
+                finisher=_describing_links(link_descriptions(doc)) if doc is not None else None,
+            )
     except FatalURLFetchingError as exc:
         raise InputError.one(
             layout_name,

@@ -1,0 +1,102 @@
+"""Work on several processors: `--jobs N` runs at most N worker processes at once.
+
+The PDF engine is the cost a user waits for, so a build hides everything else behind it. With
+one report and two or more jobs, one worker imports WeasyPrint while the document is still being
+composed, then prints it; another draws the charts while the text is composed, then writes the
+Word file while the PDF prints. With several reports, each worker builds whole reports, taking
+the next as soon as it is free. With `--jobs 1` nothing leaves the main process.
+
+Python work runs in processes, not threads: layout and drawing hold the interpreter lock. Workers
+are forked, so they start in milliseconds and inherit what the build already loaded; they ignore
+Ctrl-C (the build stops them itself, then removes its staging folder) and die on SIGTERM.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from typing import Any
+
+
+def usable_cpus() -> int:
+    """The processors this process may run on (a container or `taskset` may allow fewer)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+def _start_worker() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
+
+
+def warm(modules: tuple[str, ...]) -> None:
+    """Import what a later task needs, while the main process is still busy composing."""
+    for name in modules:
+        importlib.import_module(name)
+    # What was imported lives as long as the process: the collector need not scan it again.
+    gc.freeze()
+
+
+class Workers:
+    """Up to `jobs` worker processes, each its own one-process executor, so the build decides
+    which does what (the one that imported WeasyPrint is the one that prints)."""
+
+    def __init__(self, jobs: int):
+        self.jobs = jobs
+        self._slots: list[ProcessPoolExecutor] = []
+
+    def slot(self, n: int) -> ProcessPoolExecutor:
+        while len(self._slots) <= n:
+            self._slots.append(
+                ProcessPoolExecutor(1, mp_context=_context(), initializer=_start_worker)
+            )
+        return self._slots[n]
+
+    def submit(self, n: int, fn: Callable[..., Any], *args: Any) -> Future:
+        return self.slot(n).submit(fn, *args)
+
+    def pool(self, size: int) -> ProcessPoolExecutor:
+        """A shared queue of `size` workers, for whole reports."""
+        executor = ProcessPoolExecutor(size, mp_context=_context(), initializer=_start_worker)
+        self._slots.append(executor)
+        return executor
+
+    def close(self, kill: bool) -> None:
+        for executor in self._slots:
+            if kill:
+                # ProcessPoolExecutor has no public way to stop a task that is running; a build
+                # that is interrupted or failed must not leave a worker writing into staging.
+                for process in list(getattr(executor, "_processes", {}).values()):
+                    process.terminate()
+            executor.shutdown(wait=True, cancel_futures=True)
+        self._slots.clear()
+
+
+@contextmanager
+def workers(jobs: int) -> Iterator[Workers | None]:
+    """Workers for a build with `jobs` > 1 (None for one job); stopped on the way out, at once
+    if the build failed."""
+    if jobs <= 1:
+        yield None
+        return
+    pool = Workers(jobs)
+    try:
+        yield pool
+    except BaseException:
+        pool.close(kill=True)
+        raise
+    pool.close(kill=False)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -151,8 +152,22 @@ def build(
                 outcomes.append(
                     Outcome(plan.spec.id, PUBLISHED, edition.id, files, seconds, summary)
                 )
+            keep_drawings(stage / CHART_CACHE, output / CHART_CACHE)
         refresh(output, root / "templates")
     return outcomes
+
+
+def keep_drawings(fresh: Path, cache: Path) -> None:
+    """A build's new chart drawings join the cache once its editions are published, so a
+    build that fails leaves the output folder exactly as it was, cache included."""
+    if not fresh.is_dir():
+        return
+    try:
+        cache.mkdir(exist_ok=True)
+        for path in fresh.iterdir():
+            os.replace(path, cache / path.name)
+    except OSError:
+        pass  # a cache that cannot be written only costs the next build the drawing
 
 
 def _previous(edition: Edition | None, warn: Callable[[str], None]) -> Previous | None:
@@ -263,7 +278,9 @@ def _render(
     folder.mkdir()
     say(f"{spec.id}: {len(ev.facts)} facts from {len(ev.sources)} sources")
     want = Drawings(
-        png=any(REGISTRY[f].needs_png for f in job.formats), cache=job.output / CHART_CACHE
+        png=any(REGISTRY[f].needs_png for f in job.formats),
+        cache=job.output / CHART_CACHE,
+        fresh=job.stage / CHART_CACHE,
     )
     drawn = None
     if pool is not None and spec.charts:

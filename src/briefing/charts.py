@@ -330,7 +330,8 @@ class Drawings:
     when a format needs it (Word): the browser and the PDF use the SVG."""
 
     png: bool = True
-    cache: Path | None = None
+    cache: Path | None = None  # drawings kept by earlier builds (read only)
+    fresh: Path | None = None  # where this build puts new ones, in its staging folder
 
 
 def _engine() -> str:
@@ -382,20 +383,19 @@ def _drawings(spec: ChartSpec, plot: Plot, want: Drawings, say: Callable[[str], 
         *(["narrow.svg"] if spec.kind in NARROW else []),
     ]
     key = drawing_key(spec, plot)
-    if want.cache is not None:
-        kept = {part: want.cache / f"{key}.{part}" for part in parts}
+    for folder in (want.cache, want.fresh):
+        if folder is None:
+            continue
+        kept = {part: folder / f"{key}.{part}" for part in parts}
         if all(path.is_file() for path in kept.values()):
             with contextlib.suppress(OSError):
                 return {part: path.read_bytes() for part, path in kept.items()}
     say(f"drawing chart {spec.id!r}")
     drawn = _draw(spec, plot, want.png)
-    if want.cache is not None:
-        try:
-            want.cache.mkdir(parents=True, exist_ok=True)
-            for part, data in drawn.items():
-                write_atomic(want.cache / f"{key}.{part}", data)
-        except OSError:
-            pass  # a cache that cannot be written only costs the next build the drawing
+    if want.fresh is not None:
+        want.fresh.mkdir(parents=True, exist_ok=True)
+        for part, data in drawn.items():
+            write_atomic(want.fresh / f"{key}.{part}", data)
     return drawn
 
 

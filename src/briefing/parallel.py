@@ -13,6 +13,8 @@ Ctrl-C (the build stops them itself, then removes its staging folder) and die on
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import gc
 import importlib
 import multiprocessing
@@ -37,7 +39,22 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
-def _start_worker() -> None:
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _die_with(parent: int) -> None:
+    """A worker must not outlive its build: one killed outright (SIGKILL, the OOM killer) runs
+    no cleanup, and an orphan would keep its output pipe open and write into a dead staging
+    folder. Linux kills the worker when the build dies; elsewhere the pool's own shutdown does."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)  # the C library the interpreter runs on
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before the request was made
+        os._exit(1)
+
+
+def _start_worker(parent: int) -> None:
+    _die_with(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, signal.SIG_DFL)
@@ -62,7 +79,9 @@ class Workers:
     def slot(self, n: int) -> ProcessPoolExecutor:
         while len(self._slots) <= n:
             self._slots.append(
-                ProcessPoolExecutor(1, mp_context=_context(), initializer=_start_worker)
+                ProcessPoolExecutor(
+                    1, mp_context=_context(), initializer=_start_worker, initargs=(os.getpid(),)
+                )
             )
         return self._slots[n]
 
@@ -71,7 +90,9 @@ class Workers:
 
     def pool(self, size: int) -> ProcessPoolExecutor:
         """A shared queue of `size` workers, for whole reports."""
-        executor = ProcessPoolExecutor(size, mp_context=_context(), initializer=_start_worker)
+        executor = ProcessPoolExecutor(
+            size, mp_context=_context(), initializer=_start_worker, initargs=(os.getpid(),)
+        )
         self._slots.append(executor)
         return executor
 

@@ -34,6 +34,7 @@ from .model import (
     Inline,
     JudgmentBlock,
     JudgmentList,
+    Note,
     PartialDate,
     RenderedChart,
     Section,
@@ -222,17 +223,18 @@ class Composer:
         dated = sorted(
             (f for f in self.evidence.facts.values() if f.date), key=lambda f: f.date.sort_key()
         )
+        # A row points back at the note where the text discusses the fact, so the chronology
+        # adds no second note for a claim already cited: the most specific such note (the
+        # fewest facts, then the first). Indexed once, so a long chronology stays linear.
+        discussed: dict[str, Note] = {}
+        for n in self.notes.notes:
+            for f in n.facts:
+                best = discussed.get(f.id)
+                if best is None or len(n.facts) < len(best.facts):
+                    discussed[f.id] = n
         rows: list[list[list[Inline]]] = []
         for fact in dated:
-            # A row points back at the note where the text discusses the fact, so the
-            # chronology adds no second note for a claim already cited.
-            # The most specific such note: the fewest facts, then the first.
-            citing = [n for n in self.notes.notes if any(f.id == fact.id for f in n.facts)]
-            note = (
-                min(citing, key=lambda n: len(n.facts))
-                if citing
-                else self.notes.new((fact,), fact.origin)
-            )
+            note = discussed.get(fact.id) or self.notes.new((fact,), fact.origin)
             rows.append(
                 [[Text(fact.when)], [Text(fact.summary), Cite(note)], [Text(fact.claimed_by)]]
             )

@@ -137,11 +137,11 @@ def test_a_data_file_and_an_evidence_base_over_their_size_limits(project, tmp_pa
         code == 2 and "data/facts/zz-big.yaml: is 585 KB; a data file may be at most 512 KB" in err
     )
     big.unlink()
-    for n in range(3):
-        (project / f"data/facts/zz-pad-{n}.yaml").write_text("# padding\n" * 20_000)
+    for n in range(5):
+        (project / f"data/facts/zz-pad-{n}.yaml").write_text("# padding\n" * 45_000)
     code, err = build(project, out, capsys)
     assert code == 2 and re.search(
-        r"its evidence base is \d{3} KB; the limit for one report is 512 KB", err
+        r"its evidence base is 2,\d{3} KB; the limit for one report is 2,048 KB", err
     )
     untouched(out, files)
 

@@ -17,7 +17,8 @@ import json
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,9 +38,8 @@ from .publish import checkpoint, ensure_folder, staging, sweep
 from .writers import FORMATS, REGISTRY, WriteContext, write_format
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
-
     from .charts import Drawings
+    from .model import Document
 
 # Chart drawings kept between builds, under the output folder (see charts.Drawings).
 CHART_CACHE = ".charts"
@@ -125,17 +125,24 @@ def build(
         # document composed; they are stopped before the staging folder is removed.
         with staging(output) as stage, workers(jobs) as pool:
             if pool is not None and len(todo) == 1:
-                for n, fmt in enumerate(_heavy(formats)):
-                    pool.submit(n % pool.jobs, warm, REGISTRY[fmt].warm)
+                for slot, modules in _warmups(todo[0].spec, formats, pool.jobs).items():
+                    pool.submit(slot, warm, modules)
             evidence = {plan.spec.id: load_evidence(plan.spec, root, problems) for plan in todo}
             problems.raise_if_any()
+            job = _Job(root, output, stage, formats, pdf_variant)
+            early: dict[str, Future] = {}
             for plan in todo:
-                check_charts(plan.spec.charts, evidence[plan.spec.id], problems)
+                ev = evidence[plan.spec.id]
+                check_charts(plan.spec.charts, ev, problems)
+                if pool is not None and len(todo) == 1 and plan.spec.charts and not problems:
+                    # The charts are drawn while the templates are checked and the text composed.
+                    # The SVGs are on the way to the PDF; the PNGs for Word come later, beside it.
+                    svgs = replace(_wanted(job), png=False)
+                    early[plan.spec.id] = pool.submit(1, _draw_all, plan.spec.charts, ev, svgs)
                 check_templates(plan.spec, root, problems, later_edition=plan.previous is not None)
             problems.raise_if_any()
 
-            job = _Job(root, output, stage, formats, pdf_variant)
-            staged = _render_all(job, todo, evidence, pool, say, warn)
+            staged = _render_all(job, todo, evidence, pool, say, warn, early)
             checkpoint("rendered")
             for plan, (folder, edition_id, seconds) in zip(todo, staged, strict=True):
                 edition = plan.store.place(folder, edition_id)
@@ -204,6 +211,29 @@ def _heavy(formats: tuple[str, ...]) -> list[str]:
     return [f for f in FORMATS if f in formats and REGISTRY[f].warm]
 
 
+def _wanted(job: _Job) -> Drawings:
+    from .charts import Drawings
+
+    return Drawings(
+        png=any(REGISTRY[f].needs_png for f in job.formats),
+        cache=job.output / CHART_CACHE,
+        fresh=job.stage / CHART_CACHE,
+    )
+
+
+def _warmups(spec: ReportSpec, formats: tuple[str, ...], jobs: int) -> dict[int, tuple[str, ...]]:
+    """What each worker imports ahead for one report (`jobs` is at least 2): the PDF engine in
+    the first, matplotlib (for the charts) in the second."""
+    warmups: dict[int, tuple[str, ...]] = {}
+    for n, fmt in enumerate(_heavy(formats)):
+        warmups[n % jobs] = warmups.get(n % jobs, ()) + REGISTRY[fmt].warm
+    if spec.charts:
+        # The charts are on the way to the PDF and the Word file is not: the second worker
+        # imports only what draws, and the Word libraries when it comes to them.
+        warmups[1] = ("briefing.charts",)
+    return warmups
+
+
 def _render_all(
     job: _Job,
     todo: list[_Plan],
@@ -211,11 +241,15 @@ def _render_all(
     pool: Workers | None,
     say: Callable[[str], None],
     warn: Callable[[str], None],
+    early: dict[str, Future],
 ) -> list[tuple[Path, str, float]]:
     """Several reports and several jobs: whole reports to whichever worker is free. Otherwise
     one report at a time, its parts spread over the workers."""
     if pool is None or len(todo) == 1:
-        return [_render(job, plan, evidence[plan.spec.id], say, warn, pool) for plan in todo]
+        return [
+            _render(job, plan, evidence[plan.spec.id], say, warn, pool, early.get(plan.spec.id))
+            for plan in todo
+        ]
     executor = pool.pool(min(pool.jobs, len(todo)))
     futures = [executor.submit(_render_in_worker, job, p, evidence[p.spec.id]) for p in todo]
     staged = []
@@ -256,6 +290,27 @@ def _draw_all(
     return drawn, messages
 
 
+def _write_in_worker(
+    fmt: str,
+    doc: Document,
+    target: Path,
+    ctx: WriteContext,
+    charts: tuple,
+    ev: Evidence,
+    pngs: Drawings | None,
+) -> None:
+    """One format written in a worker, with the PNGs it needs drawn first, if nobody has."""
+    if REGISTRY[fmt].needs_png and pngs is not None:
+        from .charts import drawings
+        from .derive import derive
+
+        specs = {spec.id: spec for spec in charts}
+        derived = derive(ev.facts)
+        for chart in doc.charts:  # the same objects the figures hold
+            chart.png = drawings(specs[chart.id], ev, derived, pngs)["png"]
+    write_format(fmt, doc, target, ctx)
+
+
 def _render(
     job: _Job,
     plan: _Plan,
@@ -263,11 +318,11 @@ def _render(
     say: Callable[[str], None],
     warn: Callable[[str], None],
     pool: Workers | None,
+    early: Future | None = None,
 ) -> tuple[Path, str, float]:
     """Compose one report and write the edition (files, snapshot, manifest) into staging."""
     # Heavy imports only once the input is known to be good and the build is needed.
     from . import snapshot, summary
-    from .charts import Drawings
     from .compose import WHAT_CHANGED_ID, Composer
     from .summary import SUMMARY
     from .writers.html import HtmlWriter
@@ -277,14 +332,8 @@ def _render(
     folder = job.stage / spec.id
     folder.mkdir()
     say(f"{spec.id}: {len(ev.facts)} facts from {len(ev.sources)} sources")
-    want = Drawings(
-        png=any(REGISTRY[f].needs_png for f in job.formats),
-        cache=job.output / CHART_CACHE,
-        fresh=job.stage / CHART_CACHE,
-    )
-    drawn = None
-    if pool is not None and spec.charts:
-        drawn = _Drawn(pool.submit(1 % pool.jobs, _draw_all, spec.charts, ev, want), spec.id, say)
+    want = _wanted(job)
+    drawn = _Drawn(early, spec.id, say) if early is not None else None
     composer = Composer(job.root, spec, ev, _previous(plan.previous, warn), want, say, drawn)
     doc = composer.compose()
     say(
@@ -303,8 +352,10 @@ def _render(
         HtmlWriter().html(doc, ctx)  # rendered (and checked) once, here, for every format
     pending = []
     if pool is not None:
+        pngs = replace(want, svg=False) if drawn is not None else None
         for n, fmt in enumerate(_heavy(job.formats)):
-            pending.append(pool.submit(n % pool.jobs, write_format, fmt, doc, targets[fmt], ctx))
+            task = (fmt, doc, targets[fmt], ctx, spec.charts, ev, pngs)
+            pending.append(pool.submit(n % pool.jobs, _write_in_worker, *task))
     for fmt in chosen:
         if pool is None or not REGISTRY[fmt].warm:
             write_format(fmt, doc, targets[fmt], ctx)

@@ -15,6 +15,7 @@ the document's own @font-face rules; browsers take it from the SVG.
 from __future__ import annotations
 
 import base64
+import functools
 import io
 from collections import defaultdict
 from typing import TYPE_CHECKING
@@ -53,11 +54,17 @@ def used_text(figure: MplFigure) -> dict[tuple[int, bool], set[str]]:
     return used
 
 
-def _subset(face: fonts.Face, characters: set[str]) -> bytes:
+@functools.lru_cache(maxsize=64)
+def _subset(face: fonts.Face, characters: frozenset[str]) -> bytes:
+    """Cached: a chart's phone drawing uses the same characters as its full one."""
     from fontTools import subset
 
     options = subset.Options()
-    options.layout_features = []  # no kerning or ligature closure: a third of the time
+    # Outlines and metrics only: no layout tables (kerning, ligatures) and no hinting, which
+    # browsers at chart sizes do without; it makes subsetting four times faster.
+    options.layout_features = []
+    options.drop_tables += ["GSUB", "GPOS", "GDEF"]
+    options.hinting = False
     options.name_IDs = [1, 2]
     options.notdef_outline = True
     font = subset.load_font(str(face.path), options)
@@ -73,7 +80,8 @@ def font_rules(used: dict[tuple[int, bool], set[str]]) -> str:
     """@font-face rules with subsets of the faces `used` names, as data: URIs."""
     rules = []
     for (weight, italic), characters in sorted(used.items()):
-        data = base64.b64encode(_subset(_face(weight, italic), characters)).decode("ascii")
+        subset = _subset(_face(weight, italic), frozenset(characters))
+        data = base64.b64encode(subset).decode("ascii")
         rules.append(
             f'@font-face{{font-family:"{fonts.SANS}";font-weight:{weight};'
             f"font-style:{'italic' if italic else 'normal'};"

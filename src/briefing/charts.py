@@ -330,6 +330,7 @@ class Drawings:
     when a format needs it (Word): the browser and the PDF use the SVG."""
 
     png: bool = True
+    svg: bool = True  # False: the PNG alone, for Word, when the SVG was drawn elsewhere
     cache: Path | None = None  # drawings kept by earlier builds (read only)
     fresh: Path | None = None  # where this build puts new ones, in its staging folder
 
@@ -349,53 +350,72 @@ def _engine() -> str:
 _ENGINE = functools.cache(_engine)
 
 
+def warm_up() -> None:
+    """matplotlib and the chart typeface loaded ahead, in a worker that will draw."""
+    _mpl()
+
+
 def drawing_key(spec: ChartSpec, plot: Plot) -> str:
     drawn = {"kind": spec.kind, "id": spec.id, "payload": plot.payload, "engine": _ENGINE()}
     text = json.dumps(drawn, sort_keys=True, default=repr, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def _svg(figure: MplFigure, spec: ChartSpec) -> bytes:
+def _svg(figure: MplFigure, spec: ChartSpec, rules: str) -> bytes:
     out = io.BytesIO()
     with _mpl().rc_context({**STYLE, "svg.hashsalt": spec.id}):
         figure.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
-    return chartfonts.embed(out.getvalue(), chartfonts.font_rules(chartfonts.used_text(figure)))
+    return chartfonts.embed(out.getvalue(), rules)
 
 
-def _draw(spec: ChartSpec, plot: Plot, png: bool) -> dict[str, bytes]:
+def _draw(spec: ChartSpec, plot: Plot, parts: list[str]) -> dict[str, bytes]:
     figure = DRAW[spec.kind](plot)
-    drawn = {"svg": _svg(figure, spec)}
-    if png:
+    narrow = DRAW[spec.kind](plot, narrow=True) if "narrow.svg" in parts else None
+    # One set of subset faces serves both drawings of a chart.
+    used = chartfonts.used_text(figure)
+    for key, characters in (chartfonts.used_text(narrow) if narrow else {}).items():
+        used[key] = used.get(key, set()) | characters
+    rules = chartfonts.font_rules(used) if "svg" in parts or narrow else ""
+    drawn = {}
+    if "svg" in parts:
+        drawn["svg"] = _svg(figure, spec, rules)
+    if "png" in parts:
         out = io.BytesIO()
         with _mpl().rc_context(STYLE):
             figure.savefig(out, format="png", dpi=200, metadata={"Software": None})
         drawn["png"] = out.getvalue()
-    if spec.kind in NARROW:
-        drawn["narrow.svg"] = _svg(DRAW[spec.kind](plot, narrow=True), spec)
+    if narrow is not None:
+        drawn["narrow.svg"] = _svg(narrow, spec, rules)
     return drawn
 
 
+def _kept(folders: tuple[Path | None, ...], key: str, part: str) -> bytes | None:
+    for folder in folders:
+        if folder is not None:
+            with contextlib.suppress(OSError):
+                return (folder / f"{key}.{part}").read_bytes()
+    return None
+
+
 def _drawings(spec: ChartSpec, plot: Plot, want: Drawings, say: Callable[[str], None]) -> dict:
-    """The chart's drawings from the cache when it holds all that is wanted, else drawn."""
+    """The chart's drawings, each from the cache when it is there, the rest drawn."""
     parts = [
-        "svg",
+        *(["svg"] if want.svg else []),
+        *(["narrow.svg"] if want.svg and spec.kind in NARROW else []),
         *(["png"] if want.png else []),
-        *(["narrow.svg"] if spec.kind in NARROW else []),
     ]
     key = drawing_key(spec, plot)
-    for folder in (want.cache, want.fresh):
-        if folder is None:
-            continue
-        kept = {part: folder / f"{key}.{part}" for part in parts}
-        if all(path.is_file() for path in kept.values()):
-            with contextlib.suppress(OSError):
-                return {part: path.read_bytes() for part, path in kept.items()}
-    say(f"drawing chart {spec.id!r}")
-    drawn = _draw(spec, plot, want.png)
-    if want.fresh is not None:
-        want.fresh.mkdir(parents=True, exist_ok=True)
-        for part, data in drawn.items():
-            write_atomic(want.fresh / f"{key}.{part}", data)
+    found = {part: _kept((want.cache, want.fresh), key, part) for part in parts}
+    drawn = {part: data for part, data in found.items() if data is not None}
+    missing = [part for part in parts if part not in drawn]
+    if missing:
+        say(f"drawing chart {spec.id!r}")
+        new = _draw(spec, plot, missing)
+        if want.fresh is not None:
+            want.fresh.mkdir(parents=True, exist_ok=True)
+            for part, data in new.items():
+                write_atomic(want.fresh / f"{key}.{part}", data)
+        drawn.update(new)
     return drawn
 
 

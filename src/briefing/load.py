@@ -648,7 +648,7 @@ def load_domains(path: Path, shown: str, problems: Problems) -> dict[str, Domain
     return domains
 
 
-MAX_EVIDENCE_BYTES = 512 * 1024  # every data file of one report together (see yamlfile.py)
+MAX_EVIDENCE_BYTES = 2048 * 1024  # every data file of one report together (see yamlfile.py)
 
 
 def load_evidence(spec: ReportSpec, root: Path, problems: Problems) -> Evidence:
@@ -661,7 +661,7 @@ def load_evidence(spec: ReportSpec, root: Path, problems: Problems) -> Evidence:
             spec.path.name,
             None,
             f"its evidence base is {total // 1024:,} KB; the limit for one report is "
-            f"{MAX_EVIDENCE_BYTES // 1024} KB (about thirty times the bundled briefing's), "
+            f"{MAX_EVIDENCE_BYTES // 1024:,} KB (about eighty times the bundled briefing's), "
             "which keeps a build within the time and memory the README states",
         )
     sources = load_sources(spec.sources_file, _shown(spec.sources_file, root), problems)

@@ -63,7 +63,9 @@ def _start_worker(parent: int) -> None:
 def warm(modules: tuple[str, ...]) -> None:
     """Import what a later task needs, while the main process is still busy composing."""
     for name in modules:
-        importlib.import_module(name)
+        module = importlib.import_module(name)
+        if callable(getattr(module, "warm_up", None)):
+            module.warm_up()
     # What was imported lives as long as the process: the collector need not scan it again.
     gc.freeze()
 

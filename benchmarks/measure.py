@@ -1,10 +1,11 @@
 """Running a command as a user would, in a fresh process, and what it cost: wall time and the
 peak memory of the whole process tree.
 
-Memory is the largest sum of resident set sizes over the command and every process it started,
-sampled every 20 ms, and never less than the largest single process's own peak (which the kernel
-reports exactly when the process is reaped). Summing RSS counts pages shared between processes
-more than once, so a build that works in several processes is charged in full, never flattered.
+Memory is reported two ways. "Peak" is the largest process: the kernel's exact high-water mark
+for the command and each process it started (as `/usr/bin/time` reports it), sampled every 20 ms
+for processes that are still running. "Tree" is the largest sum over all of them at one moment,
+sampled every 20 ms, counting each shared page once (proportional set size), which is what a
+machine running several builds has to provide.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ MB = 1024 * 1024
 @dataclass
 class Sample:
     seconds: float
-    peak_mb: float
+    peak_mb: float  # the largest single process
+    tree_mb: float = 0.0  # the whole process tree at its largest
     output: str = ""
 
 
@@ -47,12 +49,16 @@ class Series:
     def peak_mb(self) -> float:
         return max(s.peak_mb for s in self.samples)
 
+    @property
+    def tree_mb(self) -> float:
+        return max(s.tree_mb for s in self.samples)
+
     def line(self) -> str:
         t = self.times
         spread = f"{min(t):.2f}–{max(t):.2f}s" if len(t) > 1 else "one run"
         return (
             f"  {self.name:<44} median {self.median:6.2f}s  spread {spread:<13}  "
-            f"peak {self.peak_mb:5.0f} MB  ({len(t)} runs)"
+            f"peak {self.peak_mb:4.0f} MB, tree {self.tree_mb:4.0f} MB  ({len(t)} runs)"
         )
 
 
@@ -75,18 +81,31 @@ def _rss(pid: int) -> int:
         return 0
 
 
-def tree_rss(pid: int) -> int:
-    total, todo = 0, [pid]
+def _pss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, IndexError, ValueError):
+        pass
+    return 0
+
+
+def tree(pid: int) -> tuple[int, int]:
+    """(the largest RSS of one process, the PSS of all of them) right now."""
+    largest, total, todo = 0, 0, [pid]
     while todo:
         p = todo.pop()
-        total += _rss(p)
+        largest = max(largest, _rss(p))
+        total += _pss(p)
         todo.extend(_children(p))
-    return total
+    return largest, total
 
 
 def run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Sample:
     """Run `args` to completion; fail loudly if it fails, since a failed run times nothing."""
-    peak = 0
+    peak = whole = 0
     started = time.perf_counter()
     proc = subprocess.Popen(
         args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -94,9 +113,10 @@ def run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Sample
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, whole
         while not done.wait(0.02):
-            peak = max(peak, tree_rss(proc.pid))
+            largest, total = tree(proc.pid)
+            peak, whole = max(peak, largest), max(whole, total)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -111,8 +131,9 @@ def run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Sample
             f"benchmark: {' '.join(args)} failed with exit {proc.returncode}:\n"
             + output.decode(errors="replace")[-3000:]
         )
+    # The kernel's high-water mark for the command and the children it waited for.
     peak = max(peak, usage.ru_maxrss * 1024)
-    return Sample(seconds, peak / MB, output.decode(errors="replace"))
+    return Sample(seconds, peak / MB, max(whole, peak) / MB, output.decode(errors="replace"))
 
 
 def ratio_line(label: str, top: Series, bottom: Series, target: str, holds: bool) -> str:

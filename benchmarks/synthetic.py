@@ -99,7 +99,9 @@ def grow(project: Path, factor: int, seed: int = 11) -> int:
     for start in range(0, len(facts), PER_FILE):
         path = project / "data" / "facts" / f"synthetic-{start // PER_FILE + 1:02d}.yaml"
         chunk = facts[start : start + PER_FILE]
-        path.write_text(yaml.safe_dump(chunk, sort_keys=False, allow_unicode=True), encoding="utf-8")
+        path.write_text(
+            yaml.safe_dump(chunk, sort_keys=False, allow_unicode=True), encoding="utf-8"
+        )
     return real * factor
 
 

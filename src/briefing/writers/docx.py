@@ -300,6 +300,9 @@ def to_ast(doc: Document) -> dict:
     return {"pandoc-api-version": api_version(), "meta": meta(doc), "blocks": blocks(doc)}
 
 
+PANDOC_RTS = "-H1m -A1m"
+
+
 def write_docx(doc: Document, target: Path) -> None:
     from .docx_finish import finish
     from .docx_reference import write_reference
@@ -319,6 +322,9 @@ def write_docx(doc: Document, target: Path) -> None:
     ]
     env = {**os.environ}
     env.setdefault("SOURCE_DATE_EPOCH", _epoch(doc))
+    # pandoc's runtime reserves a 64 MB heap up front; it needs far less for a briefing, and it
+    # runs beside the PDF engine. Same output, about 60 MB less at the build's peak.
+    env.setdefault("GHCRTS", PANDOC_RTS)
     try:
         result = subprocess.run(
             args, input=json.dumps(to_ast(doc)).encode("utf-8"), capture_output=True, env=env

@@ -83,6 +83,29 @@ def _describing_links(descriptions: dict[str, str]):
     return finisher
 
 
+def _cached_page_references() -> None:
+    """WeasyPrint's tagger asks pydyf for the list of page references once per structure
+    element, and pydyf builds the whole list each time: quadratic in pages, 2.5 s of a
+    150-page print. The list only grows as pages are added, so it is kept per page count."""
+    built = getattr(pydyf.PDF, "page_references", None)
+    if not isinstance(built, property) or getattr(built.fget, "cached", False):
+        return
+
+    def page_references(pdf: pydyf.PDF) -> tuple[bytes, ...]:
+        kids = pdf.pages["Kids"]
+        kept = pdf.__dict__.get("_briefing_page_references")
+        if kept is None or kept[0] != len(kids):
+            kept = (len(kids), built.fget(pdf))
+            pdf.__dict__["_briefing_page_references"] = kept
+        return kept[1]
+
+    page_references.cached = True  # type: ignore[attr-defined]
+    pydyf.PDF.page_references = property(page_references)
+
+
+_cached_page_references()
+
+
 @contextmanager
 def few_collections() -> Iterator[None]:
     """WeasyPrint makes millions of short-lived objects and almost no reference cycles, so the

@@ -1,4 +1,4 @@
-"""Projects for the benchmark: copies of this one, and copies grown to many times the facts.
+"""Projects for the benchmark: copies of this one, and copies grown to many times the facts, each generated fact about the size of a real one.
 
 A grown evidence base must pass every house rule the real one passes (ids, dates no later than
 the edition, known domains and sources, a locator on every citation, nothing copied from a
@@ -47,6 +47,12 @@ _SUBJECTS = (
     "tanker insurance arrangements",
     "an exchange of medical supplies",
     "a pilot plant for vehicle assembly",
+)
+_SECTIONS = (
+    "Energy and Oil: Defying Sanctions",
+    "A Foothold in the Western Hemisphere",
+    "Industrial Cooperation",
+    "Finance Outside the Dollar",
 )
 _DETAIL = (
     "",

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from briefing.cli import main
 
@@ -143,6 +144,27 @@ def test_a_data_file_and_an_evidence_base_over_their_size_limits(project, tmp_pa
     assert code == 2 and re.search(
         r"its evidence base is 2,\d{3} KB; the limit for one report is 2,048 KB", err
     )
+    untouched(out, files)
+
+
+def test_an_evidence_base_over_the_fact_limit(project, tmp_path, capsys):
+    facts = [
+        {
+            "id": f"filler-{n:04d}",
+            "date": 2000,
+            "domain": "energy",
+            "summary": f"Filler record {n}.",
+            "citations": [{"source": "telesur-2025", "locator": f"filler {n}"}],
+        }
+        for n in range(2500)
+    ]
+    for part in range(5):
+        chunk = facts[part * 500 : (part + 1) * 500]
+        (project / f"data/facts/zz-filler-{part}.yaml").write_text(yaml.safe_dump(chunk))
+    out, files = previous(tmp_path)
+    code, err = build(project, out, capsys)
+    assert code == 2 and "data/facts: the evidence base has 2,544 facts; one report" in err, err
+    assert "at most 2,500" in err and "split it into several reports" in err
     untouched(out, files)
 
 

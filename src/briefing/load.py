@@ -649,6 +649,9 @@ def load_domains(path: Path, shown: str, problems: Problems) -> dict[str, Domain
 
 
 MAX_EVIDENCE_BYTES = 2048 * 1024  # every data file of one report together (see yamlfile.py)
+# What bounds a build's time and memory is the number of facts (each one a row of the timeline
+# and, unless the text discusses it, a note), more than their bytes.
+MAX_FACTS = 2500
 
 
 def load_evidence(spec: ReportSpec, root: Path, problems: Problems) -> Evidence:
@@ -702,6 +705,14 @@ def load_evidence(spec: ReportSpec, root: Path, problems: Problems) -> Evidence:
         shown = ", ".join(_shown(p, root) for p in spec.facts_paths)
         if not facts:
             problems.add(shown, None, "the evidence base has no facts; add some before building")
+        elif len(facts) > MAX_FACTS:
+            problems.add(
+                shown,
+                None,
+                f"the evidence base has {len(facts):,} facts; one report may draw on at most "
+                f"{MAX_FACTS:,} (about sixty times the bundled briefing's), which keeps a build "
+                "within the time and memory the README states; split it into several reports",
+            )
         elif not any(f.date for f in facts.values()):
             problems.add(
                 shown,

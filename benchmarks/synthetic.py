@@ -98,7 +98,14 @@ def grow(project: Path, factor: int, seed: int = 11) -> int:
                 "date": date,
                 "domain": domains[n % len(domains)],
                 "summary": summary[0].upper() + summary[1:],
-                "citations": [{"source": rng.choice(sources), "locator": f"synthetic passage {n}"}],
+                "citations": [
+                    {
+                        "source": rng.choice(sources),
+                        # As long as a real locator: a heading, a paragraph, a short quotation.
+                        "locator": f'"{rng.choice(_SECTIONS)}", para. {rng.randint(1, 40)} '
+                        f'("record {n}, {rng.choice(_SUBJECTS)}")',
+                    }
+                ],
             }
         )
     # Several files, as a desk would keep them, each well under the per-file limit.

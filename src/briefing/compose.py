@@ -59,6 +59,15 @@ def current_to(facts: dict[str, Fact]) -> PartialDate:
     return replace(max(dated, key=lambda d: (d.latest, d.earliest)), by=False)
 
 
+def in_row(fact: Fact) -> str:
+    """Who makes the claim and where each source says it, for a row of the chronology."""
+    names = list(dict.fromkeys(c.source.name for c in fact.citations))
+    passages = "; ".join(f"{c.source.name}, {c.locator}" for c in fact.citations)
+    if fact.claimant in names or fact.claimant == " and ".join(names):
+        return passages
+    return f"{fact.claimant}, via {passages}"  # a claim the source relays
+
+
 def source_share(evidence: Evidence) -> dict[str, int]:
     """How many facts rest on each source, so prose can state the evidence's balance."""
     counts = dict.fromkeys(evidence.sources, 0)
@@ -234,10 +243,15 @@ class Composer:
                     discussed[f.id] = n
         rows: list[list[list[Inline]]] = []
         for fact in dated:
-            note = discussed.get(fact.id) or self.notes.new((fact,), fact.origin)
-            rows.append(
-                [[Text(fact.when)], [Text(fact.summary), Cite(note)], [Text(fact.claimed_by)]]
-            )
+            note = discussed.get(fact.id)
+            if note is not None:
+                rows.append(
+                    [[Text(fact.when)], [Text(fact.summary), Cite(note)], [Text(fact.claimed_by)]]
+                )
+            else:
+                # A fact only the chronology shows carries its passage in the row itself: a
+                # note of its own would double what a long evidence base costs to print.
+                rows.append([[Text(fact.when)], [Text(fact.summary)], [Text(in_row(fact))]])
         self.made.tables += 1
         return Table(
             caption=label("timeline_caption"),

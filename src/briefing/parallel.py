@@ -7,8 +7,10 @@ Word file while the PDF prints. With several reports, each worker builds whole r
 the next as soon as it is free. With `--jobs 1` nothing leaves the main process.
 
 Python work runs in processes, not threads: layout and drawing hold the interpreter lock. Workers
-are forked, so they start in milliseconds and inherit what the build already loaded; they ignore
-Ctrl-C (the build stops them itself, then removes its staging folder) and die on SIGTERM.
+are forked, so they start in milliseconds and inherit what the build already loaded (started
+afresh instead when the calling process runs threads, as a test runner or `watch` may); they
+ignore Ctrl-C (the build stops them itself, then removes its staging folder), die on SIGTERM,
+and die with the build if it is killed outright.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import importlib
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -35,25 +38,30 @@ def usable_cpus() -> int:
 
 
 def _context() -> multiprocessing.context.BaseContext:
+    """Fork when this process runs one thread (a forked child of a threaded process can
+    inherit a lock some other thread held); otherwise, or where there is no fork, start
+    workers afresh."""
     methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
-def _die_with(parent: int) -> None:
+def _die_with(parent: int | None) -> None:
     """A worker must not outlive its build: one killed outright (SIGKILL, the OOM killer) runs
     no cleanup, and an orphan would keep its output pipe open and write into a dead staging
     folder. Linux kills the worker when the build dies; elsewhere the pool's own shutdown does."""
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL(None, use_errno=True)  # the C library the interpreter runs on
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # it died before the request was made
+    if parent is not None and os.getppid() != parent:  # it died before the request was made
         os._exit(1)
 
 
-def _start_worker(parent: int) -> None:
+def _start_worker(parent: int | None) -> None:
     _die_with(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for signum in (signal.SIGTERM, signal.SIGHUP):
@@ -70,6 +78,15 @@ def warm(modules: tuple[str, ...]) -> None:
     gc.freeze()
 
 
+def _executor(size: int) -> ProcessPoolExecutor:
+    context = _context()
+    # A forked worker's parent is the build; a worker started afresh has a server between them.
+    parent = os.getpid() if context.get_start_method() == "fork" else None
+    return ProcessPoolExecutor(
+        size, mp_context=context, initializer=_start_worker, initargs=(parent,)
+    )
+
+
 class Workers:
     """Up to `jobs` worker processes, each its own one-process executor, so the build decides
     which does what (the one that imported WeasyPrint is the one that prints)."""
@@ -80,11 +97,7 @@ class Workers:
 
     def slot(self, n: int) -> ProcessPoolExecutor:
         while len(self._slots) <= n:
-            self._slots.append(
-                ProcessPoolExecutor(
-                    1, mp_context=_context(), initializer=_start_worker, initargs=(os.getpid(),)
-                )
-            )
+            self._slots.append(_executor(1))
         return self._slots[n]
 
     def submit(self, n: int, fn: Callable[..., Any], *args: Any) -> Future:
@@ -92,9 +105,7 @@ class Workers:
 
     def pool(self, size: int) -> ProcessPoolExecutor:
         """A shared queue of `size` workers, for whole reports."""
-        executor = ProcessPoolExecutor(
-            size, mp_context=_context(), initializer=_start_worker, initargs=(os.getpid(),)
-        )
+        executor = _executor(size)
         self._slots.append(executor)
         return executor
 

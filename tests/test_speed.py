@@ -1,0 +1,185 @@
+"""What makes builds fast must not change what they make: the same bytes whatever --jobs is,
+charts drawn only when their data changed, text in charts as text, the fast YAML reader giving
+what the careful one gives, and a long chronology that stays cheap. Times are measured in
+benchmarks/, never asserted here."""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from briefing import yamlfile
+from briefing.parallel import usable_cpus
+
+from .conftest import EPOCH, REPORT, ROOT, build_command, copy_project, edit
+
+FORMATS = ("pdf", "docx", "html")
+
+
+def run(project: Path, out: Path, *extra: str, everything: bool = False) -> str:
+    command = build_command(project, out, *extra)
+    if everything:
+        command.remove(REPORT)  # every report in the project
+    done = subprocess.run(
+        command, capture_output=True, text=True, env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def documents(out: Path) -> dict[str, bytes]:
+    return {
+        p.name: p.read_bytes()
+        for p in sorted(out.iterdir())
+        if p.suffix.lstrip(".") in FORMATS and p.name != "index.html"
+    }
+
+
+@pytest.fixture(scope="module")
+def by_jobs(tmp_path_factory) -> dict[str, tuple[dict[str, bytes], str]]:
+    """Both reports built three ways: one process, two workers for one report at a time, two
+    workers taking whole reports."""
+    project = copy_project(tmp_path_factory.mktemp("project"))
+    made = {}
+    for name, extra, everything in (
+        ("one process", ("--jobs", "1"), True),
+        ("split report", ("--jobs", "2"), False),
+        ("whole reports", ("--jobs", "2"), True),
+    ):
+        out = tmp_path_factory.mktemp(name.replace(" ", "-"))
+        log = run(project, out, *extra, everything=everything)
+        made[name] = (documents(out), log)
+    return made
+
+
+def test_the_files_are_the_same_bytes_whatever_the_jobs(by_jobs):
+    alone, _ = by_jobs["one process"]
+    assert set(alone) == {f"{r}.{f}" for r in (REPORT, f"{REPORT}-in-focus") for f in FORMATS}
+    split, _ = by_jobs["split report"]
+    whole, _ = by_jobs["whole reports"]
+    for name in split:
+        assert split[name] == alone[name], name
+    for name in alone:
+        assert whole[name] == alone[name], name
+
+
+def test_workers_report_in_the_order_of_the_reports(by_jobs):
+    def order(log: str) -> list[str]:
+        return [line.split(":")[0] for line in log.splitlines() if ": " in line]
+
+    _, alone = by_jobs["one process"]
+    _, whole = by_jobs["whole reports"]
+    assert order(whole) == order(alone)  # each report's lines together, reports in file order
+    assert sorted(set(order(whole))) == [REPORT, f"{REPORT}-in-focus"]
+    assert "built 2 report(s)" in whole
+
+
+def test_a_chart_is_drawn_again_only_when_its_data_changed(tmp_path):
+    project = copy_project(tmp_path / "project")
+    out = tmp_path / "out"
+    first = run(project, out)
+    assert "drawing chart 'turning-points'" in first and "drawing chart 'fuel-for-gold'" in first
+    kept = sorted(p.name for p in (out / ".charts").iterdir())
+    assert kept and all(re.fullmatch(r"[0-9a-f]{32}\.(svg|png|narrow\.svg)", n) for n in kept)
+
+    # The gasoline quantity feeds the exchange chart only.
+    edit(project / "data/facts/energy.yaml", "value: 2350000", "value: 2360000")
+    second = run(project, out)
+    assert "published edition" in second
+    assert "drawing chart 'fuel-for-gold'" in second
+    assert "drawing chart 'turning-points'" not in second
+
+    # A change no chart plots: nothing is drawn, the edition is still new.
+    edit(project / "data/facts/energy.yaml", "Iran delivers gasoline", "Iran ships gasoline")
+    third = run(project, out)
+    assert "published edition" in third and "drawing chart" not in third
+
+
+def test_chart_words_are_text_set_in_a_face_the_svg_carries(tmp_path):
+    out = tmp_path / "out"
+    run(ROOT, out, "--format", "html")
+    html = (out / f"{REPORT}.html").read_text(encoding="utf-8")
+    svgs = [
+        base64.b64decode(uri).decode("utf-8")
+        for uri in re.findall(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)", html)
+    ]
+    assert len(svgs) == 4  # two charts, each with its phone drawing
+    for svg in svgs:
+        assert "<text" in svg and "Source Sans 3" in svg
+        assert '@font-face{font-family:"Source Sans 3"' in svg
+        assert "data:font/ttf;base64," in svg
+    assert any("Formal relations opened" in svg for svg in svgs)  # a label from the report
+
+
+def test_a_fact_only_the_timeline_shows_carries_its_passage_and_makes_no_note(tmp_path):
+    project = copy_project(tmp_path / "project")
+    run(project, tmp_path / "before", "--format", "html")
+    (project / "data/facts/zz-extra.yaml").write_text(
+        yaml.safe_dump(
+            [
+                {
+                    "id": "oil-ministers-meet-1999",
+                    "date": "1999-03",
+                    "domain": "energy",
+                    "summary": "The two oil ministers meet to coordinate output cuts.",
+                    "claimant": "CSIS",
+                    "citations": [{"source": "gallery-2026", "locator": "Oil section, para. 9"}],
+                }
+            ]
+        ),
+        encoding="utf-8",
+    )
+    run(project, tmp_path / "after", "--format", "html")
+    before = (tmp_path / "before" / f"{REPORT}.html").read_text(encoding="utf-8")
+    after = (tmp_path / "after" / f"{REPORT}.html").read_text(encoding="utf-8")
+    row = re.search(r"<tr>(?:(?!</tr>).)*oil ministers meet(?:(?!</tr>).)*</tr>", after, re.S)
+    assert row, "the new fact is not in the timeline"
+    assert "CSIS, via January 2026 news report, Oil section, para. 9" in row.group(0)
+    assert "note-ref" not in row.group(0)
+    notes = re.compile(r'<li id="note-\d+"')
+    assert len(notes.findall(after)) == len(notes.findall(before))
+
+
+def test_the_fast_yaml_reader_gives_what_the_careful_one_gives():
+    files = sorted((ROOT / "data").rglob("*.yaml")) + sorted((ROOT / "reports").glob("*.yaml"))
+    compared = 0
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        careful = yaml.load(text, Loader=yamlfile._Loader)  # noqa: S506
+        fast = yaml.load(text, Loader=yamlfile._FastLoader)  # noqa: S506
+        assert fast == careful, path
+
+        def lines(node):
+            if isinstance(node, dict):
+                yield node.line, dict(node.key_lines)
+                for value in node.values():
+                    yield from lines(value)
+            elif isinstance(node, list):
+                yield node.line, None
+                for value in node:
+                    yield from lines(value)
+
+        assert list(lines(fast)) == list(lines(careful)), path
+        compared += 1
+    assert compared >= 10
+
+
+def test_text_that_could_hold_an_alias_takes_the_careful_reader():
+    assert yamlfile._loader_for("a: 1\nb: [x, y]\n") is yamlfile._FastLoader
+    for risky in ("a: &x 1\nb: *x\n", 'a: "\\ud83d\\ude00"\n', "a: R&D\n"):
+        assert yamlfile._loader_for(risky) is yamlfile._Loader
+
+
+def test_jobs_is_refused_unless_a_whole_number_from_one(tmp_path):
+    for bad in ("0", "two", "-1"):
+        done = subprocess.run(
+            build_command(ROOT, tmp_path / "out", "--jobs", bad), capture_output=True, text=True
+        )
+        assert done.returncode == 2 and "--jobs needs a whole number" in done.stderr
+    assert usable_cpus() >= 1

@@ -24,7 +24,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/build_speed.py
+	$(BIN)/python benchmarks/speed.py
 
 # Removes the environment and caches only: editions are deleted on purpose, with
 # `briefing prune --keep N`, never by a make target.

@@ -37,12 +37,21 @@ def usable_cpus() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _threads() -> int:
+    """Threads of this process, native ones included (`watch` runs a Rust file watcher that
+    Python's own count does not see)."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return threading.active_count()
+
+
 def _context() -> multiprocessing.context.BaseContext:
     """Fork when this process runs one thread (a forked child of a threaded process can
     inherit a lock some other thread held); otherwise, or where there is no fork, start
     workers afresh."""
     methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
+    if "fork" in methods and _threads() == 1:
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
@@ -110,14 +119,27 @@ class Workers:
         return executor
 
     def close(self, kill: bool) -> None:
-        for executor in self._slots:
-            if kill:
-                # ProcessPoolExecutor has no public way to stop a task that is running; a build
-                # that is interrupted or failed must not leave a worker writing into staging.
-                for process in list(getattr(executor, "_processes", {}).values()):
-                    process.terminate()
-            executor.shutdown(wait=True, cancel_futures=True)
-        self._slots.clear()
+        """Stop every worker: at once when the build failed or was interrupted (and if an
+        interrupt arrives while waiting for them to finish)."""
+        try:
+            for executor in self._slots:
+                if kill:
+                    _terminate(executor)
+                executor.shutdown(wait=True, cancel_futures=True)
+        except BaseException:
+            for executor in self._slots:
+                _terminate(executor)
+                executor.shutdown(wait=False, cancel_futures=True)
+            raise
+        finally:
+            self._slots.clear()
+
+
+def _terminate(executor: ProcessPoolExecutor) -> None:
+    # ProcessPoolExecutor has no public way to stop a task that is running; a build that is
+    # interrupted or failed must not leave a worker writing into staging.
+    for process in list((getattr(executor, "_processes", None) or {}).values()):
+        process.terminate()
 
 
 @contextmanager
@@ -128,9 +150,9 @@ def workers(jobs: int) -> Iterator[Workers | None]:
         yield None
         return
     pool = Workers(jobs)
+    finished = False
     try:
         yield pool
-    except BaseException:
-        pool.close(kill=True)
-        raise
-    pool.close(kill=False)
+        finished = True
+    finally:
+        pool.close(kill=not finished)

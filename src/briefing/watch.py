@@ -6,6 +6,8 @@ printed without stopping the watch."""
 from __future__ import annotations
 
 import argparse
+import signal
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,8 +24,19 @@ def watch(
 ) -> int:
     from watchfiles import watch as changes
 
+    # Ctrl-C is remembered as well as raised: Python drops an interrupt that lands while a
+    # finalizer runs (a build's worker pool is released by finalizers), and the watch must
+    # stop all the same.
+    stop = threading.Event()
+
+    def interrupted(_signum: int, _frame: object) -> None:
+        stop.set()
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, interrupted)
     folders = [root / name for name in WATCHED if (root / name).is_dir()]
-    if run_build(args, root, output) == EXIT_INTERRUPTED:
+    if run_build(args, root, output) == EXIT_INTERRUPTED or stop.is_set():
         return 0  # Ctrl-C during a build stops the watch, not only that build
     announced = False
     try:
@@ -32,6 +45,8 @@ def watch(
         for batch in changes(
             *folders, debounce=400, step=100, rust_timeout=300, yield_on_timeout=True
         ):
+            if stop.is_set():
+                break
             if not batch:
                 if not announced:
                     shown = ", ".join(str(f) for f in folders)
@@ -40,7 +55,7 @@ def watch(
                 continue
             names = sorted({Path(path).name for _, path in batch})
             print(f"changed: {', '.join(names)}", flush=True)
-            if run_build(args, root, output) == EXIT_INTERRUPTED:
+            if run_build(args, root, output) == EXIT_INTERRUPTED or stop.is_set():
                 break
     except KeyboardInterrupt:
         pass

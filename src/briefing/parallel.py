@@ -87,8 +87,7 @@ def warm(modules: tuple[str, ...]) -> None:
     gc.freeze()
 
 
-def _executor(size: int) -> ProcessPoolExecutor:
-    context = _context()
+def _executor(size: int, context: multiprocessing.context.BaseContext) -> ProcessPoolExecutor:
     # A forked worker's parent is the build; a worker started afresh has a server between them.
     parent = os.getpid() if context.get_start_method() == "fork" else None
     return ProcessPoolExecutor(
@@ -103,10 +102,13 @@ class Workers:
     def __init__(self, jobs: int):
         self.jobs = jobs
         self._slots: list[ProcessPoolExecutor] = []
+        # Decided once, before any pool's own threads exist: every worker of a build starts
+        # the same way (forked from a build that was single-threaded when it began).
+        self.context = _context()
 
     def slot(self, n: int) -> ProcessPoolExecutor:
         while len(self._slots) <= n:
-            self._slots.append(_executor(1))
+            self._slots.append(_executor(1, self.context))
         return self._slots[n]
 
     def submit(self, n: int, fn: Callable[..., Any], *args: Any) -> Future:
@@ -114,7 +116,7 @@ class Workers:
 
     def pool(self, size: int) -> ProcessPoolExecutor:
         """A shared queue of `size` workers, for whole reports."""
-        executor = _executor(size)
+        executor = _executor(size, self.context)
         self._slots.append(executor)
         return executor
 

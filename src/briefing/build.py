@@ -137,7 +137,9 @@ def build(
                 if pool is not None and len(todo) == 1 and plan.spec.charts and not problems:
                     # The charts are drawn while the templates are checked and the text composed.
                     # The SVGs are on the way to the PDF; the PNGs for Word come later, beside it.
+                    # The full drawings first, which the print waits for; the phone ones next.
                     svgs = replace(_wanted(job), png=False)
+                    pool.submit(1, _draw_all, plan.spec.charts, ev, replace(svgs, narrow=False))
                     early[plan.spec.id] = pool.submit(1, _draw_all, plan.spec.charts, ev, svgs)
                 check_templates(plan.spec, root, problems, later_edition=plan.previous is not None)
             problems.raise_if_any()
@@ -333,8 +335,11 @@ def _render(
     folder.mkdir()
     say(f"{spec.id}: {len(ev.facts)} facts from {len(ev.sources)} sources")
     want = _wanted(job)
+    # With the charts drawn by a worker, the text is composed around placeholders, so the PDF
+    # can start printing at once: its fetcher waits for each drawing as the layout reaches it.
     drawn = _Drawn(early, spec.id, say) if early is not None else None
-    composer = Composer(job.root, spec, ev, _previous(plan.previous, warn), want, say, drawn)
+    placeholders = (lambda _chart_id: {}) if drawn is not None else None
+    composer = Composer(job.root, spec, ev, _previous(plan.previous, warn), want, say, placeholders)
     doc = composer.compose()
     say(
         f"{spec.id}: {len(doc.sections)} sections, {len(doc.notes)} notes, {len(doc.charts)} charts"
@@ -348,14 +353,24 @@ def _render(
     )
     chosen = [f for f in FORMATS if f in job.formats]
     targets = {f: folder / f"{spec.id}.{REGISTRY[f].extension}" for f in chosen}
+    pending = []
+    slots = {fmt: n % pool.jobs for n, fmt in enumerate(_heavy(job.formats))} if pool else {}
+    if drawn is not None and pool is not None:
+        for fmt in [f for f in slots if REGISTRY[f].from_html]:
+            printed = replace(ctx, cache={}, drawings=(want.cache, want.fresh))
+            HtmlWriter().html(doc, printed, check=False)  # the finished page is checked below
+            task = (fmt, doc, targets[fmt], printed, spec.charts, ev, None)
+            pending.append(pool.submit(slots.pop(fmt), _write_in_worker, *task))
+        for chart in doc.charts:  # the same objects the figures hold
+            drawings = drawn(chart.id)
+            chart.svg, chart.svg_narrow = drawings["svg"], drawings.get("narrow.svg")
     if any(REGISTRY[f].from_html for f in chosen):
         HtmlWriter().html(doc, ctx)  # rendered (and checked) once, here, for every format
-    pending = []
     if pool is not None:
         pngs = replace(want, svg=False) if drawn is not None else None
-        for n, fmt in enumerate(_heavy(job.formats)):
+        for fmt, slot in slots.items():
             task = (fmt, doc, targets[fmt], ctx, spec.charts, ev, pngs)
-            pending.append(pool.submit(n % pool.jobs, _write_in_worker, *task))
+            pending.append(pool.submit(slot, _write_in_worker, *task))
     for fmt in chosen:
         if pool is None or not REGISTRY[fmt].warm:
             write_format(fmt, doc, targets[fmt], ctx)

@@ -331,6 +331,7 @@ class Drawings:
 
     png: bool = True
     svg: bool = True  # False: the PNG alone, for Word, when the SVG was drawn elsewhere
+    narrow: bool = True  # False: not the phone drawings yet (the print needs only the full ones)
     cache: Path | None = None  # drawings kept by earlier builds (read only)
     fresh: Path | None = None  # where this build puts new ones, in its staging folder
 
@@ -369,22 +370,22 @@ def _svg(figure: MplFigure, spec: ChartSpec, rules: str) -> bytes:
 
 
 def _draw(spec: ChartSpec, plot: Plot, parts: list[str]) -> dict[str, bytes]:
-    figure = DRAW[spec.kind](plot)
-    narrow = DRAW[spec.kind](plot, narrow=True) if "narrow.svg" in parts else None
-    # One set of subset faces serves both drawings of a chart.
-    used = chartfonts.used_text(figure)
-    for key, characters in (chartfonts.used_text(narrow) if narrow else {}).items():
-        used[key] = used.get(key, set()) | characters
-    rules = chartfonts.font_rules(used) if "svg" in parts or narrow else ""
+    """The parts asked for. Each SVG carries the subset of the face its own words need, so a
+    drawing's bytes never depend on what else was drawn with it."""
     drawn = {}
-    if "svg" in parts:
-        drawn["svg"] = _svg(figure, spec, rules)
-    if "png" in parts:
-        out = io.BytesIO()
-        with _mpl().rc_context(STYLE):
-            figure.savefig(out, format="png", dpi=200, metadata={"Software": None})
-        drawn["png"] = out.getvalue()
-    if narrow is not None:
+    if "svg" in parts or "png" in parts:
+        figure = DRAW[spec.kind](plot)
+        if "svg" in parts:
+            rules = chartfonts.font_rules(chartfonts.used_text(figure))
+            drawn["svg"] = _svg(figure, spec, rules)
+        if "png" in parts:
+            out = io.BytesIO()
+            with _mpl().rc_context(STYLE):
+                figure.savefig(out, format="png", dpi=200, metadata={"Software": None})
+            drawn["png"] = out.getvalue()
+    if "narrow.svg" in parts:
+        narrow = DRAW[spec.kind](plot, narrow=True)
+        rules = chartfonts.font_rules(chartfonts.used_text(narrow))
         drawn["narrow.svg"] = _svg(narrow, spec, rules)
     return drawn
 
@@ -401,7 +402,7 @@ def _drawings(spec: ChartSpec, plot: Plot, want: Drawings, say: Callable[[str], 
     """The chart's drawings, each from the cache when it is there, the rest drawn."""
     parts = [
         *(["svg"] if want.svg else []),
-        *(["narrow.svg"] if want.svg and spec.kind in NARROW else []),
+        *(["narrow.svg"] if want.svg and want.narrow and spec.kind in NARROW else []),
         *(["png"] if want.png else []),
     ]
     key = drawing_key(spec, plot)
@@ -452,9 +453,10 @@ def render(
         alt=" ".join(filter(None, [plot.alt, claims_line(plot.facts)])),
         source_line=source_line(plot.facts),
         facts=plot.facts,
-        svg=drawn["svg"],
+        svg=drawn.get("svg", b""),  # empty: still being drawn, the print waits for it by key
         png=drawn.get("png"),
         svg_narrow=drawn.get("narrow.svg"),
         data_columns=plot.table.columns,
         data_rows=plot.table.rows,
+        key=drawing_key(spec, plot),
     )

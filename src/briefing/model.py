@@ -270,6 +270,7 @@ class RenderedChart:
     data_rows: list[list[str]] = field(default_factory=list)
     # A drawing for phone screens, where the chart kind has one; the full drawing otherwise.
     svg_narrow: bytes | None = None
+    key: str = ""  # the drawing's name in the chart cache (a hash of what it depends on)
 
 
 @dataclass

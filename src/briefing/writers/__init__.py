@@ -28,6 +28,9 @@ class WriteContext:
     pdf_variant: str = "pdfua"  # "pdfa": PDF/A-3b with the evidence attached
     evidence: bytes | None = None  # the edition's evidence.json, for formats that carry it
     cache: dict[str, Any] = field(default_factory=dict)
+    # Where drawings being made by another process will appear, for a print that starts before
+    # they are done (the fetcher waits for each one as the layout reaches it).
+    drawings: tuple[Path, ...] = ()
 
 
 class Writer(Protocol):

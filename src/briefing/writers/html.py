@@ -20,7 +20,12 @@ LAYOUT = "layouts/briefing.html.j2"
 STYLESHEET = "styles/briefing.css"
 
 
+CHART_SCHEME = "briefing-chart"
+
+
 def svg_uri(chart: RenderedChart, narrow: bool = False) -> str:
+    if not chart.svg:  # still being drawn: only the PDF writer's fetcher knows this scheme
+        return f"{CHART_SCHEME}:{chart.key}.svg"
     svg = chart.svg_narrow if narrow and chart.svg_narrow else chart.svg
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
 
@@ -82,7 +87,10 @@ def _unknown(node: object) -> str:
 class HtmlWriter:
     """One self-contained HTML file; its rendering is cached for the PDF writer."""
 
-    def html(self, doc: Document, ctx: WriteContext) -> str:
+    def html(self, doc: Document, ctx: WriteContext, check: bool = True) -> str:
+        """The page, rendered once per context. `check=False` only for the print of a page
+        whose charts are still being drawn (it names them by a scheme only the PDF writer
+        serves); the finished page is always checked."""
         if "html" not in ctx.cache:
             shown = f"templates/{ctx.layout}"
             try:
@@ -97,7 +105,7 @@ class HtmlWriter:
                 raise InputError.one(
                     shown, _line_in_templates(exc), f"layout error: {describe(exc)}"
                 ) from None
-            if where := external_reference(html):
+            if check and (where := external_reference(html)):
                 raise InputError.one(
                     shown,
                     None,

@@ -12,8 +12,11 @@ so neither a template nor a fact can make a build read local files or reach the 
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import io
+import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,7 +31,7 @@ from ..errors import InputError
 from ..labels import label
 from ..model import Document
 from . import WriteContext
-from .html import HtmlWriter
+from .html import CHART_SCHEME, HtmlWriter
 
 # The names users give on the command line, and what WeasyPrint calls them.
 VARIANTS = {"pdfua": "pdf/ua-1", "pdfa": "pdf/a-3b"}
@@ -38,17 +41,40 @@ EVIDENCE_NAME = "evidence.json"
 
 
 class InlineOnlyFetcher(URLFetcher):
-    """Serves data: URIs and the shipped fonts; refuses everything else, and refusal is fatal."""
+    """Serves data: URIs, the shipped fonts and the build's own chart drawings; refuses
+    everything else, and refusal is fatal."""
 
-    def __init__(self) -> None:
+    def __init__(self, drawings: tuple[Path, ...] = ()) -> None:
         super().__init__(allowed_protocols={"data"}, fail_on_errors=True, timeout=1)
+        self.drawings = drawings
 
     def fetch(self, url, headers=None):
         if url.startswith(f"{FONT_SCHEME}:"):
             path = fonts.FOLDER / url.partition(":")[2]
             if path.parent == fonts.FOLDER and path.suffix == ".ttf" and path.is_file():
                 return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": "font/ttf"})
+        if url.startswith(f"{CHART_SCHEME}:") and self.drawings:
+            name = url.partition(":")[2]
+            if CHART_NAME.fullmatch(name):
+                svg = _wait_for_drawing(self.drawings, name)
+                return URLFetcherResponse(url, svg, {"Content-Type": "image/svg+xml"})
         return super().fetch(url, headers)
+
+
+CHART_NAME = re.compile(r"[0-9a-f]{32}\.svg")
+DRAWING_WAIT = 600.0  # seconds; the build stops this process sooner if the drawing failed
+
+
+def _wait_for_drawing(folders: tuple[Path, ...], name: str) -> bytes:
+    """A chart another worker is drawing: the print laid out everything it could meanwhile.
+    Drawings are written atomically, so a file that exists is whole."""
+    deadline = time.monotonic() + DRAWING_WAIT
+    while time.monotonic() < deadline:
+        for folder in folders:
+            with contextlib.suppress(FileNotFoundError):
+                return (folder / name).read_bytes()
+        time.sleep(0.005)
+    raise TimeoutError(f"chart drawing {name} never arrived")
 
 
 def _font_url(face: fonts.Face) -> str:
@@ -129,8 +155,9 @@ def write_pdf(
     variant: str = DEFAULT_VARIANT,
     evidence: bytes | None = None,
     doc: Document | None = None,
+    drawings: tuple[Path, ...] = (),
 ) -> None:
-    fetcher = InlineOnlyFetcher()
+    fetcher = InlineOnlyFetcher(drawings)
     font_config = FontConfiguration()
     faces = CSS(string=fonts.font_face_css(_font_url), font_config=font_config, url_fetcher=fetcher)
     attachments = []
@@ -176,4 +203,5 @@ class PdfWriter(HtmlWriter):
             ctx.pdf_variant,
             ctx.evidence,
             doc,
+            ctx.drawings,
         )

@@ -122,15 +122,19 @@ class Workers:
 
     def close(self, kill: bool) -> None:
         """Stop every worker: at once when the build failed or was interrupted (and if an
-        interrupt arrives while waiting for them to finish)."""
+        interrupt arrives while waiting for them to finish). Every worker is stopped before
+        any pool is waited for: a forked worker holds the other pools' pipes open, so a pool
+        whose own worker is gone could otherwise wait on it for ever."""
         try:
-            for executor in self._slots:
-                if kill:
+            if kill:
+                for executor in self._slots:
                     _terminate(executor)
+            for executor in self._slots:
                 executor.shutdown(wait=True, cancel_futures=True)
         except BaseException:
             for executor in self._slots:
                 _terminate(executor)
+            for executor in self._slots:
                 executor.shutdown(wait=False, cancel_futures=True)
             raise
         finally:

@@ -17,7 +17,6 @@ import json
 import os
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,14 +31,16 @@ from .errors import InputError, Problems
 from .fingerprint import Fingerprint, fingerprint
 from .load import Evidence, ReportSpec, load_evidence, load_report, report_files
 from .lock import output_lock
-from .parallel import Workers, warm, workers
 from .preflight import check_templates
 from .publish import checkpoint, ensure_folder, staging, sweep
 from .writers import FORMATS, REGISTRY, WriteContext, write_format
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from .charts import Drawings
     from .model import Document
+    from .parallel import Workers
 
 # Chart drawings kept between builds, under the output folder (see charts.Drawings).
 CHART_CACHE = ".charts"
@@ -93,8 +94,9 @@ def build(
     wait: bool = True,
     pdf_variant: str = "pdfua",
     warn: Callable[[str], None] = print,
-    jobs: int = 1,
+    jobs: int | None = 1,
 ) -> list[Outcome]:
+    """`jobs`: at most that many worker processes; None for one per usable processor."""
     ensure_folder(output)
     with output_lock(output, wait, say):
         sweep(output)
@@ -121,9 +123,12 @@ def build(
         if not todo:
             refresh(output, root / "templates")
             return outcomes
+        # Only a build that renders pays for the worker machinery (and for counting processors).
+        from .parallel import usable_cpus, warm, workers
+
         # Workers start now, so WeasyPrint is imported while the evidence is checked and the
         # document composed; they are stopped before the staging folder is removed.
-        with staging(output) as stage, workers(jobs) as pool:
+        with staging(output) as stage, workers(jobs or usable_cpus()) as pool:
             if pool is not None and len(todo) == 1:
                 for slot, modules in _warmups(todo[0].spec, formats, pool.jobs).items():
                     pool.submit(slot, warm, modules)
@@ -297,19 +302,19 @@ def _write_in_worker(
     doc: Document,
     target: Path,
     ctx: WriteContext,
-    charts: tuple,
-    ev: Evidence,
-    pngs: Drawings | None,
+    pngs: tuple[tuple, Evidence, Drawings] | None,
 ) -> None:
-    """One format written in a worker, with the PNGs it needs drawn first, if nobody has."""
-    if REGISTRY[fmt].needs_png and pngs is not None:
+    """One format written in a worker; `pngs` (the chart declarations, the evidence and what
+    to draw) when it needs PNGs nobody has drawn yet."""
+    if pngs is not None:
         from .charts import drawings
         from .derive import derive
 
+        charts, ev, want = pngs
         specs = {spec.id: spec for spec in charts}
         derived = derive(ev.facts)
         for chart in doc.charts:  # the same objects the figures hold
-            chart.png = drawings(specs[chart.id], ev, derived, pngs)["png"]
+            chart.png = drawings(specs[chart.id], ev, derived, want)["png"]
     write_format(fmt, doc, target, ctx)
 
 
@@ -359,7 +364,7 @@ def _render(
         for fmt in [f for f in slots if REGISTRY[f].from_html]:
             printed = replace(ctx, cache={}, drawings=(want.cache, want.fresh))
             HtmlWriter().html(doc, printed, check=False)  # the finished page is checked below
-            task = (fmt, doc, targets[fmt], printed, spec.charts, ev, None)
+            task = (fmt, doc, targets[fmt], printed, None)
             pending.append(pool.submit(slots.pop(fmt), _write_in_worker, *task))
         for chart in doc.charts:  # the same objects the figures hold
             drawings = drawn(chart.id)
@@ -367,9 +372,14 @@ def _render(
     if any(REGISTRY[f].from_html for f in chosen):
         HtmlWriter().html(doc, ctx)  # rendered (and checked) once, here, for every format
     if pool is not None:
-        pngs = replace(want, svg=False) if drawn is not None else None
         for fmt, slot in slots.items():
-            task = (fmt, doc, targets[fmt], ctx, spec.charts, ev, pngs)
+            # PNGs drawn beside the format that needs them, when the charts were drawn elsewhere.
+            pngs = (
+                (spec.charts, ev, replace(want, svg=False))
+                if drawn is not None and REGISTRY[fmt].needs_png
+                else None
+            )
+            task = (fmt, doc, targets[fmt], ctx, pngs)
             pending.append(pool.submit(slot, _write_in_worker, *task))
     for fmt in chosen:
         if pool is None or not REGISTRY[fmt].warm:

@@ -294,7 +294,6 @@ def _bug(output: Path, asked: str, started: float) -> int:
 def run_build(args: argparse.Namespace, root: Path, output: Path) -> int:
     from .build import build
     from .lock import Busy
-    from .parallel import usable_cpus
     from .runlog import log_run
 
     say = _say(args.quiet)
@@ -311,7 +310,7 @@ def run_build(args: argparse.Namespace, root: Path, output: Path) -> int:
             wait=args.wait,
             pdf_variant=args.pdf_variant,
             warn=_warn,
-            jobs=args.jobs or usable_cpus(),
+            jobs=args.jobs,  # None: one worker per usable processor
         )
     except InputError as exc:
         for problem in exc.problems:

@@ -111,7 +111,9 @@ class Composer:
         self.root = root
         self.drawings = drawings
         self.say = say
-        self.drawn = drawn  # chart id -> its drawings, when another process made them
+        # chart id -> its drawings, when another process makes them (empty: a placeholder,
+        # filled in once drawn, so the text need not wait for the charts)
+        self.drawn = drawn
         self.spec = spec
         self.evidence = evidence
         self.previous = previous

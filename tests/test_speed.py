@@ -183,3 +183,27 @@ def test_jobs_is_refused_unless_a_whole_number_from_one(tmp_path):
         )
         assert done.returncode == 2 and "--jobs needs a whole number" in done.stderr
     assert usable_cpus() >= 1
+
+
+def test_weasyprint_libraries_are_found_without_running_a_compiler(monkeypatch) -> None:
+    """The lookup used while WeasyPrint loads its C libraries asks the loader's cache only;
+    gcc and ld (a tenth of a second each build) are never run, and the lookup is restored."""
+    import ctypes.util
+
+    from briefing.sharedlibs import found_by_ldconfig_only
+
+    if not hasattr(ctypes.util, "_findSoname_ldconfig"):
+        pytest.skip("this Python has no ldconfig lookup")
+
+    def no_compiler(*_args):
+        raise AssertionError("a compiler was run to find a library")
+
+    monkeypatch.setattr(ctypes.util, "_findLib_gcc", no_compiler)
+    monkeypatch.setattr(ctypes.util, "_findLib_ld", no_compiler)
+    original = ctypes.util.find_library
+    with found_by_ldconfig_only():
+        assert ctypes.util.find_library("no-such-library-anywhere") is None
+        assert ctypes.util.find_library("c") is not None  # the C library is always cached
+    assert ctypes.util.find_library is original
+    with pytest.raises(AssertionError, match="compiler"):
+        ctypes.util.find_library("no-such-library-anywhere")

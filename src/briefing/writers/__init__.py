@@ -59,7 +59,12 @@ REGISTRY: dict[str, Format] = {
     f.name: f
     for f in (
         Format(
-            "pdf", "pdf", "application/pdf", "pdf:PdfWriter", warm=("weasyprint",), from_html=True
+            "pdf",
+            "pdf",
+            "application/pdf",
+            "pdf:PdfWriter",
+            warm=("briefing.writers.pdf",),
+            from_html=True,
         ),
         Format(
             "docx",

@@ -22,9 +22,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pydyf
-from weasyprint import CSS, HTML, Attachment
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+from ..sharedlibs import found_by_ldconfig_only
+
+with found_by_ldconfig_only():
+    from weasyprint import CSS, HTML, Attachment
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from .. import fonts
 from ..errors import InputError

@@ -114,7 +114,8 @@ def one_fact(work: Path, runs: int) -> tuple[Series, Series, list[str]]:
 
 
 def growth(work: Path, runs: int) -> list[Series]:
-    projects = {1: work / "real"}
+    real = work / "real"
+    projects = {1: real if real.is_dir() else copy_project(real)}
     counts = {}
     for factor in (10, 50):
         projects[factor] = copy_project(work / f"grown-{factor}")

@@ -17,7 +17,9 @@ import gc
 import io
 import re
 import time
+import zlib
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -27,6 +29,7 @@ from ..sharedlibs import found_by_ldconfig_only
 
 with found_by_ldconfig_only():
     from weasyprint import CSS, HTML, Attachment
+    from weasyprint.document import Page
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
@@ -34,6 +37,7 @@ from .. import fonts
 from ..errors import InputError
 from ..labels import label
 from ..model import Document
+from ..parallel import usable_cpus
 from . import WriteContext
 from .html import CHART_SCHEME, HtmlWriter
 
@@ -102,15 +106,83 @@ def link_descriptions(doc: Document) -> dict[str, str]:
     return described
 
 
-def _describing_links(descriptions: dict[str, str]):
-    def finisher(_document, pdf) -> None:
-        for obj in pdf.objects:
-            if isinstance(obj, dict) and obj.get("Subtype") == "/Link" and "Dest" in obj:
-                target = getattr(obj["Dest"], "string", None)
-                if target in descriptions:
-                    obj["Contents"] = pydyf.String(descriptions[target])
+def _describing_links(pdf: pydyf.PDF, descriptions: dict[str, str]) -> None:
+    for obj in pdf.objects:
+        if isinstance(obj, dict) and obj.get("Subtype") == "/Link" and "Dest" in obj:
+            target = getattr(obj["Dest"], "string", None)
+            if target in descriptions:
+                obj["Contents"] = pydyf.String(descriptions[target])
 
-    return finisher
+
+def _content(stream: pydyf.Stream) -> bytes:
+    """What pydyf would compress for this stream (its items are almost always bytes)."""
+    try:
+        return b"\n".join(stream.stream)
+    except TypeError:
+        return b"\n".join(pydyf._to_bytes(item) for item in stream.stream)
+
+
+def _deflate(data: bytes) -> bytes:
+    packer = zlib.compressobj(level=9)  # pydyf's own setting: the same bytes
+    return packer.compress(data) + packer.flush()
+
+
+class _Packer:
+    """Compresses the PDF's streams on every processor while the pages are still being painted.
+
+    pydyf compresses each stream one after the other as it writes the file, and until then
+    holds every page's drawing as a list of small byte strings (a million of them in a
+    200-page print). Here each page is joined as soon as it is painted and compressed by a
+    thread (zlib lets go of the interpreter while it works) while the next page is painted;
+    the rest (typefaces, images, metadata) are compressed the same way just before the file
+    is written. Each stream ends up as the same bytes pydyf would have written."""
+
+    def __init__(self, threads: ThreadPoolExecutor) -> None:
+        self.threads = threads
+        self.pending: list[tuple[pydyf.Stream, Future[bytes]]] = []
+
+    def add(self, stream: pydyf.Stream) -> None:
+        if not isinstance(stream, pydyf.Stream) or not stream.compress or "Filter" in stream.extra:
+            return
+        data = _content(stream)
+        stream.stream = []  # the list goes as soon as it is joined
+        stream.extra["Filter"] = "/FlateDecode"  # where pydyf would put it: taken, too
+        stream.compress = False
+        self.pending.append((stream, self.threads.submit(_deflate, data)))
+
+    def finish(self, pdf: pydyf.PDF) -> None:
+        for obj in pdf.objects:
+            self.add(obj)
+        for stream, packed in self.pending:
+            stream.stream = [packed.result()]
+        self.pending = []
+
+
+@contextmanager
+def _packing() -> Iterator[_Packer]:
+    """Pages are handed to the packer as they are painted, during this print only."""
+    painter = Page.paint
+    with ThreadPoolExecutor(usable_cpus()) as threads:
+        packer = _Packer(threads)
+
+        def paint(page: Page, stream: pydyf.Stream, scale: float = 1) -> None:
+            painter(page, stream, scale)
+            packer.add(stream)
+
+        Page.paint = paint
+        try:
+            yield packer
+        finally:
+            Page.paint = painter
+
+
+def _finisher(descriptions: dict[str, str] | None, packer: _Packer):
+    def finish(_document, pdf: pydyf.PDF) -> None:
+        if descriptions:
+            _describing_links(pdf, descriptions)
+        packer.finish(pdf)
+
+    return finish
 
 
 def _cached_page_references() -> None:
@@ -178,7 +250,7 @@ def write_pdf(
             )
         )
     try:
-        with few_collections():
+        with few_collections(), _packing() as packer:
             HTML(string=html, url_fetcher=fetcher, base_url=None).write_pdf(
                 target,
                 stylesheets=[faces],
@@ -186,7 +258,7 @@ def write_pdf(
                 pdf_variant=VARIANTS[variant],
                 pdf_tags=True,
                 attachments=attachments or None,
-                finisher=_describing_links(link_descriptions(doc)) if doc is not None else None,
+                finisher=_finisher(link_descriptions(doc) if doc is not None else None, packer),
             )
     except FatalURLFetchingError as exc:
         raise InputError.one(

@@ -207,3 +207,26 @@ def test_weasyprint_libraries_are_found_without_running_a_compiler(monkeypatch) 
     assert ctypes.util.find_library is original
     with pytest.raises(AssertionError, match="compiler"):
         ctypes.util.find_library("no-such-library-anywhere")
+
+
+def test_the_quick_text_check_lets_through_only_what_the_full_check_passes() -> None:
+    """Text without a notable character skips the character-by-character walk; every code
+    point is tried, alone and between words, so a character missing from the shortcut's list
+    would show here as a pass the walk refuses."""
+    from briefing import textcheck
+
+    for code in range(0x110000):
+        ch = chr(code)
+        for text in (ch, f"a{ch}b"):
+            assert textcheck.problem(text) == textcheck.walk(text), f"U+{code:04X}"
+
+
+def test_the_quick_right_to_left_test_agrees_with_the_unicode_database() -> None:
+    import unicodedata
+
+    from briefing import textcheck
+
+    for code in range(0x110000):
+        ch = chr(code)
+        expected = unicodedata.bidirectional(ch) in ("R", "AL")
+        assert textcheck.has_rtl(f"a{ch}b") is expected, f"U+{code:04X}"

@@ -9,6 +9,7 @@ prose is composed (see `isolate`).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # Explicit directional formatting: embeddings and overrides (closed by PDF), isolates (by PDI).
@@ -17,12 +18,25 @@ _ISOLATES = {"\u2066", "\u2067", "\u2068"}
 _PDF, _PDI = "\u202c", "\u2069"
 FSI, PDI = "\u2068", "\u2069"
 MAX_TEXT = 20_000  # characters in one field: a paragraph, not a pasted book
+# Every character the walk below can object to or has to track; text without any (nearly all
+# text) needs no walk. Checking a 50-fold evidence base character by character took a third of
+# a second before the print could start.
+_NOTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+# No character below U+0590 is right-to-left.
+_MAYBE_RTL = re.compile("[\u0590-\U0010ffff]")
 
 
 def problem(text: str) -> str | None:
     """Why `text` cannot be used, or None if it can."""
     if len(text) > MAX_TEXT:
         return f"is {len(text):,} characters long; the limit for one field is {MAX_TEXT:,}"
+    if _NOTABLE.search(text) is None:
+        return None
+    return walk(text)
+
+
+def walk(text: str) -> str | None:
+    """The character-by-character check, for text that holds a notable character."""
     embeds: list[str] = []
     for index, ch in enumerate(text):
         code = ord(ch)
@@ -54,7 +68,7 @@ def problem(text: str) -> str | None:
 
 
 def has_rtl(text: str) -> bool:
-    return any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text)
+    return any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in _MAYBE_RTL.findall(text))
 
 
 def isolate(text: str) -> str:

@@ -9,6 +9,7 @@ like `2020-06` and `1960s` are validated by our own rules rather than YAML's.
 from __future__ import annotations
 
 import contextlib
+import re
 from pathlib import Path
 from typing import Any
 
@@ -89,11 +90,14 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LocatedList
     return result
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _construct_str(loader: _Loader, node: yaml.ScalarNode) -> str:
     """Text, with escaped surrogate pairs ("\\ud83d\\ude00", as JSON writes them) joined into the
     character they mean; a lone surrogate stays, for the text checks to refuse with its line."""
     value = loader.construct_scalar(node)
-    if any("\ud800" <= ch <= "\udfff" for ch in value):
+    if _SURROGATE.search(value):
         with contextlib.suppress(UnicodeDecodeError):  # a lone one: refused by the text checks
             value = value.encode("utf-16", "surrogatepass").decode("utf-16")
     return value

@@ -4,6 +4,11 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The package's compiled bytecode, kept current: an editable install leaves it to Python to
+# write on first import, which environments with PYTHONDONTWRITEBYTECODE set never do, and
+# every build (and every worker it starts) would compile the package from source.
+BYTECODE := $(VENV)/.bytecode
+SOURCES  := $(shell find src -name '*.py')
 
 .PHONY: briefing test lint bench clean
 
@@ -13,17 +18,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-briefing: $(STAMP)
+$(BYTECODE): $(STAMP) $(SOURCES)
+	$(BIN)/python -m compileall -q src
+	touch $(BYTECODE)
+
+briefing: $(BYTECODE)
 	$(BIN)/briefing build
 
-test: $(STAMP)
+test: $(BYTECODE)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 
-bench: $(STAMP)
+bench: $(BYTECODE)
 	$(BIN)/python benchmarks/speed.py
 
 # Removes the environment and caches only: editions are deleted on purpose, with

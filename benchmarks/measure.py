@@ -2,10 +2,12 @@
 peak memory of the whole process tree.
 
 Memory is reported two ways. "Peak" is the largest process: the kernel's exact high-water mark
-for the command and each process it started (as `/usr/bin/time` reports it), sampled every 20 ms
-for processes that are still running. "Tree" is the largest sum over all of them at one moment,
-sampled every 20 ms, counting each shared page once (proportional set size), which is what a
-machine running several builds has to provide.
+for the command and every process it started and waited for (as `/usr/bin/time` reports it),
+read when the command ends, so a timed run is never disturbed. "Tree" is the largest sum over
+all of them at one moment, counting each shared page once (proportional set size), which is
+what a machine running several builds has to provide. It can only be sampled (every 20 ms)
+while the command runs, and sampling costs the machine enough to slow a build that keeps both
+processors busy, so the tree is measured in a run of its own that is not timed.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ MB = 1024 * 1024
 class Sample:
     seconds: float
     peak_mb: float  # the largest single process
-    tree_mb: float = 0.0  # the whole process tree at its largest
+    tree_mb: float = 0.0  # the whole process tree at its largest (sampled runs only)
     output: str = ""
 
 
@@ -35,7 +37,8 @@ class Series:
     """Runs of one case, in the order they were made."""
 
     name: str
-    samples: list[Sample] = field(default_factory=list)
+    samples: list[Sample] = field(default_factory=list)  # timed runs
+    trees: list[Sample] = field(default_factory=list)  # untimed runs, sampled for the tree
 
     @property
     def times(self) -> list[float]:
@@ -50,15 +53,16 @@ class Series:
         return max(s.peak_mb for s in self.samples)
 
     @property
-    def tree_mb(self) -> float:
-        return max(s.tree_mb for s in self.samples)
+    def tree_mb(self) -> float | None:
+        return max(s.tree_mb for s in self.trees) if self.trees else None
 
     def line(self) -> str:
         t = self.times
         spread = f"{min(t):.2f}–{max(t):.2f}s" if len(t) > 1 else "one run"
+        tree = f", tree {self.tree_mb:4.0f} MB" if self.tree_mb is not None else ""
         return (
             f"  {self.name:<44} median {self.median:6.2f}s  spread {spread:<13}  "
-            f"peak {self.peak_mb:4.0f} MB, tree {self.tree_mb:4.0f} MB  ({len(t)} runs)"
+            f"peak {self.peak_mb:4.0f} MB{tree}  ({len(t)} runs)"
         )
 
 
@@ -103,8 +107,11 @@ def tree(pid: int) -> tuple[int, int]:
     return largest, total
 
 
-def run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Sample:
-    """Run `args` to completion; fail loudly if it fails, since a failed run times nothing."""
+def run(
+    args: list[str], cwd: Path, env: dict[str, str] | None = None, sample_tree: bool = False
+) -> Sample:
+    """Run `args` to completion; fail loudly if it fails, since a failed run times nothing.
+    `sample_tree`: sample the whole tree's memory as it runs (which slows it: never for a timing)."""
     peak = whole = 0
     started = time.perf_counter()
     proc = subprocess.Popen(
@@ -119,12 +126,14 @@ def run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Sample
             peak, whole = max(peak, largest), max(whole, total)
 
     sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    if sample_tree:
+        sampler.start()
     output = proc.stdout.read() if proc.stdout else b""
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - started
     done.set()
-    sampler.join()
+    if sample_tree:
+        sampler.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(

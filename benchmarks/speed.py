@@ -1,8 +1,9 @@
 """How fast a build is, and how it scales: `make bench` (or `python benchmarks/speed.py`).
 
 Every run is a fresh process, as a scheduler or an author starts it, so import and start-up
-costs count. Each case prints the median and spread of its runs and the peak memory of the
-whole process tree. Absolute times drift on a shared machine; the ratios do not, because the
+costs count. Each case prints the median and spread of its runs and the peak memory of its
+largest process; the cold and 50× cases also the whole process tree's, from one more run that
+is sampled as it goes and not timed (see measure.py). Absolute times drift on a shared machine; the ratios do not, because the
 two sides of each ratio run alternately in the same invocation.
 
 Cases (all build the main report, all three formats, unless said otherwise):
@@ -63,6 +64,8 @@ def cold_and_print(work: Path, runs: int) -> tuple[Series, Series]:
         alone.samples.append(
             run(print_args(out / f"{MAIN_REPORT}.html", work / "alone.pdf"), project)
         )
+    out = fresh(work / "cold-out")
+    cold.trees.append(run(build_args(project, out, MAIN_REPORT), project, sample_tree=True))
     return cold, alone
 
 
@@ -128,6 +131,10 @@ def growth(work: Path, runs: int) -> list[Series]:
         for factor, project in projects.items():
             out = fresh(work / f"grown-out-{factor}")
             series[factor].samples.append(run(build_args(project, out, MAIN_REPORT), project))
+    out = fresh(work / "grown-out-50")
+    series[50].trees.append(
+        run(build_args(projects[50], out, MAIN_REPORT), projects[50], sample_tree=True)
+    )
     return list(series.values())
 
 

@@ -6,6 +6,7 @@ benchmarks/, never asserted here."""
 from __future__ import annotations
 
 import base64
+import json
 import os
 import re
 import subprocess
@@ -85,7 +86,7 @@ def test_a_chart_is_drawn_again_only_when_its_data_changed(tmp_path):
     out = tmp_path / "out"
     first = run(project, out)
     assert "drawing chart 'turning-points'" in first and "drawing chart 'fuel-for-gold'" in first
-    kept = sorted(p.name for p in (out / ".charts").iterdir())
+    kept = sorted(p.name for p in (out / ".charts").iterdir() if p.name != "index.json")
     assert kept and all(re.fullmatch(r"[0-9a-f]{32}\.(svg|png|narrow\.svg)", n) for n in kept)
 
     # The gasoline quantity feeds the exchange chart only.
@@ -99,6 +100,38 @@ def test_a_chart_is_drawn_again_only_when_its_data_changed(tmp_path):
     edit(project / "data/facts/energy.yaml", "Iran delivers gasoline", "Iran ships gasoline")
     third = run(project, out)
     assert "published edition" in third and "drawing chart" not in third
+
+
+def drawn_keys(out: Path) -> set[str]:
+    return {p.name.split(".")[0] for p in (out / ".charts").iterdir() if p.name != "index.json"}
+
+
+def used_keys(out: Path) -> dict[str, set[str]]:
+    index = json.loads((out / ".charts" / "index.json").read_text(encoding="utf-8"))
+    return {report: set(keys) for report, keys in index.items()}
+
+
+def test_the_chart_cache_keeps_only_what_the_newest_editions_drew(tmp_path):
+    """A briefing rebuilt on a schedule changes its data often; the drawings of old data are
+    dropped once no report's newest edition uses them, and not before."""
+    project = copy_project(tmp_path / "project")
+    out = tmp_path / "out"
+    run(project, out, everything=True)
+    first = used_keys(out)
+    assert set(first) == {REPORT, f"{REPORT}-in-focus"}
+    assert len(first[REPORT]) == 2 and drawn_keys(out) == set.union(*first.values())
+
+    edit(project / "data/facts/energy.yaml", "value: 2350000", "value: 2360000")
+    run(project, out)  # the main report only; the other keeps its edition and its drawing
+    second = used_keys(out)
+    assert second[f"{REPORT}-in-focus"] == first[f"{REPORT}-in-focus"]
+    assert len(second[REPORT] - first[REPORT]) == 1  # the exchange, drawn anew
+    assert drawn_keys(out) == set.union(*second.values())  # the old exchange of main: gone
+
+    run(project, out, everything=True)
+    third = used_keys(out)
+    assert third[f"{REPORT}-in-focus"] != first[f"{REPORT}-in-focus"]
+    assert drawn_keys(out) == set.union(*third.values())
 
 
 def test_chart_words_are_text_set_in_a_face_the_svg_carries(tmp_path):

@@ -15,11 +15,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from . import __version__
 from .catalog import refresh
@@ -32,7 +33,7 @@ from .fingerprint import Fingerprint, fingerprint
 from .load import Evidence, ReportSpec, load_evidence, load_report, report_files
 from .lock import output_lock
 from .preflight import check_templates
-from .publish import checkpoint, ensure_folder, staging, sweep
+from .publish import checkpoint, ensure_folder, staging, sweep, write_atomic
 from .writers import FORMATS, REGISTRY, WriteContext, write_format
 
 if TYPE_CHECKING:
@@ -44,6 +45,8 @@ if TYPE_CHECKING:
 
 # Chart drawings kept between builds, under the output folder (see charts.Drawings).
 CHART_CACHE = ".charts"
+DRAWINGS_INDEX = "index.json"  # report id -> the drawings its newest edition used
+DRAWING_NAME = re.compile(r"([0-9a-f]{32})\.[a-z.]+")
 
 PUBLISHED, UP_TO_DATE = "published", "up-to-date"
 
@@ -56,6 +59,15 @@ class Outcome:
     files: list[Path]
     seconds: float
     summary: str = ""
+
+
+class _Staged(NamedTuple):
+    """One report's edition, written into staging and not yet placed."""
+
+    folder: Path
+    edition_id: str
+    seconds: float
+    drawings: tuple[str, ...]  # the chart drawings it used, by key
 
 
 @dataclass
@@ -151,7 +163,7 @@ def build(
 
             staged = _render_all(job, todo, evidence, pool, say, warn, early)
             checkpoint("rendered")
-            for plan, (folder, edition_id, seconds) in zip(todo, staged, strict=True):
+            for plan, (folder, edition_id, seconds, _) in zip(todo, staged, strict=True):
                 edition = plan.store.place(folder, edition_id)
                 checkpoint("placed")
                 plan.store.publish(edition)
@@ -166,22 +178,38 @@ def build(
                 outcomes.append(
                     Outcome(plan.spec.id, PUBLISHED, edition.id, files, seconds, summary)
                 )
-            keep_drawings(stage / CHART_CACHE, output / CHART_CACHE)
+            used = {plan.spec.id: done.drawings for plan, done in zip(todo, staged, strict=True)}
+            keep_drawings(stage / CHART_CACHE, output / CHART_CACHE, used)
         refresh(output, root / "templates")
     return outcomes
 
 
-def keep_drawings(fresh: Path, cache: Path) -> None:
+def keep_drawings(fresh: Path, cache: Path, used: dict[str, tuple[str, ...]]) -> None:
     """A build's new chart drawings join the cache once its editions are published, so a
-    build that fails leaves the output folder exactly as it was, cache included."""
-    if not fresh.is_dir():
-        return
+    build that fails leaves the output folder exactly as it was, cache included. The cache
+    then keeps only what the newest edition of each report drew (`used`, by report, recorded
+    in its index): drawings of data that has since changed are never asked for again, and a
+    briefing rebuilt on a schedule would otherwise leave one behind at every change."""
     try:
         cache.mkdir(exist_ok=True)
-        for path in fresh.iterdir():
-            os.replace(path, cache / path.name)
+        if fresh.is_dir():
+            for path in fresh.iterdir():
+                os.replace(path, cache / path.name)
+        index = cache / DRAWINGS_INDEX
+        try:
+            known = json.loads(index.read_text(encoding="utf-8"))
+            known = known if isinstance(known, dict) else {}
+        except (OSError, ValueError):
+            known = {}
+        known.update({report: sorted(keys) for report, keys in used.items()})
+        write_atomic(index, (json.dumps(known, indent=1, sort_keys=True) + "\n").encode())
+        wanted = {key for keys in known.values() if isinstance(keys, list) for key in keys}
+        for path in cache.iterdir():
+            drawn = DRAWING_NAME.fullmatch(path.name)
+            if drawn is not None and drawn.group(1) not in wanted:
+                path.unlink()
     except OSError:
-        pass  # a cache that cannot be written only costs the next build the drawing
+        pass  # a cache that cannot be written or tidied only costs a later build a drawing
 
 
 def _previous(edition: Edition | None, warn: Callable[[str], None]) -> Previous | None:
@@ -249,7 +277,7 @@ def _render_all(
     say: Callable[[str], None],
     warn: Callable[[str], None],
     early: dict[str, Future],
-) -> list[tuple[Path, str, float]]:
+) -> list[_Staged]:
     """Several reports and several jobs: whole reports to whichever worker is free. Otherwise
     one report at a time, its parts spread over the workers."""
     if pool is None or len(todo) == 1:
@@ -270,7 +298,7 @@ def _render_all(
 
 def _render_in_worker(
     job: _Job, plan: _Plan, ev: Evidence
-) -> tuple[tuple[Path, str, float], list[tuple[bool, str]]]:
+) -> tuple[_Staged, list[tuple[bool, str]]]:
     """A whole report in a worker; what it would have printed is returned, in order."""
     messages: list[tuple[bool, str]] = []
     result = _render(
@@ -326,7 +354,7 @@ def _render(
     warn: Callable[[str], None],
     pool: Workers | None,
     early: Future | None = None,
-) -> tuple[Path, str, float]:
+) -> _Staged:
     """Compose one report and write the edition (files, snapshot, manifest) into staging."""
     # Heavy imports only once the input is known to be good and the build is needed.
     from . import snapshot, summary
@@ -427,7 +455,8 @@ def _render(
     }
     text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
     (folder / MANIFEST).write_text(text, encoding="utf-8")
-    return folder, edition_id, time.perf_counter() - started
+    drawings = tuple(chart.key for chart in doc.charts)
+    return _Staged(folder, edition_id, time.perf_counter() - started, drawings)
 
 
 class _Drawn:

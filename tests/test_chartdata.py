@@ -3,7 +3,9 @@ No drawing and no rendering: these run on an invented evidence base loaded by th
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
+from xml.etree import ElementTree
 
 import pytest
 
@@ -238,3 +240,41 @@ def test_a_bad_declaration_in_the_data_is_a_path_line_problem(tmp_path, capsys):
     assert (
         f"data/port/facts.yaml:{line}: derived 'price-per-tonne': cannot add mass to money" in err
     )
+
+
+def test_every_kind_is_drawn_at_the_size_the_print_lays_out(evidence):
+    """The print sizes a chart before it is drawn (charts.SIZES): each kind's drawing, full
+    and for phones, must declare exactly that size."""
+    from briefing.charts import DRAW, NARROW, figure_size, svg_size
+
+    derived = derive(evidence.facts)
+    rest = replace(derived["price-per-tonne"], id="rest", quantity=Quantity(200, "USD-per-tonne"))
+    specs = {
+        "timeline": chart("timeline"),
+        "period-counts": chart("period-counts", period="year"),
+        "parts": chart(
+            "parts",
+            axis="Price per tonne",
+            parts=[
+                {"label": "Paid", "value": "price-per-tonne"},
+                {"label": "Rest", "value": "rest", "rest": True},
+            ],
+        ),
+        "exchange": chart(
+            "exchange",
+            select=Selection(facts=("grain-deal",)),
+            parties=["North", "South"],
+            flows=[{"from": "North", "label": "Wheat: {}", "values": ["wheat"]}],
+        ),
+        "chronology": chart("chronology"),
+    }
+    assert set(specs) == set(DRAW)
+    for kind, spec_ in specs.items():
+        plot = prepare(spec_, evidence, {**derived, "rest": rest})
+        for narrow in (False, True) if kind in NARROW else (False,):
+            figure = DRAW[kind](plot, narrow=True) if narrow else DRAW[kind](plot)
+            out = io.BytesIO()
+            figure.savefig(out, format="svg")
+            root = ElementTree.fromstring(out.getvalue())
+            declared = (root.get("width"), root.get("height"))
+            assert declared == svg_size(figure_size(kind, plot.payload, narrow)), (kind, narrow)

@@ -90,13 +90,45 @@ def _figure(width: float, height: float, layout: str | None = "constrained") -> 
         return _mpl().figure.Figure(figsize=(width, height), layout=layout)
 
 
+# ---------------------------------------------------------------- sizes --------------------------
+
+
+def _exchange_top(payload: dict) -> float:
+    return 4.2 if payload["heading"] else 3.3  # no heading line: no room kept for one
+
+
+# Each kind's figure size in inches, from its prepared values alone: the drawing is made at this
+# size, and the print lays the page out at it before the drawing exists (writers/pdf.py).
+SIZES: dict[str, Callable[[dict, bool], tuple[float, float]]] = {
+    "timeline": lambda p, narrow: (7.2, 0.9 + 0.36 * len(p["lanes"])),
+    "period-counts": lambda p, narrow: (7.2, 3.3),
+    "parts": lambda p, narrow: (7.2, 1.45),
+    "exchange": lambda p, narrow: (
+        (3.6, 3.4 * _exchange_top(p) / 4.2) if narrow else (7.2, 2.5 * _exchange_top(p) / 4.2)
+    ),
+    "chronology": lambda p, narrow: (
+        (3.6, 0.3 + 0.42 * len(p["events"])) if narrow else (6.4, 0.3 + 0.27 * len(p["events"]))
+    ),
+}
+
+
+def figure_size(kind: str, payload: dict, narrow: bool = False) -> tuple[float, float]:
+    return SIZES[kind](payload, narrow)
+
+
+def svg_size(inches: tuple[float, float]) -> tuple[str, str]:
+    """The width and height an SVG drawing of that size declares, in points, written as
+    matplotlib writes them."""
+    return tuple(f"{x * 72:f}".rstrip("0").rstrip(".") + "pt" for x in inches)  # type: ignore[return-value]
+
+
 # ---------------------------------------------------------------- the kinds -----------------------
 
 
 def draw_timeline(p: Plot) -> MplFigure:
     lanes = p.payload["lanes"]
     with _mpl().rc_context(STYLE):
-        fig = _figure(7.2, 0.9 + 0.36 * len(lanes))
+        fig = _figure(*figure_size("timeline", p.payload))
         ax = fig.add_subplot()
         for row, (label, slot, xs) in enumerate(reversed(lanes)):
             colour, marker, _ = PALETTE[slot]
@@ -125,7 +157,7 @@ def draw_timeline(p: Plot) -> MplFigure:
 def draw_period_counts(p: Plot) -> MplFigure:
     periods, totals = p.payload["periods"], p.payload["totals"]
     with _mpl().rc_context(STYLE):
-        fig = _figure(7.2, 3.3)
+        fig = _figure(*figure_size("period-counts", p.payload))
         ax = fig.add_subplot()
         bottom = [0] * len(periods)
         for label, slot, heights in p.payload["series"]:
@@ -160,7 +192,7 @@ def draw_parts(p: Plot) -> MplFigure:
     total = p.payload["total"] or 1
     colour = PALETTE[p.payload["slot"]][0]
     with _mpl().rc_context(STYLE):
-        fig = _figure(7.2, 1.45)
+        fig = _figure(*figure_size("parts", p.payload))
         ax = fig.add_subplot()
         left = 0.0
         for i, (label, value, text, rest) in enumerate(p.payload["parts"]):
@@ -210,10 +242,10 @@ def draw_exchange(p: Plot, narrow: bool = False) -> MplFigure:
     mpl = _mpl()
     parties, flows = p.payload["parties"], p.payload["flows"]
     colours = (PALETTE[5][0], PALETTE[1][0])
-    top = 4.2 if p.payload["heading"] else 3.3  # no heading line: no room kept for one
+    top = _exchange_top(p.payload)
     wrap = _wrapper(24 if narrow else 0)
     with mpl.rc_context(STYLE):
-        fig = _figure(*((3.6, 3.4 * top / 4.2) if narrow else (7.2, 2.5 * top / 4.2)), layout=None)
+        fig = _figure(*figure_size("exchange", p.payload, narrow), layout=None)
         ax = fig.add_axes((0, 0, 1, 1))
         ax.set_xlim(0, 10)
         ax.set_ylim(0, top)
@@ -278,9 +310,7 @@ def draw_chronology(p: Plot, narrow: bool = False) -> MplFigure:
     events = p.payload["events"]
     wrap = _wrapper(26 if narrow else 0)
     with _mpl().rc_context(STYLE):
-        fig = _figure(
-            *((3.6, 0.3 + 0.42 * len(events)) if narrow else (6.4, 0.3 + 0.27 * len(events)))
-        )
+        fig = _figure(*figure_size("chronology", p.payload, narrow))
         ax = fig.add_subplot()
         n = len(events)
         ax.axvline(0, color=MUTED, linewidth=1.2, zorder=1)
@@ -459,4 +489,5 @@ def render(
         data_columns=plot.table.columns,
         data_rows=plot.table.rows,
         key=drawing_key(spec, plot),
+        size=figure_size(spec.kind, plot.payload),
     )

@@ -271,6 +271,7 @@ class RenderedChart:
     # A drawing for phone screens, where the chart kind has one; the full drawing otherwise.
     svg_narrow: bytes | None = None
     key: str = ""  # the drawing's name in the chart cache (a hash of what it depends on)
+    size: tuple[float, float] = (0.0, 0.0)  # the full drawing's, in inches
 
 
 @dataclass

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pydyf
 
@@ -30,16 +31,18 @@ from ..sharedlibs import found_by_ldconfig_only
 with found_by_ldconfig_only():
     from weasyprint import CSS, HTML, Attachment
     from weasyprint.document import Page
+    from weasyprint.images import SVGImage
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from .. import fonts
+from ..charts import svg_size
 from ..errors import InputError
 from ..labels import label
 from ..model import Document
 from ..parallel import usable_cpus
 from . import WriteContext
-from .html import CHART_SCHEME, HtmlWriter
+from .html import CHART_SCHEME, HtmlWriter, svg_uri
 
 # The names users give on the command line, and what WeasyPrint calls them.
 VARIANTS = {"pdfua": "pdf/ua-1", "pdfa": "pdf/a-3b"}
@@ -83,6 +86,43 @@ def _wait_for_drawing(folders: tuple[Path, ...], name: str) -> bytes:
                 return (folder / name).read_bytes()
         time.sleep(0.005)
     raise TimeoutError(f"chart drawing {name} never arrived")
+
+
+class _LaterDrawing:
+    """A chart drawing still being made by another worker, as the print sees it.
+
+    WeasyPrint loads every image as it builds the page's boxes, a tenth of a second into the
+    print, when the drawing worker is often still importing matplotlib. The layout needs only
+    the picture's size, which the chart's values decide (`charts.SIZES`): WeasyPrint works it
+    out here from the very attributes the drawing will carry, so the pages come out the same
+    to the last bit. The drawing itself is read when its page is painted, a second later."""
+
+    def __init__(self, url: str, inches: tuple[float, float], fetcher: URLFetcher) -> None:
+        self.url, self.fetcher = url, fetcher
+        width, height = svg_size(inches)
+        outline = f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"/>'
+        self.sized = SVGImage(ElementTree.fromstring(outline), url, fetcher, None)
+        self.drawn: SVGImage | None = None
+
+    def get_intrinsic_size(self, image_resolution, font_size):
+        return self.sized.get_intrinsic_size(image_resolution, font_size)
+
+    def draw(self, stream, concrete_width, concrete_height, style) -> None:
+        if self.drawn is None:
+            svg = self.fetcher.fetch(self.url).read()
+            self.drawn = SVGImage(ElementTree.fromstring(svg), self.url, self.fetcher, None)
+        self.drawn.draw(stream, concrete_width, concrete_height, style)
+
+
+def _later_drawings(doc: Document | None, fetcher: InlineOnlyFetcher) -> dict[str, _LaterDrawing]:
+    """WeasyPrint's image cache, filled ahead with the drawings still to come."""
+    if doc is None or not fetcher.drawings:
+        return {}
+    return {
+        url: _LaterDrawing(url, chart.size, fetcher)
+        for chart in doc.charts
+        if not chart.svg and (url := svg_uri(chart)).startswith(f"{CHART_SCHEME}:")
+    }
 
 
 def _font_url(face: fonts.Face) -> str:
@@ -258,6 +298,7 @@ def write_pdf(
                 pdf_variant=VARIANTS[variant],
                 pdf_tags=True,
                 attachments=attachments or None,
+                cache=_later_drawings(doc, fetcher),
                 finisher=_finisher(link_descriptions(doc) if doc is not None else None, packer),
             )
     except FatalURLFetchingError as exc:

@@ -243,3 +243,49 @@ def _charts(built) -> list[tuple[int, str]]:
 
     found = re.findall(r"Figure (\d+)</span> ([^<]+)</p>", built.html)
     return [(int(n), title) for n, title in found]
+
+
+def test_table_cells_are_not_hyphenated(project, tmp_path):
+    """Body text is hyphenated; a table cell is not: in a narrow column a hyphen every other
+    line is noise, and inside a quoted passage it could be the source's own."""
+    import subprocess
+    import sys
+
+    import yaml
+
+    words = "internationalisation of telecommunications infrastructure programmes"
+    (project / "data/facts/zz-long-words.yaml").write_text(
+        yaml.safe_dump(
+            [
+                {
+                    "id": f"long-words-{n}",
+                    "date": f"19{70 + n}-05",
+                    "domain": "energy",
+                    "summary": f"Ministers discuss the {words}, record {n}.",
+                    "claimant": "CSIS",
+                    "citations": [
+                        {"source": "gallery-2026", "locator": f'Oil section, para. {n} ("{words}")'}
+                    ],
+                }
+                for n in range(1, 9)
+            ]
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "briefing.cli", "build", "--project", str(project)]
+    done = subprocess.run(
+        [*command, "--output", str(out), "--format", "pdf", "-q", "iran-venezuela"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    with pdfplumber.open(out / "iran-venezuela.pdf") as pdf:
+        lines = "\n".join(page.extract_text() for page in pdf.pages).splitlines()
+    rows = [line for line in lines if "record" in line or "telecommunications" in line]
+    assert len(rows) >= 8  # the new facts are in the timeline, on several lines
+    long_words = ("internationalisation", "telecommunications", "infrastructure", "programmes")
+    for line in lines:
+        if line.rstrip().endswith("\u2010"):
+            stem = line.rstrip()[:-1].split()[-1]
+            assert not any(word.startswith(stem) for word in long_words), line

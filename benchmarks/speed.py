@@ -15,7 +15,8 @@ Cases (all build the main report, all three formats, unless said otherwise):
 3. no change: the same build again, which must answer "up to date";
 4. one fact changed: one number edited, then a build, against cold;
 5. growth: evidence bases of 10 and 50 times the facts (generated, valid under every house rule),
-   against the real one;
+   against the real one; and, for comparison, WeasyPrint alone printing the real and the 50×
+   HTML;
 6. many reports: twenty reports built with --jobs 1 and with --jobs 2.
 """
 
@@ -135,6 +136,13 @@ def growth(work: Path, runs: int) -> list[Series]:
     series[50].trees.append(
         run(build_args(projects[50], out, MAIN_REPORT), projects[50], sample_tree=True)
     )
+    # For comparison: how WeasyPrint alone scales, printing the same two HTML files.
+    for factor in (1, 50):
+        series[-factor] = Series(f"WeasyPrint alone, {'real' if factor == 1 else '50×'} HTML")
+    for _ in range(runs):
+        for factor in (1, 50):
+            html = work / f"grown-out-{factor}" / f"{MAIN_REPORT}.html"
+            series[-factor].samples.append(run(print_args(html, work / "alone.pdf"), work))
     return list(series.values())
 
 
@@ -220,9 +228,9 @@ def main() -> None:
                 flush=True,
             )
         if "growth" in only:
-            real, ten, fifty = growth(work, max(3, runs - 2))
+            real, ten, fifty, alone_real, alone_fifty = growth(work, max(3, runs - 2))
             print("5. growth")
-            for s in (real, ten, fifty):
+            for s in (real, ten, fifty, alone_real, alone_fifty):
                 print(s.line())
             print(
                 ratio_line("10× facts ÷ real", ten, real, "≤ 1.8", ten.median <= 1.8 * real.median)
@@ -236,7 +244,9 @@ def main() -> None:
                 f"  {'peak memory (largest process), 50× facts':<44} {fifty.peak_mb:5.0f} MB   "
                 f"target ≤ 400 MB  {'holds' if fifty.peak_mb <= 400 else 'MISSED'}\n"
                 f"  {'whole process tree at once, 50× facts':<44} {fifty.tree_mb:5.0f} MB   "
-                "(no target)\n",
+                "(no target)\n"
+                f"  {'WeasyPrint alone, 50× HTML ÷ real HTML':<44} "
+                f"{alone_fifty.median / alone_real.median:5.2f} ×   (for comparison, no target)\n",
                 flush=True,
             )
         if "jobs" in only:

@@ -289,3 +289,17 @@ def test_table_cells_are_not_hyphenated(project, tmp_path):
         if line.rstrip().endswith("\u2010"):
             stem = line.rstrip()[:-1].split()[-1]
             assert not any(word.startswith(stem) for word in long_words), line
+
+
+def test_a_picture_the_engine_cannot_draw_stops_the_print(tmp_path):
+    """WeasyPrint prints a page without a picture it cannot read and only logs it; a briefing
+    missing a figure is a briefing that lost something, so the print fails instead."""
+    from briefing.writers.pdf import write_pdf
+
+    broken = "data:image/svg+xml;base64,PHN2ZyB3aWR0aD0="  # '<svg width=' and nothing more
+    html = f'<html lang="en"><body><p>Before</p><img src="{broken}" alt="x"></body></html>'
+    target = tmp_path / "out.pdf"
+    with pytest.raises(RuntimeError, match="PDF engine left something out"):
+        write_pdf(html, target, "layouts/test.html.j2")
+    write_pdf(html.replace(f'<img src="{broken}" alt="x">', ""), target, "layouts/test.html.j2")
+    assert target.read_bytes().startswith(b"%PDF")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import io
+import logging
 import re
 import time
 import zlib
@@ -22,6 +23,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 from xml.etree import ElementTree
 
 import pydyf
@@ -97,8 +99,13 @@ class _LaterDrawing:
     out here from the very attributes the drawing will carry, so the pages come out the same
     to the last bit. The drawing itself is read when its page is painted, a second later."""
 
-    def __init__(self, url: str, inches: tuple[float, float], fetcher: URLFetcher) -> None:
+    def __init__(
+        self, url: str, inches: tuple[float, float], fetcher: URLFetcher, fonts: FontConfiguration
+    ) -> None:
         self.url, self.fetcher = url, fetcher
+        # What WeasyPrint's layout would have handed the drawing: the print's typefaces (its
+        # words are set in them); nothing else, as a chart embeds no images.
+        self.context = SimpleNamespace(font_config=fonts)
         width, height = svg_size(inches)
         outline = f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"/>'
         self.sized = SVGImage(ElementTree.fromstring(outline), url, fetcher, None)
@@ -110,16 +117,19 @@ class _LaterDrawing:
     def draw(self, stream, concrete_width, concrete_height, style) -> None:
         if self.drawn is None:
             svg = self.fetcher.fetch(self.url).read()
-            self.drawn = SVGImage(ElementTree.fromstring(svg), self.url, self.fetcher, None)
+            tree = ElementTree.fromstring(svg)
+            self.drawn = SVGImage(tree, self.url, self.fetcher, self.context)
         self.drawn.draw(stream, concrete_width, concrete_height, style)
 
 
-def _later_drawings(doc: Document | None, fetcher: InlineOnlyFetcher) -> dict[str, _LaterDrawing]:
+def _later_drawings(
+    doc: Document | None, fetcher: InlineOnlyFetcher, fonts: FontConfiguration
+) -> dict[str, _LaterDrawing]:
     """WeasyPrint's image cache, filled ahead with the drawings still to come."""
     if doc is None or not fetcher.drawings:
         return {}
     return {
-        url: _LaterDrawing(url, chart.size, fetcher)
+        url: _LaterDrawing(url, chart.size, fetcher, fonts)
         for chart in doc.charts
         if not chart.svg and (url := svg_uri(chart)).startswith(f"{CHART_SCHEME}:")
     }
@@ -264,6 +274,31 @@ def few_collections() -> Iterator[None]:
         gc.unfreeze()
 
 
+class _EngineErrors(logging.Handler):
+    """WeasyPrint reports a picture it could not load or draw as a logged error and prints the
+    page without it. A briefing must not lose a figure without a word: the print fails."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def _failing_on_engine_errors() -> Iterator[None]:
+    engine = logging.getLogger("weasyprint")
+    errors = _EngineErrors()
+    engine.addHandler(errors)
+    try:
+        yield
+    finally:
+        engine.removeHandler(errors)
+    if errors.messages:
+        raise RuntimeError("the PDF engine left something out: " + "; ".join(errors.messages))
+
+
 def write_pdf(
     html: str,
     target: Path,
@@ -290,7 +325,7 @@ def write_pdf(
             )
         )
     try:
-        with few_collections(), _packing() as packer:
+        with _failing_on_engine_errors(), few_collections(), _packing() as packer:
             HTML(string=html, url_fetcher=fetcher, base_url=None).write_pdf(
                 target,
                 stylesheets=[faces],
@@ -298,7 +333,7 @@ def write_pdf(
                 pdf_variant=VARIANTS[variant],
                 pdf_tags=True,
                 attachments=attachments or None,
-                cache=_later_drawings(doc, fetcher),
+                cache=_later_drawings(doc, fetcher, font_config),
                 finisher=_finisher(link_descriptions(doc) if doc is not None else None, packer),
             )
     except FatalURLFetchingError as exc:

@@ -303,3 +303,28 @@ def test_a_picture_the_engine_cannot_draw_stops_the_print(tmp_path):
         write_pdf(html, target, "layouts/test.html.j2")
     write_pdf(html.replace(f'<img src="{broken}" alt="x">', ""), target, "layouts/test.html.j2")
     assert target.read_bytes().startswith(b"%PDF")
+
+
+def test_streams_compressed_ahead_are_the_bytes_pydyf_would_write(built, tmp_path, monkeypatch):
+    """The print compresses its streams on threads while it paints; the file must be exactly
+    the one pydyf writes when it compresses them itself."""
+    from contextlib import contextmanager
+
+    from briefing.writers import pdf as pdf_writer
+
+    html = (built.folder / "iran-venezuela.html").read_text(encoding="utf-8")
+    ahead = tmp_path / "ahead.pdf"
+    pdf_writer.write_pdf(html, ahead, "layouts/briefing.html.j2")
+
+    class Idle:
+        def finish(self, _pdf) -> None:
+            pass
+
+    @contextmanager
+    def not_packing():
+        yield Idle()
+
+    monkeypatch.setattr(pdf_writer, "_packing", not_packing)
+    plain = tmp_path / "plain.pdf"
+    pdf_writer.write_pdf(html, plain, "layouts/briefing.html.j2")
+    assert ahead.read_bytes() == plain.read_bytes()

@@ -166,10 +166,10 @@ def test_chronology_uses_declared_labels_or_the_summary(evidence):
 
 def test_every_declared_kind_has_a_drawing_function():
     from briefing.chartdata import PREPARE
-    from briefing.charts import DRAW
+    from briefing.charts import DRAW, SIZES
     from briefing.chartspec import KINDS
 
-    assert set(KINDS) == set(PREPARE) == set(DRAW)
+    assert set(KINDS) == set(PREPARE) == set(DRAW) == set(SIZES)
 
 
 # ---------------------------------------------------------------- derived figures -----------------

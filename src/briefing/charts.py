@@ -119,7 +119,8 @@ def figure_size(kind: str, payload: dict, narrow: bool = False) -> tuple[float, 
 def svg_size(inches: tuple[float, float]) -> tuple[str, str]:
     """The width and height an SVG drawing of that size declares, in points, written as
     matplotlib writes them."""
-    return tuple(f"{x * 72:f}".rstrip("0").rstrip(".") + "pt" for x in inches)  # type: ignore[return-value]
+    width, height = (f"{x * 72:f}".rstrip("0").rstrip(".") + "pt" for x in inches)
+    return width, height
 
 
 # ---------------------------------------------------------------- the kinds -----------------------

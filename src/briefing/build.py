@@ -154,7 +154,7 @@ def build(
                 if pool is not None and len(todo) == 1 and plan.spec.charts and not problems:
                     # The charts are drawn while the templates are checked and the text composed.
                     # The SVGs are on the way to the PDF; the PNGs for Word come later, beside it.
-                    # The full drawings first, which the print waits for; the phone ones next.
+                    # The full drawings first, which the print paints; the phone ones next.
                     svgs = replace(_wanted(job), png=False)
                     pool.submit(1, _draw_all, plan.spec.charts, ev, replace(svgs, narrow=False))
                     early[plan.spec.id] = pool.submit(1, _draw_all, plan.spec.charts, ev, svgs)
@@ -369,7 +369,8 @@ def _render(
     say(f"{spec.id}: {len(ev.facts)} facts from {len(ev.sources)} sources")
     want = _wanted(job)
     # With the charts drawn by a worker, the text is composed around placeholders, so the PDF
-    # can start printing at once: its fetcher waits for each drawing as the layout reaches it.
+    # can start printing at once: it lays each chart out at its known size and reads the
+    # drawing when it paints that page (writers/pdf.py).
     drawn = _Drawn(early, spec.id, say) if early is not None else None
     placeholders = (lambda _chart_id: {}) if drawn is not None else None
     composer = Composer(job.root, spec, ev, _previous(plan.previous, warn), want, say, placeholders)

@@ -484,7 +484,7 @@ def render(
         alt=" ".join(filter(None, [plot.alt, claims_line(plot.facts)])),
         source_line=source_line(plot.facts),
         facts=plot.facts,
-        svg=drawn.get("svg", b""),  # empty: still being drawn, the print waits for it by key
+        svg=drawn.get("svg", b""),  # empty: still being drawn; the print reads it by key
         png=drawn.get("png"),
         svg_narrow=drawn.get("narrow.svg"),
         data_columns=plot.table.columns,

@@ -3,8 +3,8 @@
 Every run is a fresh process, as a scheduler or an author starts it, so import and start-up
 costs count. Each case prints the median and spread of its runs and the peak memory of its
 largest process; the cold and 50× cases also the whole process tree's, from one more run that
-is sampled as it goes and not timed (see measure.py). Absolute times drift on a shared machine; the ratios do not, because the
-two sides of each ratio run alternately in the same invocation.
+is sampled as it goes and not timed (see measure.py). Absolute times drift on a shared machine;
+the ratios do not, because the two sides of each ratio run alternately in the same invocation.
 
 Cases (all build the main report, all three formats, unless said otherwise):
 

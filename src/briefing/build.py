@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -46,7 +45,6 @@ if TYPE_CHECKING:
 # Chart drawings kept between builds, under the output folder (see charts.Drawings).
 CHART_CACHE = ".charts"
 DRAWINGS_INDEX = "index.json"  # report id -> the drawings its newest edition used
-DRAWING_NAME = re.compile(r"([0-9a-f]{32})\.[a-z.]+")
 
 PUBLISHED, UP_TO_DATE = "published", "up-to-date"
 
@@ -154,9 +152,7 @@ def build(
                 if pool is not None and len(todo) == 1 and plan.spec.charts and not problems:
                     # The charts are drawn while the templates are checked and the text composed.
                     # The SVGs are on the way to the PDF; the PNGs for Word come later, beside it.
-                    # The full drawings first, which the print paints; the phone ones next.
                     svgs = replace(_wanted(job), png=False)
-                    pool.submit(1, _draw_all, plan.spec.charts, ev, replace(svgs, narrow=False))
                     early[plan.spec.id] = pool.submit(1, _draw_all, plan.spec.charts, ev, svgs)
                 check_templates(plan.spec, root, problems, later_edition=plan.previous is not None)
             problems.raise_if_any()
@@ -190,6 +186,8 @@ def keep_drawings(fresh: Path, cache: Path, used: dict[str, tuple[str, ...]]) ->
     then keeps only what the newest edition of each report drew (`used`, by report, recorded
     in its index): drawings of data that has since changed are never asked for again, and a
     briefing rebuilt on a schedule would otherwise leave one behind at every change."""
+    from .charts import DRAWING_FILE
+
     try:
         cache.mkdir(exist_ok=True)
         if fresh.is_dir():
@@ -205,7 +203,7 @@ def keep_drawings(fresh: Path, cache: Path, used: dict[str, tuple[str, ...]]) ->
         write_atomic(index, (json.dumps(known, indent=1, sort_keys=True) + "\n").encode())
         wanted = {key for keys in known.values() if isinstance(keys, list) for key in keys}
         for path in cache.iterdir():
-            drawn = DRAWING_NAME.fullmatch(path.name)
+            drawn = DRAWING_FILE.fullmatch(path.name)
             if drawn is not None and drawn.group(1) not in wanted:
                 path.unlink()
     except OSError:
@@ -335,14 +333,9 @@ def _write_in_worker(
     """One format written in a worker; `pngs` (the chart declarations, the evidence and what
     to draw) when it needs PNGs nobody has drawn yet."""
     if pngs is not None:
-        from .charts import drawings
-        from .derive import derive
-
-        charts, ev, want = pngs
-        specs = {spec.id: spec for spec in charts}
-        derived = derive(ev.facts)
+        drawn, _ = _draw_all(*pngs)
         for chart in doc.charts:  # the same objects the figures hold
-            chart.png = drawings(specs[chart.id], ev, derived, want)["png"]
+            chart.png = drawn[chart.id]["png"]
     write_format(fmt, doc, target, ctx)
 
 

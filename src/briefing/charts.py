@@ -13,6 +13,7 @@ import functools
 import hashlib
 import io
 import json
+import re
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -362,7 +363,6 @@ class Drawings:
 
     png: bool = True
     svg: bool = True  # False: the PNG alone, for Word, when the SVG was drawn elsewhere
-    narrow: bool = True  # False: not the phone drawings yet (the print needs only the full ones)
     cache: Path | None = None  # drawings kept by earlier builds (read only)
     fresh: Path | None = None  # where this build puts new ones, in its staging folder
 
@@ -421,6 +421,10 @@ def _draw(spec: ChartSpec, plot: Plot, parts: list[str]) -> dict[str, bytes]:
     return drawn
 
 
+# A drawing's file in the cache: its key, then the part ("svg", "narrow.svg" or "png").
+DRAWING_FILE = re.compile(r"([0-9a-f]{32})\.(svg|narrow\.svg|png)")
+
+
 def _kept(folders: tuple[Path | None, ...], key: str, part: str) -> bytes | None:
     for folder in folders:
         if folder is not None:
@@ -433,7 +437,7 @@ def _drawings(spec: ChartSpec, plot: Plot, want: Drawings, say: Callable[[str], 
     """The chart's drawings, each from the cache when it is there, the rest drawn."""
     parts = [
         *(["svg"] if want.svg else []),
-        *(["narrow.svg"] if want.svg and want.narrow and spec.kind in NARROW else []),
+        *(["narrow.svg"] if want.svg and spec.kind in NARROW else []),
         *(["png"] if want.png else []),
     ]
     key = drawing_key(spec, plot)

@@ -649,8 +649,8 @@ def load_domains(path: Path, shown: str, problems: Problems) -> dict[str, Domain
 
 
 MAX_EVIDENCE_BYTES = 2048 * 1024  # every data file of one report together (see yamlfile.py)
-# What bounds a build's time and memory is the number of facts (each one a row of the timeline
-# and, unless the text discusses it, a note), more than their bytes.
+# What bounds a build's time and memory is the number of facts (each dated one a row of the
+# timeline), more than their bytes.
 MAX_FACTS = 2500
 
 

@@ -29,7 +29,7 @@ class WriteContext:
     evidence: bytes | None = None  # the edition's evidence.json, for formats that carry it
     cache: dict[str, Any] = field(default_factory=dict)
     # Where drawings being made by another process will appear, for a print that starts before
-    # they are done (the fetcher waits for each one as the layout reaches it).
+    # they are done (it reads each one when it paints that page, waiting if need be).
     drawings: tuple[Path, ...] = ()
 
 

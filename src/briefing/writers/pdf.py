@@ -16,7 +16,6 @@ import contextlib
 import gc
 import io
 import logging
-import re
 import time
 import zlib
 from collections.abc import Iterator
@@ -38,7 +37,7 @@ with found_by_ldconfig_only():
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from .. import fonts
-from ..charts import svg_size
+from ..charts import DRAWING_FILE, svg_size
 from ..errors import InputError
 from ..labels import label
 from ..model import Document
@@ -68,13 +67,12 @@ class InlineOnlyFetcher(URLFetcher):
                 return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": "font/ttf"})
         if url.startswith(f"{CHART_SCHEME}:") and self.drawings:
             name = url.partition(":")[2]
-            if CHART_NAME.fullmatch(name):
+            if (drawn := DRAWING_FILE.fullmatch(name)) and drawn.group(2) == "svg":
                 svg = _wait_for_drawing(self.drawings, name)
                 return URLFetcherResponse(url, svg, {"Content-Type": "image/svg+xml"})
         return super().fetch(url, headers)
 
 
-CHART_NAME = re.compile(r"[0-9a-f]{32}\.svg")
 DRAWING_WAIT = 600.0  # seconds; the build stops this process sooner if the drawing failed
 
 

@@ -13,7 +13,15 @@ import pikepdf
 import pytest
 from pdfua import Severity, validate
 
-from .conftest import MM, build_into, normalise, page_fill, section_titles, text_outside_page
+from .conftest import (
+    MM,
+    build_into,
+    normalise,
+    page_fill,
+    pdf_text,
+    section_titles,
+    text_outside_page,
+)
 
 REPORTS = ("iran-venezuela", "iran-venezuela-in-focus")
 
@@ -328,3 +336,59 @@ def test_streams_compressed_ahead_are_the_bytes_pydyf_would_write(built, tmp_pat
     plain = tmp_path / "plain.pdf"
     pdf_writer.write_pdf(html, plain, "layouts/briefing.html.j2")
     assert ahead.read_bytes() == plain.read_bytes()
+
+
+def test_the_lean_default_stylesheet_prints_the_same_file(built, tmp_path, monkeypatch):
+    """The print leaves out the engine's default rules for footnotes and sidenotes and narrows
+    its marker rule (writers/uastyles.py); the briefing must come out the same, byte for byte,
+    as with the engine's full default stylesheet."""
+    from briefing.writers import pdf as pdf_writer
+    from briefing.writers import uastyles
+
+    assert uastyles._lean_sheet() is not None, "the installed WeasyPrint's default sheet changed"
+    html = (built.folder / "iran-venezuela.html").read_text(encoding="utf-8")
+    assert not uastyles.needs_default(html)
+    lean = tmp_path / "lean.pdf"
+    pdf_writer.write_pdf(html, lean, "layouts/briefing.html.j2")
+    monkeypatch.setattr(uastyles, "needs_default", lambda _html: True)
+    full = tmp_path / "full.pdf"
+    pdf_writer.write_pdf(html, full, "layouts/briefing.html.j2")
+    assert lean.read_bytes() == full.read_bytes()
+
+
+@pytest.mark.parametrize(
+    "css",
+    [
+        "aside { float: footnote }",
+        "aside { position: note(side) }",
+        "p.item { display: list-item }",
+    ],
+)
+def test_a_document_that_uses_the_left_out_rules_gets_the_full_stylesheet(css, tmp_path):
+    from briefing.writers.pdf import write_pdf
+    from briefing.writers.uastyles import html_document, needs_default
+
+    html = f"<html lang='en'><style>{css}</style><p class=item>Text<aside>A note</aside></p></html>"
+    assert needs_default(html) and not html_document(html).lean
+    assert not needs_default(html.replace(css, "li::before { content: counter(list-item) }"))
+    if "footnote" in css:  # the call and the marker the default rules number are printed
+        target = tmp_path / "footnote.pdf"
+        write_pdf(html, target, "layouts/test.html.j2")
+        assert pdf_text(target) == "Text 1 1. A note"
+
+
+def test_list_markers_keep_the_default_marker_style(tmp_path):
+    """The narrowed marker rule still reaches list items: a marker is not upper-cased with its
+    item's text (the default rule sets `text-transform: none` on markers)."""
+    from briefing.writers.pdf import write_pdf
+    from briefing.writers.uastyles import needs_default
+
+    html = (
+        "<html lang='en'><ol style='list-style-type: lower-alpha; text-transform: uppercase'>"
+        "<li>first</li><li>second</li></ol></html>"
+    )
+    assert not needs_default(html)
+    target = tmp_path / "list.pdf"
+    write_pdf(html, target, "layouts/test.html.j2")
+    words = pdf_text(target).split()
+    assert sorted(words) == ["FIRST", "SECOND", "a.", "b."]

@@ -30,7 +30,7 @@ import pydyf
 from ..sharedlibs import found_by_ldconfig_only
 
 with found_by_ldconfig_only():
-    from weasyprint import CSS, HTML, Attachment
+    from weasyprint import CSS, Attachment
     from weasyprint.document import Page
     from weasyprint.images import SVGImage
     from weasyprint.text.fonts import FontConfiguration
@@ -44,6 +44,7 @@ from ..model import Document
 from ..parallel import usable_cpus
 from . import WriteContext
 from .html import CHART_SCHEME, HtmlWriter, svg_uri
+from .uastyles import html_document
 
 # The names users give on the command line, and what WeasyPrint calls them.
 VARIANTS = {"pdfua": "pdf/ua-1", "pdfa": "pdf/a-3b"}
@@ -324,7 +325,7 @@ def write_pdf(
         )
     try:
         with _failing_on_engine_errors(), few_collections(), _packing() as packer:
-            HTML(string=html, url_fetcher=fetcher, base_url=None).write_pdf(
+            html_document(html, url_fetcher=fetcher, base_url=None).write_pdf(
                 target,
                 stylesheets=[faces],
                 font_config=font_config,

@@ -287,3 +287,26 @@ def test_the_print_styles_few_pseudo_elements(built, monkeypatch, tmp_path) -> N
     write_pdf(html, tmp_path / "pseudo.pdf", "layouts/briefing.html.j2")
     elements = html.count("<") - html.count("</")
     assert 0 < len(styled) < elements / 4, sorted(set(styled))
+
+
+def test_the_html_parser_builds_each_pattern_once_and_parses_the_same(built, monkeypatch):
+    """WeasyPrint's HTML parser rebuilt a pattern for every run of text it scanned (its cache
+    filed them under the wrong key); the print repairs the cache, and the tree must not change."""
+    from xml.etree import ElementTree
+
+    import tinyhtml5
+    from tinyhtml5 import inputstream
+
+    from briefing.writers import htmlparse
+
+    html = (built.folder / f"{REPORT}.html").read_text(encoding="utf-8")
+    monkeypatch.setattr(inputstream, "characters_until_regex", {})
+    as_shipped = tinyhtml5.parse(html, namespace_html_elements=False)
+    htmlparse.repair()
+    repaired = inputstream.characters_until_regex
+    assert isinstance(repaired, htmlparse.PatternCache)
+    again = tinyhtml5.parse(html, namespace_html_elements=False)
+    assert ElementTree.tostring(again) == ElementTree.tostring(as_shipped)
+    # One pattern for each set of characters the tokenizer asked about, none filed by pattern.
+    assert 3 <= len(repaired) <= 30
+    assert not any(isinstance(characters, re.Pattern) for characters, _ in repaired)

@@ -42,7 +42,7 @@ from ..errors import InputError
 from ..labels import label
 from ..model import Document
 from ..parallel import usable_cpus
-from . import WriteContext
+from . import WriteContext, htmlparse
 from .html import CHART_SCHEME, HtmlWriter, svg_uri
 from .uastyles import html_document
 
@@ -51,6 +51,8 @@ VARIANTS = {"pdfua": "pdf/ua-1", "pdfa": "pdf/a-3b"}
 DEFAULT_VARIANT = "pdfua"
 FONT_SCHEME = "briefing-font"
 EVIDENCE_NAME = "evidence.json"
+
+htmlparse.repair()
 
 
 class InlineOnlyFetcher(URLFetcher):

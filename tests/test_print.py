@@ -392,3 +392,28 @@ def test_list_markers_keep_the_default_marker_style(tmp_path):
     write_pdf(html, target, "layouts/test.html.j2")
     words = pdf_text(target).split()
     assert sorted(words) == ["FIRST", "SECOND", "a.", "b."]
+
+
+def test_the_last_streams_are_compressed_quicker_and_hold_the_same(built, tmp_path, monkeypatch):
+    """The object and cross-reference streams pydyf makes as it writes the file are compressed
+    at a quicker level than pydyf's own: every object must be the same once decompressed."""
+    from contextlib import nullcontext
+
+    from briefing.writers import pdf as pdf_writer
+
+    html = (built.folder / "iran-venezuela-in-focus.html").read_text(encoding="utf-8")
+    quick = tmp_path / "quick.pdf"
+    pdf_writer.write_pdf(html, quick, "layouts/in-focus.html.j2")
+    monkeypatch.setattr(pdf_writer, "_quicker_last_streams", nullcontext)
+    slow = tmp_path / "slow.pdf"
+    pdf_writer.write_pdf(html, slow, "layouts/in-focus.html.j2")
+    assert quick.read_bytes() != slow.read_bytes()
+    with pikepdf.open(quick) as a, pikepdf.open(slow) as b:
+        assert len(a.objects) == len(b.objects)
+        for x, y in zip(a.objects, b.objects, strict=True):
+            if isinstance(x, pikepdf.Stream) and x.get("/Type") == "/XRef":
+                continue  # it holds where each object starts, and the object stream is smaller
+            if isinstance(x, pikepdf.Stream):
+                assert x.read_bytes() == y.read_bytes()
+            else:
+                assert repr(x) == repr(y)

@@ -173,9 +173,13 @@ def _content(stream: pydyf.Stream) -> bytes:
         return b"\n".join(pydyf._to_bytes(item) for item in stream.stream)
 
 
-def _deflate(data: bytes) -> bytes:
-    packer = zlib.compressobj(level=9)  # pydyf's own setting: the same bytes
+def _deflate(data: bytes, level: int = 9) -> bytes:
+    packer = zlib.compressobj(level=level)  # 9 is pydyf's own setting: the same bytes
     return packer.compress(data) + packer.flush()
+
+
+# For the two streams pydyf makes as it writes the file (see _quicker_last_streams).
+LAST_STREAMS_LEVEL = 7
 
 
 class _Packer:
@@ -225,6 +229,32 @@ def _packing() -> Iterator[_Packer]:
             yield packer
         finally:
             Page.paint = painter
+
+
+@contextmanager
+def _quicker_last_streams() -> Iterator[None]:
+    """The object stream (every dictionary of the file, the structure tree's included) and the
+    cross-reference stream are made by pydyf as it writes the file, after everything else, and
+    compressed at zlib's slowest level: 0.47 s of a 200-page print, on one processor, with
+    nothing left to do beside it. At level 7 they take 0.10 s; the cross-reference stream comes
+    out the same size and the object stream 2% larger (the whole file 0.7%)."""
+    written = pydyf.Stream.data
+
+    def data(stream: pydyf.Stream) -> bytes:
+        if not stream.compress or stream.extra.get("Type") not in ("/ObjStm", "/XRef"):
+            return written.fget(stream)
+        # What pydyf writes for the stream, with the compression done here.
+        packed = pydyf.Stream(
+            [_deflate(_content(stream), LAST_STREAMS_LEVEL)],
+            {**stream.extra, "Filter": "/FlateDecode"},
+        )
+        return written.fget(packed)
+
+    pydyf.Stream.data = property(data)
+    try:
+        yield
+    finally:
+        pydyf.Stream.data = written
 
 
 def _finisher(descriptions: dict[str, str] | None, packer: _Packer):
@@ -326,7 +356,12 @@ def write_pdf(
             )
         )
     try:
-        with _failing_on_engine_errors(), few_collections(), _packing() as packer:
+        with (
+            _failing_on_engine_errors(),
+            few_collections(),
+            _quicker_last_streams(),
+            _packing() as packer,
+        ):
             html_document(html, url_fetcher=fetcher, base_url=None).write_pdf(
                 target,
                 stylesheets=[faces],

@@ -371,12 +371,13 @@ def _render(
     say(
         f"{spec.id}: {len(doc.sections)} sections, {len(doc.notes)} notes, {len(doc.charts)} charts"
     )
-    # Writers share one context: the PDF prints the HTML rendered once for both.
-    # The evidence is written first: the archival PDF carries it as an attachment.
-    evidence_bytes = snapshot.dump(ev, doc.fact_sections)
-    (folder / EVIDENCE).write_bytes(evidence_bytes)
+    # Writers share one context: the PDF prints the HTML rendered once for both. The archival
+    # PDF carries the evidence as an attachment, so it is written first for that variant only;
+    # otherwise while the other formats are written (at 50 times the facts the print would
+    # wait a twentieth of a second for it).
+    carried = snapshot.dump(ev, doc.fact_sections) if job.pdf_variant == "pdfa" else None
     ctx = WriteContext(
-        job.root / "templates", spec.layout, spec.stylesheets, job.pdf_variant, evidence_bytes
+        job.root / "templates", spec.layout, spec.stylesheets, job.pdf_variant, carried
     )
     chosen = [f for f in FORMATS if f in job.formats]
     targets = {f: folder / f"{spec.id}.{REGISTRY[f].extension}" for f in chosen}
@@ -406,6 +407,7 @@ def _render(
     for fmt in chosen:
         if pool is None or not REGISTRY[fmt].warm:
             write_format(fmt, doc, targets[fmt], ctx)
+    (folder / EVIDENCE).write_bytes(carried or snapshot.dump(ev, doc.fact_sections))
     for future in pending:
         future.result()
     written = [(fmt, targets[fmt]) for fmt in chosen]

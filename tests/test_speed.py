@@ -310,3 +310,13 @@ def test_the_html_parser_builds_each_pattern_once_and_parses_the_same(built, mon
     # One pattern for each set of characters the tokenizer asked about, none filed by pattern.
     assert 3 <= len(repaired) <= 30
     assert not any(isinstance(characters, re.Pattern) for characters, _ in repaired)
+
+
+def test_only_cells_holding_a_word_too_long_for_a_column_may_break_inside_words() -> None:
+    from briefing.model import Strong, Text
+    from briefing.writers.html import LONG_WORD, holds_long_word
+
+    assert not holds_long_word("x" * LONG_WORD + " and telecommunications infrastructure")
+    assert holds_long_word("see " + "x" * (LONG_WORD + 1))
+    assert holds_long_word([Text("Iran ships "), Strong([Text("y" * 40)]), Text(" to Caracas")])
+    assert not holds_long_word([Text("Iran ships "), Strong([Text("gasoline")])])

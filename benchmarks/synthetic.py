@@ -3,8 +3,9 @@
 A grown evidence base must pass every house rule the real one passes (ids, dates no later than
 the edition, known domains and sources, a locator on every citation, nothing copied from a
 source), or the benchmark would time an error message. The extra facts are dated, so each one
-becomes a row of the timeline and a note, as a real fact would; their wording varies in length
-the way real summaries do. Generation is seeded, so every run times the same documents.
+becomes a row of the timeline, carrying its source passage there as a real fact no section
+discusses does (it makes no note); their wording varies in length the way real summaries do.
+Generation is seeded, so every run times the same documents.
 """
 
 from __future__ import annotations

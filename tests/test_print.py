@@ -313,16 +313,26 @@ def test_a_picture_the_engine_cannot_draw_stops_the_print(tmp_path):
     assert target.read_bytes().startswith(b"%PDF")
 
 
-def test_streams_compressed_ahead_are_the_bytes_pydyf_would_write(built, tmp_path, monkeypatch):
+@pytest.fixture(scope="module")
+def printed(built, tmp_path_factory) -> tuple[str, bytes]:
+    """The main briefing's HTML, and that HTML printed as the build prints it: the file the
+    tests below compare with prints made some other way."""
+    from briefing.writers.pdf import write_pdf
+
+    html = (built.folder / "iran-venezuela.html").read_text(encoding="utf-8")
+    target = tmp_path_factory.mktemp("printed") / "as-built.pdf"
+    write_pdf(html, target, "layouts/briefing.html.j2")
+    return html, target.read_bytes()
+
+
+def test_streams_compressed_ahead_are_the_bytes_pydyf_would_write(printed, tmp_path, monkeypatch):
     """The print compresses its streams on threads while it paints; the file must be exactly
     the one pydyf writes when it compresses them itself."""
     from contextlib import contextmanager
 
     from briefing.writers import pdf as pdf_writer
 
-    html = (built.folder / "iran-venezuela.html").read_text(encoding="utf-8")
-    ahead = tmp_path / "ahead.pdf"
-    pdf_writer.write_pdf(html, ahead, "layouts/briefing.html.j2")
+    html, ahead = printed
 
     class Idle:
         def finish(self, _pdf) -> None:
@@ -335,10 +345,10 @@ def test_streams_compressed_ahead_are_the_bytes_pydyf_would_write(built, tmp_pat
     monkeypatch.setattr(pdf_writer, "_packing", not_packing)
     plain = tmp_path / "plain.pdf"
     pdf_writer.write_pdf(html, plain, "layouts/briefing.html.j2")
-    assert ahead.read_bytes() == plain.read_bytes()
+    assert ahead == plain.read_bytes()
 
 
-def test_the_lean_default_stylesheet_prints_the_same_file(built, tmp_path, monkeypatch):
+def test_the_lean_default_stylesheet_prints_the_same_file(printed, tmp_path, monkeypatch):
     """The print leaves out the engine's default rules for footnotes and sidenotes and narrows
     its marker rule (writers/uastyles.py); the briefing must come out the same, byte for byte,
     as with the engine's full default stylesheet."""
@@ -346,14 +356,12 @@ def test_the_lean_default_stylesheet_prints_the_same_file(built, tmp_path, monke
     from briefing.writers import uastyles
 
     assert uastyles._lean_sheet() is not None, "the installed WeasyPrint's default sheet changed"
-    html = (built.folder / "iran-venezuela.html").read_text(encoding="utf-8")
+    html, lean = printed
     assert not uastyles.needs_default(html)
-    lean = tmp_path / "lean.pdf"
-    pdf_writer.write_pdf(html, lean, "layouts/briefing.html.j2")
     monkeypatch.setattr(uastyles, "needs_default", lambda _html: True)
     full = tmp_path / "full.pdf"
     pdf_writer.write_pdf(html, full, "layouts/briefing.html.j2")
-    assert lean.read_bytes() == full.read_bytes()
+    assert lean == full.read_bytes()
 
 
 @pytest.mark.parametrize(

@@ -137,3 +137,50 @@ def test_libreoffice_sets_the_embedded_house_fonts(converted):
         fonts = {c["fontname"].split("+", 1)[-1] for page in pdf.pages[:4] for c in page.chars}
     assert any(f.startswith("SourceSerif4") for f in fonts), fonts
     assert any(f.startswith("SourceSans3") for f in fonts), fonts
+
+
+def _embedded_faces(path: Path) -> dict[str, bytes]:
+    """Each embedded typeface as a plain font file, by its fontTable slot and family."""
+    from docx.oxml.ns import qn
+    from lxml import etree
+
+    with zipfile.ZipFile(path) as z:
+        table = etree.fromstring(z.read("word/fontTable.xml"))
+        rels = etree.fromstring(z.read("word/_rels/fontTable.xml.rels"))
+        targets = {r.get("Id"): r.get("Target") for r in rels}
+        faces = {}
+        for font in table.iter(qn("w:font")):
+            for slot in font:
+                if slot.get(qn("r:id")) is None:
+                    continue
+                data = z.read("word/" + targets[slot.get(qn("r:id"))])
+                key = bytes.fromhex(slot.get(qn("w:fontKey")).strip("{}").replace("-", ""))[::-1]
+                plain = bytes(b ^ key[i % 16] for i, b in enumerate(data[:32])) + data[32:]
+                faces[f"{font.get(qn('w:name'))} {etree.QName(slot).localname}"] = plain
+    return faces
+
+
+def test_embedded_fonts_are_subsets_that_keep_every_character_and_feature(built):
+    """The subsets hold every character the text uses and the layout features that act on it
+    (ligatures, kerning, the figure styles), at a fraction of the shipped face's size."""
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    from briefing import fonts
+
+    path = built.folder / "iran-venezuela.docx"
+    with zipfile.ZipFile(path) as z:
+        body = z.read("word/document.xml").decode()
+    used = {c for t in re.findall(r"<w:t[^>]*>([^<]*)</w:t>", body) for c in t if not c.isspace()}
+    faces = _embedded_faces(path)
+    assert len(faces) == 6
+    plain = faces["Source Serif 4 embedRegular"]
+    subset = TTFont(io.BytesIO(plain))
+    assert used and not used - {chr(c) for c in subset.getBestCmap()}
+    kept = {
+        r.FeatureTag for t in ("GSUB", "GPOS") for r in subset[t].table.FeatureList.FeatureRecord
+    }
+    assert {"liga", "kern", "tnum", "pnum", "frac"} <= kept, kept
+    shipped = next(f.path for f in fonts.faces() if f.path.name == "source-serif-4-400-normal.ttf")
+    assert len(plain) < shipped.stat().st_size / 2

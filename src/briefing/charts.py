@@ -21,7 +21,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__, chartfonts
+from . import __version__, chartfonts, fontsubset
 from .chartdata import Plot, claims_line, prepare, source_line
 from .chartspec import ChartSpec
 from .derive import Derived
@@ -368,14 +368,16 @@ class Drawings:
 
 
 def _engine() -> str:
-    """What else decides a drawing's bytes: this code, its typeface and matplotlib's version."""
+    """What else decides a drawing's bytes: this code, its typeface, and the versions of
+    matplotlib and of the subsetter that cuts the typeface."""
     h = hashlib.sha256(__version__.encode())
-    for path in (Path(__file__), Path(chartfonts.__file__)):
+    for path in (Path(__file__), Path(chartfonts.__file__), Path(fontsubset.__file__)):
         h.update(path.read_bytes())
     for face in faces():
         h.update(face.path.read_bytes())
-    with contextlib.suppress(metadata.PackageNotFoundError):
-        h.update(metadata.version("matplotlib").encode())
+    for package in ("matplotlib", "uharfbuzz"):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            h.update(metadata.version(package).encode())
     return h.hexdigest()
 
 

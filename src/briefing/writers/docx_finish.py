@@ -31,10 +31,13 @@ from docx.shared import Pt, RGBColor
 from lxml import etree
 
 from .. import __version__, fonts
+from ..fontsubset import subset
 from ..model import Document
 from .docx_reference import NAVY_HEX, shading
 
 TOC_STYLE = "TOC1"
+# Kept in every subset, so a reader who edits a number or a date finds its digits and marks.
+ALWAYS_KEPT = "0123456789 .,;:‐-–—'’“”()·"
 FONT_TYPE = "application/vnd.openxmlformats-officedocument.obfuscatedFont"
 FONT_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/font"
 # (family, weight, italic) -> the fontTable slot Word reads it from
@@ -228,22 +231,6 @@ def _used_text(d) -> str:
     return "".join(parts)
 
 
-def _subset(path: Path, text: str) -> bytes:
-    from fontTools import subset
-
-    options = subset.Options()
-    options.name_IDs = ["*"]
-    options.notdef_outline = True
-    options.layout_features = ["*"]
-    font = subset.load_font(str(path), options)
-    sub = subset.Subsetter(options)
-    sub.populate(text="".join(sorted(set(text))) + "0123456789 .,;:‐-–—'’“”()·")
-    sub.subset(font)
-    out = io.BytesIO()
-    font.save(out)
-    return out.getvalue()
-
-
 def _obfuscate(data: bytes, key: uuid.UUID) -> bytes:
     """ECMA-376 font obfuscation: the first 32 bytes XORed with the key's bytes, reversed."""
     k = bytes.fromhex(key.hex)[::-1]
@@ -257,7 +244,7 @@ def _embed_fonts(d) -> None:
     text = _used_text(d)
     for n, face in enumerate(f for f in fonts.faces() if (f.family, f.weight, f.italic) in EMBED):
         key = uuid.uuid5(uuid.NAMESPACE_URL, f"briefing-font:{face.path.name}")
-        blob = _obfuscate(_subset(face.path, text), key)
+        blob = _obfuscate(subset(face.path, set(text) | set(ALWAYS_KEPT)), key)
         part = Part(PackURI(f"/word/fonts/font{n + 1}.odttf"), FONT_TYPE, blob, d.part.package)
         rid = font_part.relate_to(part, FONT_REL)
         entry = _font_entry(table, face.family)

@@ -320,3 +320,21 @@ def test_only_cells_holding_a_word_too_long_for_a_column_may_break_inside_words(
     assert holds_long_word("see " + "x" * (LONG_WORD + 1))
     assert holds_long_word([Text("Iran ships "), Strong([Text("y" * 40)]), Text(" to Caracas")])
     assert not holds_long_word([Text("Iran ships "), Strong([Text("gasoline")])])
+
+
+def test_the_worker_beside_the_print_yields_the_processors_to_it():
+    """The drawing worker has time to spare and the print has none: it runs at a lower
+    priority than the printing worker, which keeps the build's own."""
+    from briefing.parallel import YIELDING_NICENESS, Workers, warm
+
+    pool = Workers(2)
+    try:
+        pool.submit(0, warm, (), False).result()
+        pool.submit(1, warm, (), True).result()
+        printing, drawing = (
+            pool.submit(n, os.getpriority, os.PRIO_PROCESS, 0).result() for n in (0, 1)
+        )
+    finally:
+        pool.close(kill=False)
+    assert printing == os.getpriority(os.PRIO_PROCESS, 0)
+    assert drawing == min(19, printing + YIELDING_NICENESS)

@@ -141,7 +141,8 @@ def build(
         with staging(output) as stage, workers(jobs or usable_cpus()) as pool:
             if pool is not None and len(todo) == 1:
                 for slot, modules in _warmups(todo[0].spec, formats, pool.jobs).items():
-                    pool.submit(slot, warm, modules)
+                    # Beside a print, every other worker has time to spare (see warm).
+                    pool.submit(slot, warm, modules, slot != 0 and "pdf" in formats)
             evidence = {plan.spec.id: load_evidence(plan.spec, root, problems) for plan in todo}
             problems.raise_if_any()
             job = _Job(root, output, stage, formats, pdf_variant)

@@ -140,9 +140,8 @@ def build(
         # document composed; they are stopped before the staging folder is removed.
         with staging(output) as stage, workers(jobs or usable_cpus()) as pool:
             if pool is not None and len(todo) == 1:
-                for slot, modules in _warmups(todo[0].spec, formats, pool.jobs).items():
-                    # Beside a print, every other worker has time to spare (see warm).
-                    pool.submit(slot, warm, modules, slot != 0 and "pdf" in formats)
+                for slot, (modules, yielding) in _warmups(todo[0].spec, formats, pool.jobs).items():
+                    pool.submit(slot, warm, modules, yielding)
             evidence = {plan.spec.id: load_evidence(plan.spec, root, problems) for plan in todo}
             problems.raise_if_any()
             job = _Job(root, output, stage, formats, pdf_variant)
@@ -255,9 +254,12 @@ def _wanted(job: _Job) -> Drawings:
     )
 
 
-def _warmups(spec: ReportSpec, formats: tuple[str, ...], jobs: int) -> dict[int, tuple[str, ...]]:
-    """What each worker imports ahead for one report (`jobs` is at least 2): the PDF engine in
-    the first, matplotlib (for the charts) in the second."""
+def _warmups(
+    spec: ReportSpec, formats: tuple[str, ...], jobs: int
+) -> dict[int, tuple[tuple[str, ...], bool]]:
+    """What each worker imports ahead for one report (`jobs` is at least 2), and whether it
+    yields the processors to the print (see parallel.warm): the PDF engine in the first,
+    matplotlib (for the charts) in the second, which has time to spare beside a print."""
     warmups: dict[int, tuple[str, ...]] = {}
     for n, fmt in enumerate(_heavy(formats)):
         warmups[n % jobs] = warmups.get(n % jobs, ()) + REGISTRY[fmt].warm
@@ -265,7 +267,11 @@ def _warmups(spec: ReportSpec, formats: tuple[str, ...], jobs: int) -> dict[int,
         # The charts are on the way to the PDF and the Word file is not: the second worker
         # imports only what draws, and the Word libraries when it comes to them.
         warmups[1] = ("briefing.charts",)
-    return warmups
+    printing = {n % jobs for n, fmt in enumerate(_heavy(formats)) if fmt == "pdf"}
+    return {
+        slot: (modules, bool(printing) and slot not in printing)
+        for slot, modules in warmups.items()
+    }
 
 
 def _render_all(

@@ -15,9 +15,10 @@ from datetime import datetime
 from pathlib import Path
 
 from . import __version__
-from .editions import Edition, all_editions
+from .editions import Edition, EditionStore, all_editions
 from .model import long_date
 from .publish import checkpoint, write_atomic
+from .state import EditionRecord
 from .writers import REGISTRY
 
 INDEX = "index.html"
@@ -26,39 +27,50 @@ STAMP = ".catalog"
 LAYOUT = "layouts/index.html.j2"
 
 
-def catalog_key(editions: dict[str, list[Edition]]) -> str:
+def catalog_key(
+    editions: dict[str, list[Edition]], gone: dict[str, list[EditionRecord]], base_url: str
+) -> str:
     listed = [
         [rid, e.id, e.manifest.get("fingerprint"), e.sequence]
         for rid, eds in sorted(editions.items())
         for e in eds
     ]
-    return hashlib.sha256(json.dumps(listed).encode()).hexdigest()
+    removed = [[rid, r.id, r.status, r.gone] for rid, rs in sorted(gone.items()) for r in rs]
+    whole = json.dumps([listed, removed, base_url])
+    return hashlib.sha256(whole.encode()).hexdigest()
 
 
-def is_fresh(output: Path, editions: dict[str, list[Edition]]) -> bool:
+def is_fresh(output: Path, key: str) -> bool:
     stamp = output / STAMP
     return (
         stamp.is_file()
         and (output / INDEX).is_file()
         and (output / FEED).is_file()
-        and stamp.read_text(encoding="ascii").strip() == catalog_key(editions)
+        and stamp.read_text(encoding="ascii").strip() == key
     )
 
 
-def refresh(output: Path, templates: Path, force: bool = False) -> bool:
-    """Rewrite index and feed if they do not list exactly the editions on disk. The check reads
-    manifests only; Jinja2 and feedgen load only when something is to be written."""
+def refresh(output: Path, templates: Path, force: bool = False, base_url: str = "") -> bool:
+    """Rewrite index and feed if they do not list exactly the editions on disk and the
+    records of those that are gone. The check reads manifests and the state store only;
+    Jinja2 and feedgen load only when something is to be written. `base_url`: the output
+    folder's public address, which makes every link absolute (a feed reader or a forwarded
+    page needs them); empty keeps them relative."""
     editions = all_editions(output)
-    if not force and is_fresh(output, editions):
+    gone = {rid: EditionStore(output, rid).history() for rid in editions} if editions else {}
+    key = catalog_key(editions, gone, base_url)
+    if not force and is_fresh(output, key):
         return False
-    write_atomic(output / INDEX, render_index(editions, templates).encode("utf-8"))
+    write_atomic(output / INDEX, render_index(editions, templates, gone, base_url).encode("utf-8"))
     checkpoint("index")
-    write_atomic(output / FEED, render_feed(editions))
-    write_atomic(output / STAMP, (catalog_key(editions) + "\n").encode("ascii"))
+    write_atomic(output / FEED, render_feed(editions, base_url))
+    write_atomic(output / STAMP, (key + "\n").encode("ascii"))
     return True
 
 
-def _rows(editions: dict[str, list[Edition]]) -> list[dict]:
+def _rows(
+    editions: dict[str, list[Edition]], gone: dict[str, list[EditionRecord]], base_url: str
+) -> list[dict]:
     reports = []
     for rid, eds in sorted(editions.items()):
         if not eds:
@@ -69,14 +81,34 @@ def _rows(editions: dict[str, list[Edition]]) -> list[dict]:
                 "id": rid,
                 "title": newest.manifest.get("title", rid),
                 "subtitle": newest.manifest.get("subtitle", ""),
-                "editions": [_row(e, e is newest) for e in reversed(eds)],
+                "editions": [_row(e, e is newest, base_url) for e in reversed(eds)],
+                "gone": [_gone(r) for r in reversed(gone.get(rid, []))],
             }
         )
     return reports
 
 
-def _row(e: Edition, newest: bool) -> dict:
-    base = f"{e.report}/editions/{e.id}"
+def _gone(r: EditionRecord) -> dict:
+    """An edition that existed and was removed: its record, with no links."""
+    from datetime import date
+
+    return {
+        "id": r.id,
+        "generated": long_date(date.fromisoformat(r.generated)),
+        "generated_iso": r.generated,
+        "gone": long_date(date.fromisoformat(r.gone[:10])) if r.gone else "",
+        "gone_iso": r.gone[:10],
+        "reason": r.reason or "removed from the output folder",
+        "summary": r.details.get("summary", ""),
+        "files": [
+            {"format": f.get("format", ""), "sha256": f.get("sha256", "")}
+            for f in r.details.get("files", [])
+        ],
+    }
+
+
+def _row(e: Edition, newest: bool, base_url: str = "") -> dict:
+    base = f"{base_url}{e.report}/editions/{e.id}"
     return {
         "id": e.id,
         "newest": newest,
@@ -105,16 +137,23 @@ def _size(n: int) -> str:
     return f"{n} bytes"
 
 
-def render_index(editions: dict[str, list[Edition]], templates: Path) -> str:
+def render_index(
+    editions: dict[str, list[Edition]],
+    templates: Path,
+    gone: dict[str, list[EditionRecord]] | None = None,
+    base_url: str = "",
+) -> str:
     import jinja2
 
     from .templating import environment
 
     env = environment(templates, autoescape=True, undefined=jinja2.StrictUndefined)
-    return env.get_template(LAYOUT).render(reports=_rows(editions), version=__version__)
+    return env.get_template(LAYOUT).render(
+        reports=_rows(editions, gone or {}, base_url), version=__version__, base=base_url
+    )
 
 
-def render_feed(editions: dict[str, list[Edition]]) -> bytes:
+def render_feed(editions: dict[str, list[Edition]], base_url: str = "") -> bytes:
     from feedgen.feed import FeedGenerator
 
     rows = sorted(
@@ -125,8 +164,8 @@ def render_feed(editions: dict[str, list[Edition]]) -> bytes:
     fg.id(_urn("feed", *sorted(editions)))
     fg.title(titles[0] if len(titles) == 1 else "Briefings")
     fg.subtitle("Every edition, newest first, with what changed since the one before.")
-    fg.link(href=FEED, rel="self", type="application/atom+xml")
-    fg.link(href=INDEX, rel="alternate", type="text/html")
+    fg.link(href=base_url + FEED, rel="self", type="application/atom+xml")
+    fg.link(href=base_url + INDEX, rel="alternate", type="text/html")
     fg.generator("briefing", version=__version__)
     fg.language("en")
     fg.updated(_built(rows[-1]) if rows else datetime.fromtimestamp(0).astimezone())
@@ -146,7 +185,7 @@ def render_feed(editions: dict[str, list[Edition]]) -> bytes:
         entry.register_extension("files", _FileLinks, atom=True, rss=False)
         entry.files.links = [
             {
-                "href": f"{e.report}/editions/{e.id}/{f['name']}",
+                "href": f"{base_url}{e.report}/editions/{e.id}/{f['name']}",
                 "rel": "alternate" if REGISTRY[f["format"]].primary else "enclosure",
                 "type": REGISTRY[f["format"]].media_type,
                 "length": str(f["bytes"]),

@@ -9,6 +9,10 @@ Publishing it is one atomic switch of `current`, so the PDF, DOCX, HTML and mani
 top-level names lead to always belong to one edition, whenever a build is killed. Order is the
 manifest's `sequence`, not the folder name, so an edition dated earlier (SOURCE_DATE_EPOCH) still
 counts as newer.
+
+Ids and sequence numbers are handed out by the state store (state.py), which remembers every
+edition that ever existed: an id is never given twice, whatever was pruned or deleted, so an
+edition's address, feed entry and Message-IDs always mean that one edition.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .publish import TEMP_PREFIXES, checkpoint, fsync_folder, link_atomic
+from .state import PRUNED, PUBLISHED, EditionRecord, SqliteState
 from .writers import REGISTRY
 
 MANIFEST = "manifest.json"
@@ -95,17 +100,16 @@ class EditionStore:
         editions = self.list()
         return editions[-1] if editions else None
 
-    def next_id(self, generated: date) -> str:
-        base = generated.isoformat()
+    def allocate(self, generated: date) -> tuple[str, int]:
+        """The new edition's id and sequence number, handed out once and never again."""
         taken = (
             {p.name for p in self.editions_dir.iterdir()} if self.editions_dir.is_dir() else set()
         )
-        if base not in taken:
-            return base
-        n = 2
-        while f"{base}-{n}" in taken:
-            n += 1
-        return f"{base}-{n}"
+        state = open_state(self.output)
+        try:
+            return state.allocate(self.report, generated, taken)
+        finally:
+            state.close()
 
     def place(self, staged: Path, edition_id: str) -> Edition:
         """Move a complete staged edition into the store. Never replaces one."""
@@ -116,7 +120,13 @@ class EditionStore:
         os.rename(staged, target)
         fsync_folder(self.editions_dir)
         manifest = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
-        return Edition(self.report, edition_id, target, manifest)
+        edition = Edition(self.report, edition_id, target, manifest)
+        state = open_state(self.output)
+        try:
+            state.record_edition(edition_record(edition))
+        finally:
+            state.close()
+        return edition
 
     def is_published(self, edition: Edition) -> bool:
         current = self.folder / CURRENT
@@ -145,14 +155,37 @@ class EditionStore:
         return f"{self.report}/{CURRENT}/{name}"
 
     def prune(self, keep: int) -> list[Edition]:
-        """Remove all but the `keep` newest editions; the published one always stays."""
+        """Remove all but the `keep` newest editions; the published one always stays. Each
+        removed edition leaves its record in the state store (ids, dates, checksums, why)."""
         editions = self.list()
         doomed = editions[:-keep] if keep > 0 else []
-        for edition in doomed:
-            trash = self.editions_dir / f".tmp-pruned-{edition.id}"
-            os.rename(edition.path, trash)  # gone from listings in one step
-            shutil.rmtree(trash)
+        if not doomed:
+            return doomed
+        state = open_state(self.output)
+        try:
+            adopt(state, self.report, editions)
+            for edition in doomed:
+                state.record_pruned(self.report, edition.id, f"pruned, keeping the newest {keep}")
+                trash = self.editions_dir / f".tmp-pruned-{edition.id}"
+                os.rename(edition.path, trash)  # gone from listings in one step
+                shutil.rmtree(trash)
+        finally:
+            state.close()
         return doomed
+
+    def history(self) -> list[EditionRecord]:
+        """Editions that existed and are gone (pruned or deleted), oldest first: the store's
+        records of editions no longer on disk."""
+        state = open_state(self.output)
+        try:
+            on_disk = {e.id for e in self.list()}
+            return [
+                r
+                for r in state.editions(self.report)
+                if r.id not in on_disk and r.status in (PUBLISHED, PRUNED) and r.sequence > 0
+            ]
+        finally:
+            state.close()
 
 
 def _files(edition: Edition) -> list[str]:
@@ -176,3 +209,63 @@ def report_ids(output: Path) -> list[str]:
 
 def all_editions(output: Path) -> dict[str, list[Edition]]:
     return {rid: EditionStore(output, rid).list() for rid in report_ids(output)}
+
+
+def open_state(output: Path) -> SqliteState:
+    """The output folder's state store, created on first use. Whether editions already exist
+    then tells a fresh desk from a lost store (see state.MISSING)."""
+    return SqliteState.open(output, editions_exist=bool(report_ids(output)))
+
+
+def edition_record(edition: Edition) -> EditionRecord:
+    """What the state store keeps of an edition, read from its folder."""
+    from .snapshot import SnapshotError, facts_digest, read
+
+    try:
+        facts = facts_digest(read((edition.path / EVIDENCE).read_bytes()))
+    except (OSError, SnapshotError, KeyError, TypeError, AttributeError):
+        facts = ""
+    m = edition.manifest
+    return EditionRecord(
+        edition.report,
+        edition.id,
+        edition.sequence,
+        edition.generated.isoformat(),
+        PUBLISHED,
+        facts,
+        {
+            "title": m.get("title", edition.report),
+            "built_at": m.get("built_at", ""),
+            "current_to_text": m.get("current_to_text", ""),
+            "previous": m.get("previous"),
+            "fingerprint": m.get("fingerprint", ""),
+            "summary": edition.summary,
+            "counts": list(edition.counts() or []),
+            "files": [
+                {k: f.get(k) for k in ("name", "format", "bytes", "sha256")}
+                for f in m.get("files", [])
+            ],
+            "evidence": (m.get("evidence") or {}).get("sha256", ""),
+        },
+    )
+
+
+def adopt(state: SqliteState, report: str, editions: list[Edition]) -> None:
+    """Record editions found on disk that the store does not know as published (one placed by
+    a build killed before it recorded it, or a store created after the editions)."""
+    for edition in editions:
+        known = state.edition(report, edition.id)
+        if known is None or known.status != PUBLISHED or known.sequence != edition.sequence:
+            state.record_edition(edition_record(edition))
+
+
+def reconcile(output: Path) -> SqliteState:
+    """The state store, with every edition on disk recorded. The caller closes it."""
+    state = open_state(output)
+    try:
+        for rid in report_ids(output):
+            adopt(state, rid, EditionStore(output, rid).list())
+    except BaseException:
+        state.close()
+        raise
+    return state

@@ -80,9 +80,10 @@ def _connect(settings: SmtpSettings) -> smtplib.SMTP:
     return client
 
 
-def _send_once(msg: EmailMessage, settings: SmtpSettings, recipient: str) -> str:
+def _open(settings: SmtpSettings) -> smtplib.SMTP:
+    """A connection, with connection failures classified."""
     try:
-        client = _connect(settings)
+        return _connect(settings)
     except (
         TimeoutError,
         ConnectionError,
@@ -105,10 +106,23 @@ def _send_once(msg: EmailMessage, settings: SmtpSettings, recipient: str) -> str
         raise kind(_reply(exc.smtp_code, exc.smtp_error)) from None
     except OSError as exc:
         raise _Temporary(f"cannot reach {settings.host}:{settings.port} ({exc})") from None
+
+
+class _Dropped(_Temporary):
+    """The connection was gone before this message began (a reused one the server closed)."""
+
+
+def _transfer(
+    client: smtplib.SMTP, msg: EmailMessage, settings: SmtpSettings, recipient: str
+) -> str:
+    """One message over an open connection: the envelope step by step, so the server's own
+    answer to the message is kept."""
+    began = False
     try:
-        # The envelope step by step, so the server's own answer to the message is kept.
         client.ehlo_or_helo_if_needed()
-        for code, text in (client.mail(settings.sender), client.rcpt(recipient)):
+        answer = client.mail(settings.sender)
+        began = True
+        for code, text in (answer, client.rcpt(recipient)):
             if code not in (250, 251):
                 kind = _Temporary if 400 <= code < 500 else _Permanent
                 client.rset()
@@ -120,13 +134,76 @@ def _send_once(msg: EmailMessage, settings: SmtpSettings, recipient: str) -> str
     except smtplib.SMTPResponseException as exc:
         kind = _Temporary if 400 <= exc.smtp_code < 500 else _Permanent
         raise kind(_reply(exc.smtp_code, exc.smtp_error)) from None
-    except (TimeoutError, smtplib.SMTPServerDisconnected, ConnectionError) as exc:
+    except (TimeoutError, smtplib.SMTPServerDisconnected, ConnectionError, OSError) as exc:
+        if not began:
+            raise _Dropped(f"connection lost ({exc})") from None
         raise _Temporary(f"connection lost ({exc})") from None
-    finally:
+
+
+def _close(client: smtplib.SMTP | None) -> None:
+    if client is None:
+        return
+    try:
+        client.quit()
+    except (smtplib.SMTPException, OSError):
+        client.close()
+
+
+class Session:
+    """Messages to one server over one connection, kept open between messages: opening a
+    connection (and TLS, and a login) per message is most of the cost of a send. The
+    guarantees are per message all the same: each is retried on its own, a connection the
+    server closed between messages is reopened without counting as an attempt, and any doubt
+    about a connection closes it. BRIEFING_SMTP_REUSE=0 opens one per message."""
+
+    def __init__(self, settings: SmtpSettings, sleep: Callable[[float], None] = time.sleep):
+        self.settings = settings
+        self.sleep = sleep
+        self.client: smtplib.SMTP | None = None
+        self.reuse = os.environ.get("BRIEFING_SMTP_REUSE", "1").strip() != "0"
+
+    def close(self) -> None:
+        _close(self.client)
+        self.client = None
+
+    def _once(self, msg: EmailMessage, recipient: str) -> str:
+        reused = self.client is not None
+        if self.client is None:
+            self.client = _open(self.settings)
         try:
-            client.quit()
-        except (smtplib.SMTPException, OSError):
-            client.close()
+            return _transfer(self.client, msg, self.settings, recipient)
+        except _Dropped:
+            self.close()
+            if not reused:
+                raise
+            self.client = _open(self.settings)  # the server closed an idle connection
+            return _transfer(self.client, msg, self.settings, recipient)
+        except _Temporary:
+            self.close()
+            raise
+        except _Permanent:
+            try:  # this message is refused; the connection may go on only in a clean state
+                self.client.rset()
+            except (smtplib.SMTPException, OSError):
+                self.close()
+            raise
+        finally:
+            if not self.reuse:
+                self.close()
+
+    def deliver(self, msg: EmailMessage, recipient: str) -> Outcome:
+        attempts, delay = retry_policy()
+        last = ""
+        for attempt in range(1, attempts + 1):
+            try:
+                return Outcome(True, self._once(msg, recipient), attempt)
+            except _Permanent as exc:
+                return Outcome(False, str(exc), attempt)
+            except _Temporary as exc:
+                last = str(exc)
+                if attempt < attempts:
+                    self.sleep(delay * 2 ** (attempt - 1))
+        return Outcome(False, f"{last} (gave up after {attempts} attempts)", attempts)
 
 
 def deliver(
@@ -135,15 +212,9 @@ def deliver(
     recipient: str,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Outcome:
-    attempts, delay = retry_policy()
-    last = ""
-    for attempt in range(1, attempts + 1):
-        try:
-            return Outcome(True, _send_once(msg, settings, recipient), attempt)
-        except _Permanent as exc:
-            return Outcome(False, str(exc), attempt)
-        except _Temporary as exc:
-            last = str(exc)
-            if attempt < attempts:
-                sleep(delay * 2 ** (attempt - 1))
-    return Outcome(False, f"{last} (gave up after {attempts} attempts)", attempts)
+    """One message on a connection of its own."""
+    session = Session(settings, sleep)
+    try:
+        return session.deliver(msg, recipient)
+    finally:
+        session.close()

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from .editions import Edition
 from .readers import Reader
@@ -56,12 +59,63 @@ def attachment(edition: Edition, fmt: str) -> tuple[str, bytes] | None:
     return entry["name"], data
 
 
-def message_id(report: str, edition: str, email: str, sender: str) -> str:
-    """The same for the same reader, report and edition, so a resent message is recognisable
-    as the same one (clients that deduplicate by Message-ID show it once)."""
-    key = hashlib.sha256(f"{report}/{edition}/{email.lower()}".encode()).hexdigest()[:24]
+LINK_LABELS = {"html": "Read it online", "pdf": "PDF", "docx": "Word"}
+ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth")
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """What the message needs of the project's settings (see settings.py)."""
+
+    sender: str
+    from_name: str = ""
+    reply_to: str = ""
+    list_id: str = ""
+    base_url: str = ""  # with a trailing slash; empty: no links, files attached
+
+
+def message_id(edition: Edition, email: str, resends: int, sender: str) -> str:
+    """Unique to this edition (its id is never reused, and its build time is mixed in besides),
+    this reader and this sending of it. A message retried after a crash keeps its id (the state
+    store keeps it), so a mail client shows the duplicate once; a deliberate `--resend` is a
+    new message with a new id, which no client hides."""
+    built = edition.manifest.get("built_at", "")
+    key = hashlib.sha256(
+        f"{edition.report}/{edition.id}/{built}/{email.lower()}/{resends}".encode()
+    ).hexdigest()[:24]
     domain = sender.rpartition("@")[2] or "briefing.invalid"
-    return f"<{report}.{edition}.{key}@{domain}>"
+    return f"<{edition.report}.{edition.id}.{key}@{domain}>"
+
+
+def subject(summary: dict[str, Any], edition: Edition) -> str:
+    """Two editions of one day have different subjects: the second is "second edition of"."""
+    later = re.fullmatch(r"\d{4}-\d{2}-\d{2}-(\d+)", edition.id)
+    number = int(later.group(1)) if later else 1
+    which = (
+        "edition"
+        if number == 1
+        else f"{ORDINALS[number - 1]} edition"
+        if number <= len(ORDINALS)
+        else f"edition {number}"
+    )
+    return f"{summary['title']}: {which} of {summary['generated_text']}"
+
+
+def links(edition: Edition, base_url: str) -> list[dict[str, str]]:
+    """The edition's files at their public addresses, the web page first."""
+    if not base_url:
+        return []
+    out = []
+    for f in sorted(edition.manifest.get("files", []), key=lambda f: f["format"] != "html"):
+        label = LINK_LABELS.get(f["format"], f["format"].upper())
+        out.append(
+            {
+                "format": f["format"],
+                "label": label,
+                "url": f"{base_url}{edition.report}/editions/{edition.id}/{f['name']}",
+            }
+        )
+    return out
 
 
 def _address(name: str, email: str) -> Address:
@@ -70,19 +124,37 @@ def _address(name: str, email: str) -> Address:
 
 
 def compose(
-    reader: Reader, edition: Edition, sender: str, templates: Path, when: Any
+    reader: Reader,
+    edition: Edition,
+    mail: MailSettings,
+    templates: Path,
+    when: Any,
+    *,
+    message_id: str,
+    changes: dict[str, Any] | None = None,
+    note: str = "",
+    summary: dict[str, Any] | None = None,
 ) -> EmailMessage:
-
+    """`changes`: what changed since the reader's last edition (None: first or full summary)."""
     from .templating import environment
 
-    summary = edition_summary(edition)
-    files = [a for a in (attachment(edition, f) for f in reader.formats) if a is not None]
+    summary = dict(summary or edition_summary(edition))
+    summary["changes"] = changes
+    # With a public address the web page travels as a link: mail filters quarantine HTML
+    # attachments. Without one, every chosen format is attached.
+    linked = links(edition, mail.base_url)
+    formats = [f for f in reader.formats if not (linked and f == "html")]
+    files = [a for a in (attachment(edition, f) for f in formats) if a is not None]
     context = {
         "summary": summary,
         "reader": reader,
         "edition": edition.id,
+        "first": edition.manifest.get("previous") is None,
+        "note": note,
         "what_changed": edition.summary,
         "attached": [name for name, _ in files],
+        "links": linked,
+        "web": next((link["url"] for link in linked if link["format"] == "html"), ""),
     }
     text_env = environment(
         templates,
@@ -92,12 +164,20 @@ def compose(
         lstrip_blocks=True,
     )
     html_env = environment(templates, autoescape=True)
+    desk = mail.reply_to or mail.sender
     msg = EmailMessage()
-    msg["Subject"] = f"{summary['title']}: edition of {summary['generated_text']}"
-    msg["From"] = sender
+    msg["Subject"] = subject(summary, edition)
+    msg["From"] = Address(display_name=mail.from_name, addr_spec=mail.sender)
     msg["To"] = _address(reader.name, reader.email)
+    if mail.reply_to:
+        msg["Reply-To"] = mail.reply_to
     msg["Date"] = format_datetime(when)
-    msg["Message-ID"] = message_id(edition.report, edition.id, reader.email, sender)
+    msg["Message-ID"] = message_id
+    list_id = mail.list_id or f"{edition.report}.{mail.sender.rpartition('@')[2]}"
+    title = " ".join(str(summary["title"]).split()).replace('"', "'")
+    msg["List-Id"] = f'"{title}" <{list_id}>'
+    unsubscribe = quote(f"unsubscribe {edition.report}")
+    msg["List-Unsubscribe"] = f"<mailto:{desk}?subject={unsubscribe}>"
     # For readers' mail rules and for tracing: which report and edition this is.
     msg["X-Briefing-Report"] = edition.report
     msg["X-Briefing-Edition"] = edition.id

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from .editions import EditionStore, report_ids
@@ -58,10 +59,26 @@ def list_editions(output: Path, wanted: list[str]) -> int:
                     mark,
                 )
             )
+        gone = store.history()
+        for r in reversed(gone):
+            counts = r.details.get("counts") or ["-", "-", "-"]
+            when = f" {r.gone[:10]}" if r.gone else ""
+            rows.append(
+                (
+                    r.id,
+                    long_date(date.fromisoformat(r.generated)),
+                    r.details.get("current_to_text", ""),
+                    *(str(n) for n in counts),
+                    f"removed{when} ({r.reason or 'deleted outside briefing'})",
+                )
+            )
         widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
         if i:
             print()
-        print(f"{rid}: {len(editions)} edition(s)")
+        print(
+            f"{rid}: {len(editions)} edition(s)"
+            + (f", {len(gone)} removed (ids never reused)" if gone else "")
+        )
         for row in rows:
             print(
                 "  "
@@ -74,7 +91,16 @@ def prune(
     root: Path, output: Path, wanted: list[str], keep: int, say: Callable[[str], None]
 ) -> int:
     from .catalog import refresh
+    from .errors import InputError
     from .lock import output_lock
+    from .settings import load
+
+    try:
+        site = load(root).base_url
+    except InputError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_INPUT
 
     reports = _chosen(output, wanted)
     if reports is None:
@@ -89,5 +115,5 @@ def prune(
             for e in removed:
                 say(f"{rid}: removed edition {e.id}")
             say(f"{rid}: kept {len(store.list())} edition(s)")
-        refresh(output, root / "templates")
+        refresh(output, root / "templates", base_url=site)
     return EXIT_OK

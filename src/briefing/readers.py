@@ -15,7 +15,7 @@ from .textcheck import problem as text_problem
 from .writers import FORMATS
 from .yamlfile import LocatedDict, read_yaml
 
-READER_FIELDS = {"name", "email", "formats", "reports"}
+READER_FIELDS = {"name", "email", "formats", "reports", "every_edition"}
 # A pragmatic address check: one @, no spaces or angle brackets, a dot in the domain.
 ADDRESS = re.compile(
     r"^[^@\s<>\"(),;:]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
@@ -29,6 +29,8 @@ class Reader:
     formats: tuple[str, ...]  # empty: the summary only
     reports: tuple[str, ...] | None  # None: every report
     origin: str  # "path:line"
+    # True: also every edition that changes wording or presentation only (see mailplan.py).
+    every_edition: bool = False
 
     def wants(self, report: str) -> bool:
         return self.reports is None or report in self.reports
@@ -118,6 +120,14 @@ def load_readers(
                         raw.line_of("reports"),
                         f"unknown report {rid!r}; known: {', '.join(sorted(known_reports))}",
                     )
+        every = raw.get("every_edition", False)
+        if not isinstance(every, bool):
+            problems.add(
+                shown,
+                raw.line_of("every_edition"),
+                "'every_edition' must be true or false (true: also editions that change "
+                "wording or presentation only)",
+            )
         if len(problems.items) == before:
             readers.append(
                 Reader(
@@ -126,6 +136,7 @@ def load_readers(
                     tuple(dict.fromkeys(formats)),
                     tuple(reports) if reports is not None else None,
                     f"{shown}:{raw.line}",
+                    every is True,
                 )
             )
     return readers

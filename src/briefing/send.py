@@ -1,35 +1,33 @@
 """`briefing send`: email each reader the newest edition of the reports they follow, once.
 
-It never builds: it reads published editions (their files, manifest and summary). The delivery
-log makes it safe to run after every scheduled build: a reader who has an edition is skipped,
-a failure for one reader is recorded and reported without stopping the others, and a rerun
-after a crash sends only what was not delivered. One send runs at a time per output folder.
+It never builds: it reads published editions (their files, manifest and summary) and the state
+store (state.py), which makes it safe to run after every scheduled build. What each reader is
+sent, and why anything is not, is decided in mailplan.py. Each delivery is claimed in a
+transaction before the message is handed over, so two sends at once never send one message
+twice; a failure for one reader is recorded and reported without stopping the others, and a
+rerun after a crash sends only what was not delivered.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .clock import build_time
-from .deliveries import DELIVERED, FAILED, SENDING, DeliveryLog
-from .editions import Edition, EditionStore, report_ids
+from .editions import Edition, EditionStore, reconcile, report_ids
 from .errors import EXIT_OK, EXIT_SEND_FAILED, InputError, Problems
 from .load import report_files
-from .lock import output_lock
 from .publish import checkpoint
-from .readers import Reader, load_readers
-
-SEND_LOCK = ".send.lock"
+from .readers import load_readers
+from .state import DELIVERED, FAILED, MISSING, STATE_FILE, StateError
 
 
 @dataclass
 class Tally:
     sent: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (label, why)
     failed: list[str] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
 
@@ -85,18 +83,32 @@ def send(
     edition_id: str | None = None,
     dry_run: Path | None = None,
     resend: bool = False,
+    new_state: bool = False,
     say: Callable[[str], None] = print,
 ) -> int:
+    from . import settings as project_settings
     from . import smtpconfig
-    from .mailer import LoginRefused, deliver
-    from .mailmessage import EditionDamaged, compose
+    from .mailer import LoginRefused, Session
+    from .mailmessage import (
+        HTML_TEMPLATE,
+        TEXT_TEMPLATE,
+        EditionDamaged,
+        MailSettings,
+        compose,
+        edition_summary,
+        message_id,
+    )
+    from .mailplan import decide
 
     problems = Problems()
     known = {p.stem for p in report_files(root)} | set(report_ids(output))
     readers = load_readers(readers_file, _shown(readers_file, root), known, problems)
+    try:
+        settings = project_settings.load(root)
+    except InputError as exc:
+        problems.items.extend(exc.problems)
+        settings = None
     editions = _editions(output, wanted, edition_id, problems)
-    from .mailmessage import HTML_TEMPLATE, TEXT_TEMPLATE
-
     for name in (TEXT_TEMPLATE, HTML_TEMPLATE):
         if not (root / "templates" / name).is_file():
             problems.add(
@@ -105,89 +117,150 @@ def send(
                 "missing: the mail is written from it; run from the project folder or pass --project",
             )
     problems.raise_if_any()
-    settings = None if dry_run is not None else smtpconfig.from_environment()
-    jobs: list[tuple[Reader, Edition]] = [
-        (reader, edition)
-        for edition in editions
-        for reader in readers
-        if reader.wants(edition.report)
-    ]
+    assert settings is not None
+    smtp = None if dry_run is not None else smtpconfig.from_settings(settings)
+    mail = MailSettings(
+        sender=smtp.sender if smtp else settings.get("mail.from") or "briefing@example.invalid",
+        from_name=settings.get("mail.from_name"),
+        reply_to=settings.get("mail.reply_to"),
+        list_id=settings.get("mail.list_id"),
+        base_url=settings.base_url,
+    )
     templates = root / "templates"
     tally = Tally()
-    with output_lock(output, wait=True, say=say, name=SEND_LOCK, what="send"):
-        try:
-            log = DeliveryLog.open(output)
-        except ValueError as exc:
-            raise InputError.one(output / "deliveries.json", None, str(exc)) from None
-        for reader, edition in jobs:
-            label = f"{reader.email} ({edition.report} {edition.id})"
+    try:
+        state = reconcile(output)
+    except StateError as exc:
+        raise InputError.one(output / STATE_FILE, None, str(exc)) from None
+    session = Session(smtp) if smtp is not None else None
+    try:
+        if state.history == MISSING:
+            if dry_run is None and not new_state:
+                raise InputError.one(
+                    output / STATE_FILE,
+                    None,
+                    "the state store was created after editions had been published, so it "
+                    "does not know who received them and every reader would be sent the "
+                    "newest edition again. Restore the state store (with the editions it "
+                    "belongs to) from your backup; or, if no reader has been sent an edition "
+                    "from this output folder, run send once with --new-state",
+                )
+            if dry_run is None:
+                state.accept_history()
+            else:
+                say(
+                    "note: the state store does not know who received earlier editions; "
+                    "every reader is treated as new"
+                )
+        for edition in editions:
             try:
-                msg = compose(
+                summary = edition_summary(edition)
+            except EditionDamaged as exc:
+                tally.failed += [
+                    f"{r.email} ({edition.report} {edition.id}): {exc}"
+                    for r in readers
+                    if r.wants(edition.report)
+                ]
+                continue
+            record = state.edition(edition.report, edition.id)
+            facts = record.facts if record else ""
+            for reader in (r for r in readers if r.wants(edition.report)):
+                decision = decide(
+                    state,
                     reader,
                     edition,
-                    settings.sender if settings else _dry_sender(),
-                    templates,
-                    build_time(),
+                    facts,
+                    summary,
+                    named=edition_id is not None,
+                    resend=resend,
                 )
-            except EditionDamaged as exc:
-                tally.failed.append(f"{label}: {exc}")
-                continue
-            if dry_run is not None:
-                dry_run.mkdir(parents=True, exist_ok=True)
-                target = dry_run / f"{edition.report}-{edition.id}-{reader.email}.eml"
-                target.write_bytes(bytes(msg))
-                tally.written.append(target)
-                continue
-            if log.status(edition.report, edition.id, reader.email) == DELIVERED and not resend:
-                tally.skipped.append(label)
-                continue
-            message_id = msg["Message-ID"]
-            log.record(edition.report, edition.id, reader.email, SENDING, message_id=message_id)
-            try:
-                outcome = deliver(msg, settings, reader.email)
-            except LoginRefused as exc:
-                log.record(
-                    edition.report,
-                    edition.id,
-                    reader.email,
-                    FAILED,
-                    answer=str(exc),
-                    message_id=message_id,
-                )
-                raise InputError.one("BRIEFING_SMTP_USER", None, str(exc)) from None
-            status = DELIVERED if outcome.delivered else FAILED
-            log.record(
-                edition.report,
-                edition.id,
-                reader.email,
-                status,
-                answer=outcome.answer,
-                attempts=outcome.attempts,
-                message_id=message_id,
-            )
-            checkpoint("delivered")
-            if outcome.delivered:
-                tally.sent.append(label)
-                say(f"sent {label}: {outcome.answer}")
-            else:
-                tally.failed.append(f"{label}: {outcome.answer}")
+                label = decision.label
+                if not decision.send:
+                    tally.skipped.append((label, decision.reason))
+                    continue
+                if dry_run is not None:
+                    had = state.delivery(edition.report, edition.id, reader.email)
+                    resends = (
+                        (had.resends + (1 if resend and had.status == DELIVERED else 0))
+                        if had
+                        else 0
+                    )
+                    mid = message_id(edition, reader.email, resends, mail.sender)
+                else:
+                    claimed = state.claim(edition.report, edition.id, reader.email, resend)
+                    if claimed is None:
+                        tally.skipped.append((label, "being sent by another run, or received"))
+                        continue
+                    mid = claimed.message_id or message_id(
+                        edition, reader.email, claimed.resends, mail.sender
+                    )
+                    if not claimed.message_id:
+                        claimed = state.set_message_id(claimed, mid)
+                try:
+                    msg = compose(
+                        reader,
+                        edition,
+                        mail,
+                        templates,
+                        build_time(),
+                        message_id=mid,
+                        changes=decision.changes,
+                        note=decision.note,
+                        summary=summary,
+                    )
+                except EditionDamaged as exc:
+                    if dry_run is None:
+                        state.finish(claimed, FAILED, str(exc), 0)
+                    tally.failed.append(f"{label}: {exc}")
+                    continue
+                if dry_run is not None:
+                    dry_run.mkdir(parents=True, exist_ok=True)
+                    target = dry_run / _eml_name(edition, reader.email)
+                    target.write_bytes(bytes(msg))
+                    tally.written.append(target)
+                    say(f"would send {label}: {decision.reason}")
+                    continue
+                try:
+                    outcome = session.deliver(msg, reader.email)
+                except LoginRefused as exc:
+                    state.finish(claimed, FAILED, str(exc), 1)
+                    raise InputError.one("BRIEFING_SMTP_USER", None, str(exc)) from None
+                status = DELIVERED if outcome.delivered else FAILED
+                state.finish(claimed, status, outcome.answer, outcome.attempts)
+                checkpoint("delivered")
+                if outcome.delivered:
+                    tally.sent.append(label)
+                    say(f"sent {label}: {decision.reason}; {outcome.answer}")
+                else:
+                    tally.failed.append(f"{label}: {outcome.answer}")
+    finally:
+        if session is not None:
+            session.close()
+        state.close()
     return _report(tally, dry_run, say)
 
 
-def _dry_sender() -> str:
-    return os.environ.get("BRIEFING_SMTP_FROM", "").strip() or "briefing@example.invalid"
+def _eml_name(edition: Edition, email: str) -> str:
+    """A file name that no address can turn into a path: the address's safe characters and a
+    digest that keeps two addresses apart."""
+    import hashlib
+    import re
+
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", email.lower()).strip("._")[:64]
+    digest = hashlib.sha256(email.lower().encode()).hexdigest()[:8]
+    return f"{edition.report}-{edition.id}-{safe}-{digest}.eml"
 
 
 def _report(tally: Tally, dry_run: Path | None, say: Callable[[str], None]) -> int:
+    for label, why in tally.skipped:
+        say(f"not sent {label}: {why}")
     if dry_run is not None:
-        say(f"dry run: wrote {len(tally.written)} message(s) to {dry_run}; nothing was sent")
-        for path in tally.written:
-            say(f"  {path}")
-    else:
         say(
-            f"sent {len(tally.sent)}, already sent {len(tally.skipped)} (skipped), "
-            f"failed {len(tally.failed)}"
+            f"dry run: wrote {len(tally.written)} message(s) to {dry_run}, "
+            f"{len(tally.skipped)} not to be sent; nothing was sent"
         )
+    else:
+        say(f"sent {len(tally.sent)}, not sent {len(tally.skipped)}, failed {len(tally.failed)}")
     for line in tally.failed:
         print(f"briefing: failed: {line}", file=sys.stderr)
     return EXIT_SEND_FAILED if tally.failed else EXIT_OK

@@ -1,16 +1,14 @@
-"""SMTP settings for `briefing send`, from the environment only, checked before anything is
-sent. The password is held but never shown: not in messages, errors or logs."""
+"""SMTP settings for `briefing send`, from the project's settings (briefing.toml, with the
+environment on top), checked before anything is sent. The password comes from the environment
+only and is held but never shown: not in messages, errors or logs."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .errors import InputError, Problem
-from .readers import ADDRESS
+from .settings import Settings, option
 
-SECURITY = ("none", "starttls", "tls")
 DEFAULT_PORT = {"none": 25, "starttls": 587, "tls": 465}
 
 
@@ -24,47 +22,38 @@ class SmtpSettings:
     password: str = field(default="", repr=False)
 
 
-def from_environment(env: Mapping[str, str] | None = None) -> SmtpSettings:
-    env = os.environ if env is None else env
+def from_settings(settings: Settings) -> SmtpSettings:
     problems: list[Problem] = []
 
-    def need(name: str, what: str) -> str:
-        value = env.get(name, "").strip()
+    def need(name: str) -> str:
+        value = settings.get(name)
         if not value:
-            problems.append(Problem(name, None, f"not set: {what}"))
+            o = option(name)
+            problems.append(
+                Problem(
+                    o.env,
+                    None,
+                    f"not set: {o.what} (set {o.env}, or {o.key!r} under [{o.table}] in "
+                    "briefing.toml)",
+                )
+            )
         return value
 
-    host = need("BRIEFING_SMTP_HOST", "the SMTP server's host name")
-    sender = need("BRIEFING_SMTP_FROM", "the address messages come from")
-    security = need("BRIEFING_SMTP_SECURITY", "none, starttls or tls").lower()
-    if security and security not in SECURITY:
-        problems.append(
-            Problem(
-                "BRIEFING_SMTP_SECURITY", None, f"{security!r} is not one of none, starttls, tls"
-            )
-        )
-    if sender and not ADDRESS.match(sender):
-        problems.append(Problem("BRIEFING_SMTP_FROM", None, f"{sender!r} is not an email address"))
-    raw_port = env.get("BRIEFING_SMTP_PORT", "").strip()
-    port = DEFAULT_PORT.get(security, 25)
-    if raw_port:
-        if raw_port.isdigit() and 0 < int(raw_port) < 65536:
-            port = int(raw_port)
-        else:
-            problems.append(
-                Problem("BRIEFING_SMTP_PORT", None, f"{raw_port!r} is not a port number")
-            )
-    user = env.get("BRIEFING_SMTP_USER", "").strip()
-    password = env.get("BRIEFING_SMTP_PASSWORD", "")
-    if bool(user) != bool(password):
+    host = need("mail.host")
+    sender = need("mail.from")
+    security = need("mail.security")
+    port = int(settings.get("mail.port") or DEFAULT_PORT.get(security, 25))
+    user = settings.get("mail.user")
+    if bool(user) != bool(settings.password):
         missing = "BRIEFING_SMTP_PASSWORD" if user else "BRIEFING_SMTP_USER"
         problems.append(
             Problem(
                 missing,
                 None,
-                "not set: give both BRIEFING_SMTP_USER and BRIEFING_SMTP_PASSWORD, or neither",
+                "not set: give both a user (BRIEFING_SMTP_USER or 'user' under [mail]) and "
+                "BRIEFING_SMTP_PASSWORD, or neither",
             )
         )
     if problems:
         raise InputError(problems)
-    return SmtpSettings(host, port, security, sender, user, password)
+    return SmtpSettings(host, port, security, sender, user, settings.password)

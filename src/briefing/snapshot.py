@@ -7,6 +7,7 @@ difference between two records is a difference in the evidence, never in how it 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -131,3 +132,15 @@ def fact_from_record(fid: str, r: dict[str, Any], sources: dict[str, Source]) ->
         quantities={k: Quantity(q["value"], q["unit"]) for k, q in r["quantities"].items()},
         quote=Quote(r["quote"]["speaker"], r["quote"]["text"]) if r.get("quote") else None,
     )
+
+
+def facts_digest(snapshot: dict[str, Any]) -> str:
+    """What a reader could learn from an edition, as one digest: its facts (without where the
+    document happened to discuss them) and their sources. Two editions with the same digest
+    differ in wording or presentation only, which is what decides whether one is mailed."""
+    facts = {
+        fid: {k: v for k, v in record.items() if k != "section"}
+        for fid, record in snapshot["facts"].items()
+    }
+    whole = json.dumps({"facts": facts, "sources": snapshot["sources"]}, sort_keys=True)
+    return "sha256:" + hashlib.sha256(whole.encode()).hexdigest()

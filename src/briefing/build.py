@@ -112,6 +112,7 @@ def build(
         sweep(output)
         problems = Problems()
         specs = select_reports(root, wanted, problems)
+        site = _base_url(root, problems)
         problems.raise_if_any()
 
         outcomes: list[Outcome] = []
@@ -131,7 +132,7 @@ def build(
                 todo.append(_Plan(spec, store, fp, newest))
 
         if not todo:
-            refresh(output, root / "templates")
+            refresh(output, root / "templates", base_url=site)
             return outcomes
         # Only a build that renders pays for the worker machinery (and for counting processors).
         from .parallel import usable_cpus, warm, workers
@@ -176,8 +177,20 @@ def build(
                 )
             used = {plan.spec.id: done.drawings for plan, done in zip(todo, staged, strict=True)}
             keep_drawings(stage / CHART_CACHE, output / CHART_CACHE, used)
-        refresh(output, root / "templates")
+        refresh(output, root / "templates", base_url=site)
     return outcomes
+
+
+def _base_url(root: Path, problems: Problems) -> str:
+    """The public address of the output folder (briefing.toml or BRIEFING_BASE_URL), which the
+    index and the feed link with; its problems are the build's."""
+    from .settings import load
+
+    try:
+        return load(root).base_url
+    except InputError as exc:
+        problems.items.extend(exc.problems)
+        return ""
 
 
 def keep_drawings(fresh: Path, cache: Path, used: dict[str, tuple[str, ...]]) -> None:
@@ -421,7 +434,7 @@ def _render(
     changed = WHAT_CHANGED_ID if composer.changes is not None else None
     (folder / SUMMARY).write_bytes(summary.dump(summary.summarise(doc, changed)))
 
-    edition_id = plan.store.next_id(doc.generated)
+    edition_id, sequence = plan.store.allocate(doc.generated)  # never handed out again
     changes = composer.changes
     manifest = {
         "manifest": MANIFEST_FORMAT,
@@ -430,7 +443,7 @@ def _render(
         "subtitle": spec.subtitle,
         "author": spec.author,
         "edition": edition_id,
-        "sequence": (plan.previous.sequence + 1) if plan.previous else 1,
+        "sequence": sequence,
         "previous": plan.previous.id if plan.previous else None,
         "generated": doc.generated.isoformat(),
         "built_at": build_time().isoformat(),

@@ -171,11 +171,15 @@ def parser() -> argparse.ArgumentParser:
         "send",
         "email the newest edition of each report to its readers, once each",
         "Email each reader (from --readers) the newest published edition of the reports they "
-        "follow: a summary in the message body (opening section, what changed) and the formats "
-        "they chose attached. Never builds. A reader who already has an edition is skipped, so "
-        "it is safe after every scheduled build. SMTP settings come from BRIEFING_SMTP_HOST, "
-        "_PORT, _SECURITY (none, starttls, tls), _FROM, _USER and _PASSWORD. Exit 0 when every "
-        "reader has the edition, 4 when some failed (each reported), 2 on bad input.",
+        "follow, when its facts differ from the last edition they received: a summary in the "
+        "message body (opening section, what changed since their last edition) and the formats "
+        "they chose attached, or linked when briefing.toml gives a public base_url. Editions "
+        "that change wording or presentation only are not mailed, unless the reader has "
+        "every_edition: true. Never builds; safe after every scheduled build. Settings come "
+        "from briefing.toml ([mail], [publish]) with BRIEFING_SMTP_HOST, _PORT, _SECURITY, "
+        "_FROM, _USER and BRIEFING_BASE_URL overriding it; the password only from "
+        "BRIEFING_SMTP_PASSWORD. Exit 0 when every reader has what they should, 4 when some "
+        "failed (each reported), 2 on bad input.",
     )
     s.add_argument(
         "--readers", type=Path, required=True, metavar="FILE", help="the readers file (YAML)"
@@ -190,7 +194,15 @@ def parser() -> argparse.ArgumentParser:
         help="write each message as an .eml file in DIR instead of sending",
     )
     s.add_argument(
-        "--resend", action="store_true", help="send even to readers who already have the edition"
+        "--resend",
+        action="store_true",
+        help="send even to readers who already have the edition (as a new message)",
+    )
+    s.add_argument(
+        "--new-state",
+        action="store_true",
+        help="the state store is missing although editions exist: treat every reader as new "
+        "(only if no reader was ever sent an edition from this output folder)",
     )
     s.add_argument("--quiet", "-q", action="store_true", help="print only problems")
     return top
@@ -267,6 +279,7 @@ def run_send(args: argparse.Namespace, root: Path, output: Path) -> int:
             edition_id=args.edition,
             dry_run=args.dry_run.resolve() if args.dry_run else None,
             resend=args.resend,
+            new_state=args.new_state,
             say=_say(args.quiet),
         )
     except InputError as exc:
@@ -275,7 +288,7 @@ def run_send(args: argparse.Namespace, root: Path, output: Path) -> int:
         print(f"briefing: {len(exc.problems)} problem(s); nothing more was sent", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
-        print("briefing: interrupted; the delivery log shows what was sent", file=sys.stderr)
+        print("briefing: interrupted; the state store records what was sent", file=sys.stderr)
         return EXIT_INTERRUPTED
 
 

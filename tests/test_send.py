@@ -26,6 +26,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from briefing.cli import main
+from briefing.state import SqliteState
 
 READERS = """\
 - name: Ana Analyst
@@ -137,6 +138,15 @@ def send(desk, port: int | None, *extra: str, capsys=None) -> tuple[int, str, st
     return code, captured.out, captured.err
 
 
+def deliveries(out: Path) -> dict[str, dict]:
+    """The state store's delivery rows, keyed report/edition/address."""
+    state = SqliteState.open(out, editions_exist=True)
+    try:
+        return {f"{d.report}/{d.edition}/{d.email}": d.__dict__ for d in state.deliveries()}
+    finally:
+        state.close()
+
+
 def manifest_of(out: Path, report: str) -> dict:
     return json.loads((out / report / "current" / "manifest.json").read_text())
 
@@ -148,7 +158,7 @@ def test_each_reader_gets_whole_messages_with_the_edition_files(desk, smtp, caps
     mailbox, port = smtp
     code, out, err = send(desk, port, capsys=capsys)
     assert code == 0, err
-    assert "sent 4, already sent 0 (skipped), failed 0" in out
+    assert "sent 4, not sent 0, failed 0" in out
     got = {}
     for rcpt, msg in mailbox.parsed():
         report = msg["X-Briefing-Report"]
@@ -180,7 +190,7 @@ def test_each_reader_gets_whole_messages_with_the_edition_files(desk, smtp, caps
         in briefing.get_body(("html",)).get_content()
     )
     assert briefing["To"] == "Desk Editor <editor@example.org>"
-    log = json.loads((desk[1] / "deliveries.json").read_text())["records"]
+    log = deliveries(desk[1])
     assert len(log) == 4 and all(r["status"] == "delivered" for r in log.values())
     assert all(r["answer"].startswith("250 2.0.0 Queued as m") for r in log.values())
 
@@ -189,7 +199,7 @@ def test_a_second_run_sends_nothing(desk, smtp, capsys):
     mailbox, port = smtp
     assert send(desk, port, capsys=capsys)[0] == 0
     code, out, _ = send(desk, port, capsys=capsys)
-    assert code == 0 and "sent 0, already sent 4 (skipped), failed 0" in out
+    assert code == 0 and "sent 0, not sent 4, failed 0" in out
     assert len(mailbox.messages) == 4
     code, out, _ = send(desk, port, "iran-venezuela", "--resend", capsys=capsys)
     assert code == 0 and len(mailbox.messages) == 6  # --resend is the deliberate way
@@ -206,7 +216,7 @@ def test_a_dry_run_writes_messages_and_sends_nothing(desk, tmp_path, capsys, mon
         (tmp_path / "eml" / files[0]).read_bytes(), policy=email.policy.default
     )
     assert msg.get_body(("plain",)) is not None and msg.get_body(("html",)) is not None
-    assert not (desk[1] / "deliveries.json").exists()
+    assert deliveries(desk[1]) == {}
 
 
 # ---------------------------------------------------------------- failures ------------------------
@@ -228,7 +238,7 @@ def test_the_server_down_then_up(desk, capsys):
         controller.stop()
     assert result["code"] == 0
     assert len(mailbox.messages) == 4
-    log = json.loads((desk[1] / "deliveries.json").read_text())["records"]
+    log = deliveries(desk[1])
     assert max(r["attempts"] for r in log.values()) > 1
 
 
@@ -238,7 +248,7 @@ def test_a_temporary_refusal_is_retried(desk, smtp, capsys):
     code, out, err = send(desk, port, capsys=capsys)
     assert code == 0, err
     assert len(mailbox.messages) == 4
-    log = json.loads((desk[1] / "deliveries.json").read_text())["records"]
+    log = deliveries(desk[1])
     assert sorted(r["attempts"] for r in log.values()) == [1, 1, 1, 3]
 
 
@@ -247,7 +257,7 @@ def test_a_permanent_refusal_for_one_reader_stops_no_one_else(desk, smtp, capsys
     mailbox.refuse["editor@example.org"] = "550 5.1.1 No such user here"
     code, out, err = send(desk, port, capsys=capsys)
     assert code == 4
-    assert "sent 3, already sent 0 (skipped), failed 1" in out
+    assert "sent 3, not sent 0, failed 1" in out
     assert (
         "failed: editor@example.org (iran-venezuela 2026-11-18): 550 5.1.1 No such user here" in err
     )
@@ -256,12 +266,12 @@ def test_a_permanent_refusal_for_one_reader_stops_no_one_else(desk, smtp, capsys
         "ana@example.org",
         "office@example.org",
     ]
-    log = json.loads((desk[1] / "deliveries.json").read_text())["records"]
+    log = deliveries(desk[1])
     failed = log["iran-venezuela/2026-11-18/editor@example.org"]
     assert failed["status"] == "failed" and failed["attempts"] == 1  # permanent: not retried
     del mailbox.refuse["editor@example.org"]
     code, out, _ = send(desk, port, capsys=capsys)
-    assert code == 0 and "sent 1, already sent 3 (skipped), failed 0" in out
+    assert code == 0 and "sent 1, not sent 3, failed 0" in out
 
 
 def test_a_login_is_required_and_the_password_never_shown(desk, capsys, monkeypatch):
@@ -292,7 +302,8 @@ def test_a_login_is_required_and_the_password_never_shown(desk, capsys, monkeypa
         monkeypatch.setenv("BRIEFING_SMTP_PASSWORD", PASSWORD)
         code, out, err = send(desk, port, capsys=capsys)
         assert code == 0, err
-        assert PASSWORD not in out + err + (desk[1] / "deliveries.json").read_text()
+        assert PASSWORD not in out + err + json.dumps(deliveries(desk[1]))
+        assert PASSWORD.encode() not in (desk[1] / "state.sqlite").read_bytes()
         assert len(mailbox.messages) == 4
     finally:
         controller.stop()
@@ -345,7 +356,7 @@ def test_missing_smtp_settings_are_named_before_anything_is_sent(desk, smtp, cap
     code, out, err = send(desk, port, capsys=capsys)
     assert code == 2
     assert "BRIEFING_SMTP_HOST: not set" in err and "BRIEFING_SMTP_FROM: not set" in err
-    assert mailbox.messages == [] and not (desk[1] / "deliveries.json").exists()
+    assert mailbox.messages == [] and deliveries(desk[1]) == {}
 
 
 # ---------------------------------------------------------------- crashes -------------------------

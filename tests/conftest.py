@@ -3,6 +3,9 @@ each format back as text so tests can assert on content."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
 import shutil
 import sys
@@ -164,6 +167,28 @@ def build_command(project: Path, out: Path, *extra: str) -> list[str]:
         str(out),
         *extra,
     ]
+
+
+def editions(out: Path) -> list[str]:
+    folder = out / REPORT / "editions"
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+
+
+def assert_one_whole_edition_published(out: Path) -> str:
+    """Every top-level document leads into the same edition and matches its manifest."""
+    current = out / REPORT / "current"
+    edition = os.readlink(current).removeprefix("editions/")
+    manifest = json.loads((current / "manifest.json").read_text())
+    assert manifest["edition"] == edition
+    names = set()
+    for f in manifest["files"]:
+        top = out / f["name"]
+        names.add(f["name"])
+        assert top.resolve().parent.name == edition
+        assert hashlib.sha256(top.read_bytes()).hexdigest() == f["sha256"]
+    strays = {p.name for p in out.glob(f"{REPORT}.*")} - names
+    assert not strays, strays
+    return edition
 
 
 def build_into(out: Path, *extra: str) -> None:

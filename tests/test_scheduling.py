@@ -4,8 +4,6 @@ never holds, pruning on purpose, and the watch loop. These run the real command 
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import queue
 import signal
@@ -21,7 +19,15 @@ import pytest
 from briefing.cli import main
 from briefing.lock import output_lock
 
-from .conftest import EPOCH, REPORT, build_command, copy_project, edit
+from .conftest import (
+    EPOCH,
+    REPORT,
+    assert_one_whole_edition_published,
+    build_command,
+    copy_project,
+    edit,
+    editions,
+)
 
 CHECKPOINTS = ("rendered", "placed", "switched", "published", "index")
 
@@ -38,28 +44,6 @@ def build(project: Path, out: Path, *extra: str, **env: str) -> subprocess.Compl
     return subprocess.run(
         command(project, out, *extra), env=environment(**env), capture_output=True, text=True
     )
-
-
-def editions(out: Path) -> list[str]:
-    folder = out / REPORT / "editions"
-    return sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
-
-
-def assert_one_whole_edition_published(out: Path) -> str:
-    """Every top-level document leads into the same edition and matches its manifest."""
-    current = out / REPORT / "current"
-    edition = os.readlink(current).removeprefix("editions/")
-    manifest = json.loads((current / "manifest.json").read_text())
-    assert manifest["edition"] == edition
-    names = set()
-    for f in manifest["files"]:
-        top = out / f["name"]
-        names.add(f["name"])
-        assert top.resolve().parent.name == edition
-        assert hashlib.sha256(top.read_bytes()).hexdigest() == f["sha256"]
-    strays = {p.name for p in out.glob(f"{REPORT}.*")} - names
-    assert not strays, strays
-    return edition
 
 
 def assert_clean_and_catalogued(out: Path) -> None:

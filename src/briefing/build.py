@@ -21,7 +21,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from . import __version__
+from . import __version__, stopping
+from .cachedirs import prepare as prepare_caches
 from .catalog import refresh
 from .changes import Previous
 from .chartdata import check as check_charts
@@ -32,6 +33,7 @@ from .fingerprint import Fingerprint, fingerprint
 from .load import Evidence, ReportSpec, load_evidence, load_report, report_files
 from .lock import output_lock
 from .preflight import check_templates
+from .sharedlibs import check_pdf_libraries
 from .publish import checkpoint, ensure_folder, staging, sweep, write_atomic
 from .writers import FORMATS, REGISTRY, WriteContext, write_format
 
@@ -107,7 +109,10 @@ def build(
     jobs: int | None = 1,
 ) -> list[Outcome]:
     """`jobs`: at most that many worker processes; None for one per usable processor."""
+    if "pdf" in formats:
+        check_pdf_libraries()  # before any work: one line naming the package to install
     ensure_folder(output)
+    prepare_caches(output)  # before matplotlib or WeasyPrint is imported, here or in a worker
     with output_lock(output, wait, say):
         sweep(output)
         problems = Problems()
@@ -160,6 +165,7 @@ def build(
 
             staged = _render_all(job, todo, evidence, pool, say, warn, early)
             checkpoint("rendered")
+            stopping.hold()  # publishing, once begun, is finished (see stopping.py)
             for plan, (folder, edition_id, seconds, _) in zip(todo, staged, strict=True):
                 edition = plan.store.place(folder, edition_id)
                 checkpoint("placed")
@@ -352,6 +358,7 @@ def _write_in_worker(
 ) -> None:
     """One format written in a worker; `pngs` (the chart declarations, the evidence and what
     to draw) when it needs PNGs nobody has drawn yet."""
+    checkpoint("worker-write", target)
     if pngs is not None:
         drawn, _ = _draw_all(*pngs)
         for chart in doc.charts:  # the same objects the figures hold

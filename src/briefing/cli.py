@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import argparse
 import errno
-import signal
 import sys
-import threading
 import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from . import __version__
+from . import __version__, stopping
 from .errors import EXIT_BUG, EXIT_BUSY, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, InputError
+from .sharedlibs import MissingLibrary
+from .stopping import Terminated
 from .writers import FORMATS
 
 
@@ -216,18 +216,6 @@ def _warn(message: str) -> None:
     print(f"briefing: warning: {message}", file=sys.stderr, flush=True)
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM or SIGHUP: unwound like Ctrl-C, so staging folders are removed on the way out."""
-
-    def __init__(self, signum: int):
-        super().__init__(signum)
-        self.signum = signum
-
-
-def _on_signal(signum: int, _frame: object) -> None:
-    raise Terminated(signum)
-
-
 # Errors from the filesystem that the user's environment causes, not a bug in briefing.
 USER_OS_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG}
 
@@ -245,9 +233,9 @@ def os_problem(exc: OSError, output: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if threading.current_thread() is threading.main_thread():
-        for signum in (signal.SIGTERM, signal.SIGHUP):
-            signal.signal(signum, _on_signal)
+    # SIGINT, SIGTERM and SIGHUP unwind like Ctrl-C (stopping.py); a build that cannot finish
+    # its clean-up within seconds of a stop exits regardless.
+    stopping.install(watchdog=args.verb == "build")
     root: Path = args.project.resolve()
     output: Path = (args.output if args.output is not None else root / "output").resolve()
     if args.verb == "build":
@@ -338,6 +326,10 @@ def run_build(args: argparse.Namespace, root: Path, output: Path) -> int:
         print(f"briefing: {exc}", file=sys.stderr)
         log_run(output, asked, "busy", seconds=time.perf_counter() - started)
         return EXIT_BUSY
+    except MissingLibrary as exc:
+        print(f"briefing: {exc}", file=sys.stderr)
+        log_run(output, asked, "bad-input", seconds=time.perf_counter() - started)
+        return EXIT_INPUT
     except KeyboardInterrupt as exc:
         print("briefing: interrupted; nothing was written", file=sys.stderr)
         log_run(output, asked, "interrupted", seconds=time.perf_counter() - started)
@@ -354,12 +346,20 @@ def run_build(args: argparse.Namespace, root: Path, output: Path) -> int:
         return EXIT_INPUT
     except Exception:  # noqa: BLE001 - the last line of defence maps any bug to exit 1
         return _bug(output, asked, started)
+    finally:
+        held = stopping.release()  # a stop that arrived while publishing, or None
     for r in results:
         log_run(output, r.report, r.status, r.edition, r.seconds or time.perf_counter() - started)
     built = [r for r in results if r.files]
     if built:
         total = time.perf_counter() - started
         say(f"built {len(built)} report(s) in {total:.1f}s")
+    if held is not None:
+        print(
+            "briefing: interrupted after publishing; what was built is published",
+            file=sys.stderr,
+        )
+        return stopping.status(held)
     return EXIT_OK
 
 

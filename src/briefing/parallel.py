@@ -6,11 +6,19 @@ composed, then prints it; another draws the charts while the text is composed, t
 Word file while the PDF prints. With several reports, each worker builds whole reports, taking
 the next as soon as it is free. With `--jobs 1` nothing leaves the main process.
 
-Python work runs in processes, not threads: layout and drawing hold the interpreter lock. Workers
-are forked, so they start in milliseconds and inherit what the build already loaded (started
-afresh instead when the calling process runs threads, as a test runner or `watch` may); they
-ignore Ctrl-C (the build stops them itself, then removes its staging folder), die on SIGTERM,
-and die with the build if it is killed outright.
+Python work runs in processes, not threads: layout and drawing hold the interpreter lock.
+
+Workers are started afresh (`spawn`), never forked. A fork copies whatever locks the build's
+other threads held at that instant (each pool runs threads of its own, and a test runner or
+`watch` more), and a forked worker keeps the other pools' pipes open: a worker killed while a
+task was being sent to it then left the build waiting on that pipe for ever. A spawned worker
+is the build's own child, so the kernel can tie its life to the build's (`PR_SET_PDEATHSIG`);
+a fork server would stand between them and keep a socket in TMPDIR. Spawning costs each worker
+a fresh interpreter (about a tenth of a second, spent while the main process composes).
+
+A worker ignores Ctrl-C (a terminal sends it to every process; the build stops its workers
+itself, then removes its staging folder), dies on SIGTERM and SIGHUP, and dies with the build if
+it is killed outright. It takes the build's cache and temporary folders (cachedirs.py).
 """
 
 from __future__ import annotations
@@ -22,11 +30,15 @@ import importlib
 import multiprocessing
 import os
 import signal
-import threading
+import tempfile
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
+from multiprocessing.connection import wait
 from typing import Any
+
+from .cachedirs import passed_on
 
 
 def usable_cpus() -> int:
@@ -37,23 +49,9 @@ def usable_cpus() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _threads() -> int:
-    """Threads of this process, native ones included (`watch` runs a Rust file watcher that
-    Python's own count does not see)."""
-    try:
-        return len(os.listdir("/proc/self/task"))
-    except OSError:
-        return threading.active_count()
-
-
 def _context() -> multiprocessing.context.BaseContext:
-    """Fork when this process runs one thread (a forked child of a threaded process can
-    inherit a lock some other thread held); otherwise, or where there is no fork, start
-    workers afresh."""
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and _threads() == 1:
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    """Workers start afresh, whatever threads this process runs (see above)."""
+    return multiprocessing.get_context("spawn")
 
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
@@ -72,11 +70,21 @@ def _die_with(parent: int | None) -> None:
         os._exit(1)
 
 
-def _start_worker(parent: int | None) -> None:
-    _die_with(parent)
+def _start_worker(parent: int | None, environment: dict[str, str]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The build blocked Ctrl-C while it started this process (see `_no_ctrl_c`): a Ctrl-C in
+    # between is dropped here instead of a KeyboardInterrupt traceback from a worker.
+    with contextlib.suppress(AttributeError):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, signal.SIG_DFL)
+    _die_with(parent)
+    # Its own process group, so that stopping it stops what it runs too (pandoc), which
+    # would otherwise go on writing into a staging folder being removed.
+    with contextlib.suppress(OSError):
+        os.setpgid(0, 0)
+    os.environ.update(environment)
+    tempfile.tempdir = None  # found again from TMPDIR
 
 
 def warm(modules: tuple[str, ...], yielding: bool = False) -> None:
@@ -98,12 +106,29 @@ def warm(modules: tuple[str, ...], yielding: bool = False) -> None:
     gc.freeze()
 
 
-def _executor(size: int, context: multiprocessing.context.BaseContext) -> ProcessPoolExecutor:
-    # A forked worker's parent is the build; a worker started afresh has a server between them.
-    parent = os.getpid() if context.get_start_method() == "fork" else None
-    return ProcessPoolExecutor(
-        size, mp_context=context, initializer=_start_worker, initargs=(parent,)
+def _executor(
+    size: int, context: multiprocessing.context.BaseContext, kind: type | None = None
+) -> ProcessPoolExecutor:
+    # A spawned or forked worker's parent is the build; a fork server would stand between.
+    parent = os.getpid() if context.get_start_method() in ("spawn", "fork") else None
+    return (kind or ProcessPoolExecutor)(
+        size, mp_context=context, initializer=_start_worker, initargs=(parent, passed_on())
     )
+
+
+@contextmanager
+def _no_ctrl_c() -> Iterator[None]:
+    """Ctrl-C held back (not lost) while a worker may be started: the worker inherits the
+    blocked signal and ignores it before unblocking it; this process takes it on the way out."""
+    try:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    except (AttributeError, ValueError):  # no such call here, or not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 class Workers:
@@ -113,8 +138,7 @@ class Workers:
     def __init__(self, jobs: int):
         self.jobs = jobs
         self._slots: list[ProcessPoolExecutor] = []
-        # Decided once, before any pool's own threads exist: every worker of a build starts
-        # the same way (forked from a build that was single-threaded when it began).
+        # Every worker of a build starts the same way (see above).
         self.context = _context()
 
     def slot(self, n: int) -> ProcessPoolExecutor:
@@ -123,40 +147,76 @@ class Workers:
         return self._slots[n]
 
     def submit(self, n: int, fn: Callable[..., Any], *args: Any) -> Future:
-        return self.slot(n).submit(fn, *args)
+        with _no_ctrl_c():  # a worker is started by the first task sent to it
+            return self.slot(n).submit(fn, *args)
 
     def pool(self, size: int) -> ProcessPoolExecutor:
         """A shared queue of `size` workers, for whole reports."""
-        executor = _executor(size, self.context)
+        executor = _executor(size, self.context, _SafeStart)
         self._slots.append(executor)
         return executor
 
     def close(self, kill: bool) -> None:
         """Stop every worker: at once when the build failed or was interrupted (and if an
-        interrupt arrives while waiting for them to finish). Every worker is stopped before
-        any pool is waited for: a forked worker holds the other pools' pipes open, so a pool
-        whose own worker is gone could otherwise wait on it for ever."""
+        interrupt arrives while waiting for them to finish). A build that stops waits for its
+        workers to be gone (each is sent SIGTERM, then SIGKILL after `KILL_AFTER` seconds),
+        never for a pool's own bookkeeping, which can wait on a dead worker."""
         try:
             if kill:
+                _stop_now(self._slots)
+            else:
                 for executor in self._slots:
-                    _terminate(executor)
-            for executor in self._slots:
-                executor.shutdown(wait=True, cancel_futures=True)
+                    executor.shutdown(wait=True, cancel_futures=True)
         except BaseException:
-            for executor in self._slots:
-                _terminate(executor)
-            for executor in self._slots:
-                executor.shutdown(wait=False, cancel_futures=True)
+            _stop_now(self._slots)
             raise
         finally:
             self._slots.clear()
 
 
-def _terminate(executor: ProcessPoolExecutor) -> None:
-    # ProcessPoolExecutor has no public way to stop a task that is running; a build that is
-    # interrupted or failed must not leave a worker writing into staging.
-    for process in list((getattr(executor, "_processes", None) or {}).values()):
-        process.terminate()
+class _SafeStart(ProcessPoolExecutor):
+    """A shared pool whose workers, started as tasks arrive, start with Ctrl-C held back."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        with _no_ctrl_c():
+            return super().submit(fn, *args, **kwargs)
+
+
+def _signal(process: multiprocessing.process.BaseProcess, signum: int) -> None:
+    """To the worker and what it runs (its process group, once it has made one)."""
+    if process.pid is None or process.exitcode is not None:
+        return
+    try:
+        os.killpg(process.pid, signum)
+    except OSError:  # not yet a group of its own, or already gone
+        with contextlib.suppress(OSError):
+            os.kill(process.pid, signum)
+
+
+KILL_AFTER = 2.0  # seconds a worker has to end after SIGTERM
+
+
+def _stop_now(executors: list[ProcessPoolExecutor]) -> None:
+    """End every worker of these pools now, and wait (briefly) until each has. A pool has no
+    public way to stop a task that is running; a build that is interrupted or failed must not
+    leave a worker writing into staging, nor outlive it."""
+    processes = [
+        process
+        for executor in executors
+        for process in list((getattr(executor, "_processes", None) or {}).values())
+    ]
+    for process in processes:
+        _signal(process, signal.SIGTERM)
+    # A worker's sentinel is readable once it has exited (whoever reaps it).
+    running = {process.sentinel: process for process in processes if process.pid is not None}
+    deadline = time.monotonic() + KILL_AFTER
+    while running and time.monotonic() < deadline:
+        for ended in wait(list(running), max(0.0, deadline - time.monotonic())):
+            running.pop(ended, None)
+    for process in running.values():
+        _signal(process, signal.SIGKILL)
+    for executor in executors:
+        executor.shutdown(wait=False, cancel_futures=True)
 
 
 @contextmanager

@@ -3,15 +3,20 @@ output folder and only moved into place (os.rename / os.replace, atomic on one f
 everything has rendered, so a failed or killed build leaves what was published exactly as it was.
 
 Everything temporary is named with a leading `.staging-` or `.tmp-`, so that the next build
-(holding the lock) can sweep up what a killed one left behind.
+(holding the lock) can sweep up what a killed one left behind. That includes the temporary files
+of the libraries a build uses (WeasyPrint's font files, matplotlib's, pandoc's reference
+document): while a build renders, `TMPDIR` points into its staging folder, in the main process
+and in every worker, so none of them is left in /tmp when a build is killed.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import signal
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,16 +39,34 @@ def ensure_folder(output: Path) -> None:
         ) from None
 
 
+TEMPORARY = ".tmp"  # inside a staging folder: TMPDIR while the build renders
+
+
 @contextmanager
 def staging(output: Path) -> Iterator[Path]:
     """A private folder beside the output; removed whatever happens (short of SIGKILL, which
-    `sweep` handles on the next run)."""
+    `sweep` handles on the next run). Temporary files go into it too (see above): a user's
+    TMPDIR is set aside on purpose for the build's length, since a folder elsewhere would
+    outlive a killed build."""
     ensure_folder(output)
     folder = Path(tempfile.mkdtemp(prefix=".staging-", dir=output))
+    temporary = folder / TEMPORARY
+    temporary.mkdir()
+    saved = os.environ.get("TMPDIR"), tempfile.tempdir
+    os.environ["TMPDIR"] = tempfile.tempdir = str(temporary)
     try:
         yield folder
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        if saved[0] is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = saved[0]
+        tempfile.tempdir = saved[1]
+        for _ in range(3):  # a stopped worker's last write may land while the folder goes
+            shutil.rmtree(folder, ignore_errors=True)
+            if not folder.exists():
+                break
+            time.sleep(0.1)
 
 
 def sweep(output: Path) -> None:
@@ -101,9 +124,22 @@ def fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def checkpoint(name: str) -> None:
-    """Crash-test hook: with BRIEFING_CRASH_AT=<name> the process kills itself here (SIGKILL,
-    so no cleanup runs). The tests use it to prove that a build killed at any step of
-    publishing leaves one whole edition published and that the next build recovers."""
+def checkpoint(name: str, path: Path | None = None) -> None:
+    """Test hooks at the named steps of a build, each set by an environment variable:
+
+    - BRIEFING_CRASH_AT=<name>: the process kills itself here (SIGKILL, so no cleanup runs),
+      to prove that a build killed at any step of publishing leaves one whole edition
+      published and that the next build recovers;
+    - BRIEFING_PAUSE_AT=<name>: it sleeps here (BRIEFING_PAUSE_SECONDS, 3 by default), so a
+      test can send a signal at that very step;
+    - BRIEFING_FAIL_AT=<name>[:<errno name>]: writing `path` fails here as the system would
+      fail it (ENOSPC, a full disk, by default), for faults that cannot be made for real in
+      one process only (a worker's)."""
     if os.environ.get("BRIEFING_CRASH_AT") == name:
         os.kill(os.getpid(), signal.SIGKILL)
+    if os.environ.get("BRIEFING_PAUSE_AT") == name:
+        time.sleep(float(os.environ.get("BRIEFING_PAUSE_SECONDS", "3")))
+    at, _, code = os.environ.get("BRIEFING_FAIL_AT", "").partition(":")
+    if at == name:
+        number = getattr(errno, code or "ENOSPC")
+        raise OSError(number, os.strerror(number), None if path is None else str(path))

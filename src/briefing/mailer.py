@@ -8,14 +8,12 @@ the run. Only the configured host is ever contacted.
 
 from __future__ import annotations
 
-import email.policy
 import os
 import smtplib
 import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.message import EmailMessage
 
 from .smtpconfig import SmtpSettings
 
@@ -57,8 +55,7 @@ def _reply(code: int, text: bytes | str) -> str:
     return f"{code} {' '.join(text.split())}"
 
 
-def _connect(settings: SmtpSettings) -> smtplib.SMTP:
-    context = ssl.create_default_context()
+def _connect(settings: SmtpSettings, context: ssl.SSLContext | None) -> smtplib.SMTP:
     if settings.security == "tls":
         client: smtplib.SMTP = smtplib.SMTP_SSL(
             settings.host, settings.port, timeout=TIMEOUT, context=context
@@ -80,10 +77,10 @@ def _connect(settings: SmtpSettings) -> smtplib.SMTP:
     return client
 
 
-def _open(settings: SmtpSettings) -> smtplib.SMTP:
+def _open(settings: SmtpSettings, context: ssl.SSLContext | None) -> smtplib.SMTP:
     """A connection, with connection failures classified."""
     try:
-        return _connect(settings)
+        return _connect(settings, context)
     except (
         TimeoutError,
         ConnectionError,
@@ -112,9 +109,7 @@ class _Dropped(_Temporary):
     """The connection was gone before this message began (a reused one the server closed)."""
 
 
-def _transfer(
-    client: smtplib.SMTP, msg: EmailMessage, settings: SmtpSettings, recipient: str
-) -> str:
+def _transfer(client: smtplib.SMTP, msg: bytes, settings: SmtpSettings, recipient: str) -> str:
     """One message over an open connection: the envelope step by step, so the server's own
     answer to the message is kept."""
     began = False
@@ -127,7 +122,7 @@ def _transfer(
                 kind = _Temporary if 400 <= code < 500 else _Permanent
                 client.rset()
                 raise kind(_reply(code, text))
-        code, text = client.data(msg.as_bytes(policy=email.policy.SMTP))
+        code, text = client.data(msg)
         if code != 250:  # smtplib returns the final reply to DATA rather than raising
             raise (_Temporary if 400 <= code < 500 else _Permanent)(_reply(code, text))
         return _reply(code, text)
@@ -161,22 +156,24 @@ class Session:
         self.sleep = sleep
         self.client: smtplib.SMTP | None = None
         self.reuse = os.environ.get("BRIEFING_SMTP_REUSE", "1").strip() != "0"
+        # Made once per run: loading the trusted certificates costs more than a message.
+        self.context = ssl.create_default_context() if settings.security != "none" else None
 
     def close(self) -> None:
         _close(self.client)
         self.client = None
 
-    def _once(self, msg: EmailMessage, recipient: str) -> str:
+    def _once(self, msg: bytes, recipient: str) -> str:
         reused = self.client is not None
         if self.client is None:
-            self.client = _open(self.settings)
+            self.client = _open(self.settings, self.context)
         try:
             return _transfer(self.client, msg, self.settings, recipient)
         except _Dropped:
             self.close()
             if not reused:
                 raise
-            self.client = _open(self.settings)  # the server closed an idle connection
+            self.client = _open(self.settings, self.context)  # the server closed an idle connection
             return _transfer(self.client, msg, self.settings, recipient)
         except _Temporary:
             self.close()
@@ -191,7 +188,8 @@ class Session:
             if not self.reuse:
                 self.close()
 
-    def deliver(self, msg: EmailMessage, recipient: str) -> Outcome:
+    def deliver(self, msg: bytes, recipient: str) -> Outcome:
+        """`msg`: the message as it goes on the wire (SMTP line endings)."""
         attempts, delay = retry_policy()
         last = ""
         for attempt in range(1, attempts + 1):
@@ -207,7 +205,7 @@ class Session:
 
 
 def deliver(
-    msg: EmailMessage,
+    msg: bytes,
     settings: SmtpSettings,
     recipient: str,
     sleep: Callable[[float], None] = time.sleep,

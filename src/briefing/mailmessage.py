@@ -9,6 +9,7 @@ types, after their bytes are checked against the edition's manifest.
 
 from __future__ import annotations
 
+import email.policy
 import hashlib
 import json
 import re
@@ -123,28 +124,114 @@ def _address(name: str, email: str) -> Address:
     return Address(display_name=name, username=local, domain=domain)
 
 
+class MailTemplates:
+    """The text and HTML templates, compiled once per run rather than once per message."""
+
+    def __init__(self, templates: Path):
+        from .templating import environment
+
+        text_env = environment(
+            templates,
+            autoescape=False,
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.text = text_env.get_template(TEXT_TEMPLATE)
+        self.html = environment(templates, autoescape=True).get_template(HTML_TEMPLATE)
+
+
+class Attachments:
+    """Each edition's files, read and checked against the manifest once per run, however many
+    readers chose them."""
+
+    def __init__(self) -> None:
+        self._files: dict[tuple[Path, str], tuple[str, bytes] | None] = {}
+
+    def get(self, edition: Edition, fmt: str) -> tuple[str, bytes] | None:
+        key = (edition.path, fmt)
+        if key not in self._files:
+            self._files[key] = attachment(edition, fmt)
+        return self._files[key]
+
+
+class Composer:
+    """Messages for one run. The body of a message depends on the edition, on what changed
+    since the reader's last edition and on the formats they chose, not on who they are (the
+    templates do not name the reader; if a project's template does, every message is made
+    whole). So each distinct body is rendered and encoded once, and a reader's message is that
+    body with their own To and Message-ID: a list of 10,000 readers costs little more than
+    handing 10,000 messages to the server."""
+
+    def __init__(self, mail: MailSettings, templates: Path, when: Any):
+        self.mail = mail
+        self.templates = MailTemplates(templates)
+        self.when = when
+        self.files = Attachments()
+        source = "".join(
+            (templates / name).read_text(encoding="utf-8")
+            for name in (TEXT_TEMPLATE, HTML_TEMPLATE)
+        )
+        self.personal = re.search(r"\breader\b", source) is not None
+        self._bodies: dict[tuple, bytes] = {}
+
+    def message(
+        self,
+        reader: Reader,
+        edition: Edition,
+        *,
+        message_id: str,
+        changes: dict[str, Any] | None = None,
+        note: str = "",
+        summary: dict[str, Any] | None = None,
+    ) -> bytes:
+        """The message as it goes on the wire (SMTP line endings)."""
+        key = (edition.path, id(changes), note, reader.formats)
+        body = None if self.personal else self._bodies.get(key)
+        if body is None:
+            msg = compose(
+                reader,
+                edition,
+                self.mail,
+                self.templates,
+                self.when,
+                changes=changes,
+                note=note,
+                summary=summary,
+                files=self.files,
+            )
+            body = msg.as_bytes(policy=email.policy.SMTP)
+            if not self.personal:
+                self._bodies[key] = body
+        to = _address(reader.name, reader.email)
+        own = email.policy.SMTP.fold("To", str(to)) + email.policy.SMTP.fold(
+            "Message-ID", message_id
+        )
+        return own.encode("ascii") + body
+
+
 def compose(
     reader: Reader,
     edition: Edition,
     mail: MailSettings,
-    templates: Path,
+    templates: MailTemplates,
     when: Any,
     *,
-    message_id: str,
     changes: dict[str, Any] | None = None,
     note: str = "",
     summary: dict[str, Any] | None = None,
+    files: Attachments | None = None,
 ) -> EmailMessage:
-    """`changes`: what changed since the reader's last edition (None: first or full summary)."""
-    from .templating import environment
-
+    """The message without its To and Message-ID, which `Composer.message` adds per reader.
+    `changes`: what changed since the reader's last edition (None: first or full summary)."""
     summary = dict(summary or edition_summary(edition))
     summary["changes"] = changes
     # With a public address the web page travels as a link: mail filters quarantine HTML
     # attachments. Without one, every chosen format is attached.
     linked = links(edition, mail.base_url)
     formats = [f for f in reader.formats if not (linked and f == "html")]
-    files = [a for a in (attachment(edition, f) for f in formats) if a is not None]
+    files = files or Attachments()
+    attached = [a for a in (files.get(edition, f) for f in formats) if a is not None]
     context = {
         "summary": summary,
         "reader": reader,
@@ -152,27 +239,17 @@ def compose(
         "first": edition.manifest.get("previous") is None,
         "note": note,
         "what_changed": edition.summary,
-        "attached": [name for name, _ in files],
+        "attached": [name for name, _ in attached],
         "links": linked,
         "web": next((link["url"] for link in linked if link["format"] == "html"), ""),
     }
-    text_env = environment(
-        templates,
-        autoescape=False,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    html_env = environment(templates, autoescape=True)
     desk = mail.reply_to or mail.sender
     msg = EmailMessage()
     msg["Subject"] = subject(summary, edition)
     msg["From"] = Address(display_name=mail.from_name, addr_spec=mail.sender)
-    msg["To"] = _address(reader.name, reader.email)
     if mail.reply_to:
         msg["Reply-To"] = mail.reply_to
     msg["Date"] = format_datetime(when)
-    msg["Message-ID"] = message_id
     list_id = mail.list_id or f"{edition.report}.{mail.sender.rpartition('@')[2]}"
     title = " ".join(str(summary["title"]).split()).replace('"', "'")
     msg["List-Id"] = f'"{title}" <{list_id}>'
@@ -181,9 +258,9 @@ def compose(
     # For readers' mail rules and for tracing: which report and edition this is.
     msg["X-Briefing-Report"] = edition.report
     msg["X-Briefing-Edition"] = edition.id
-    msg.set_content(text_env.get_template(TEXT_TEMPLATE).render(context))
-    msg.add_alternative(html_env.get_template(HTML_TEMPLATE).render(context), subtype="html")
-    for name, data in files:
+    msg.set_content(templates.text.render(context))
+    msg.add_alternative(templates.html.render(context), subtype="html")
+    for name, data in attached:
         fmt = name.rpartition(".")[2]
         media = next(f.media_type for f in REGISTRY.values() if f.extension == fmt)
         maintype, _, subtype = media.partition("/")

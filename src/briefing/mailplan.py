@@ -12,6 +12,7 @@ run and the run's summary print.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .changes import _field_changes, summary_line
@@ -81,7 +82,10 @@ def decide(
         changes = summary.get("changes")
         reason = f"facts changed since {since.id}" if not same else "every edition asked for"
         return Decision(reader, edition, True, f"{reason}: {edition.summary}", since, changes)
-    block = cumulative(since, edition)
+    found = _CUMULATIVE.get((edition.path, since.id))
+    if found is None:
+        found = _CUMULATIVE[(edition.path, since.id)] = cumulative(since, edition)
+    block, counts = found
     if block is None:
         return Decision(
             reader,
@@ -92,7 +96,6 @@ def decide(
             note=f"The last edition sent to you was that of {long_date_iso(since.generated)}; "
             "this message opens with the full summary of the newest.",
         )
-    counts = block.pop("counts")
     return Decision(
         reader,
         edition,
@@ -121,14 +124,22 @@ def _snapshot(edition_path) -> dict[str, Any] | None:
         return None
 
 
-def cumulative(since: EditionRecord, edition: Edition) -> dict[str, Any] | None:
+# Each pair of editions is compared once per run, however many readers missed the same ones;
+# the same block object for all of them lets their messages share one rendered body.
+_CUMULATIVE: dict[tuple[Path, str], tuple[dict[str, Any] | None, tuple[int, int, int]]] = {}
+
+
+def cumulative(
+    since: EditionRecord, edition: Edition
+) -> tuple[dict[str, Any] | None, tuple[int, int, int]]:
     """What changed between an edition the reader received and this one, in the shape of
     summary.json's changes block (a paragraph, then a heading per section and an item per
-    fact); None when the older edition's evidence is no longer on disk."""
+    fact), with the counts added, changed, removed; None when the older edition's evidence is
+    no longer on disk."""
     old = _snapshot(edition.path.parent / since.id)
     new = _snapshot(edition.path)
     if old is None or new is None:
-        return None
+        return None, (0, 0, 0)
     old_facts, new_facts = old["facts"], new["facts"]
     entries: list[tuple[str, str, str, str]] = []  # (section, kind, id, text)
     for fid, rec in new_facts.items():
@@ -162,7 +173,7 @@ def cumulative(since: EditionRecord, edition: Edition) -> dict[str, Any] | None:
             (e for e in entries if e[0] == section), key=lambda e: (order[e[1]], e[2])
         ):
             items.append({"kind": "bullet", "lead": f"{kind}.", "text": text})
-    return {"title": f"What changed since {when}", "items": items, "counts": counts}
+    return {"title": f"What changed since {when}", "items": items}, counts
 
 
 def _says(rec: dict[str, Any]) -> str:

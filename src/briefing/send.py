@@ -92,9 +92,9 @@ def send(
     from .mailmessage import (
         HTML_TEMPLATE,
         TEXT_TEMPLATE,
+        Composer,
         EditionDamaged,
         MailSettings,
-        compose,
         edition_summary,
         message_id,
     )
@@ -126,7 +126,7 @@ def send(
         list_id=settings.get("mail.list_id"),
         base_url=settings.base_url,
     )
-    templates = root / "templates"
+    composer = Composer(mail, root / "templates", build_time())
     tally = Tally()
     try:
         state = reconcile(output)
@@ -187,22 +187,21 @@ def send(
                     )
                     mid = message_id(edition, reader.email, resends, mail.sender)
                 else:
-                    claimed = state.claim(edition.report, edition.id, reader.email, resend)
+                    claimed = state.claim(
+                        edition.report,
+                        edition.id,
+                        reader.email,
+                        resend,
+                        lambda n, e=edition, r=reader: message_id(e, r.email, n, mail.sender),
+                    )
                     if claimed is None:
                         tally.skipped.append((label, "being sent by another run, or received"))
                         continue
-                    mid = claimed.message_id or message_id(
-                        edition, reader.email, claimed.resends, mail.sender
-                    )
-                    if not claimed.message_id:
-                        claimed = state.set_message_id(claimed, mid)
+                    mid = claimed.message_id
                 try:
-                    msg = compose(
+                    msg = composer.message(
                         reader,
                         edition,
-                        mail,
-                        templates,
-                        build_time(),
                         message_id=mid,
                         changes=decision.changes,
                         note=decision.note,
@@ -216,7 +215,7 @@ def send(
                 if dry_run is not None:
                     dry_run.mkdir(parents=True, exist_ok=True)
                     target = dry_run / _eml_name(edition, reader.email)
-                    target.write_bytes(bytes(msg))
+                    target.write_bytes(msg)
                     tally.written.append(target)
                     say(f"would send {label}: {decision.reason}")
                     continue

@@ -26,8 +26,8 @@ import os
 import socket
 import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -108,9 +108,15 @@ class State(Protocol):
     def editions(self, report: str) -> list[EditionRecord]: ...
     def delivery(self, report: str, edition: str, email: str) -> Delivery | None: ...
     def last_received(self, report: str, email: str) -> EditionRecord | None: ...
-    def claim(self, report: str, edition: str, email: str, resend: bool) -> Delivery | None: ...
+    def claim(
+        self,
+        report: str,
+        edition: str,
+        email: str,
+        resend: bool,
+        message_id: Callable[[int], str],
+    ) -> Delivery | None: ...
     def finish(self, delivery: Delivery, status: str, answer: str, attempts: int) -> None: ...
-    def set_message_id(self, delivery: Delivery, message_id: str) -> Delivery: ...
     def accept_history(self) -> None: ...
     def close(self) -> None: ...
 
@@ -184,7 +190,9 @@ class SqliteState:
             db.execute("INSERT INTO meta VALUES ('created', ?)", (_now(),))
         if legacy.is_file():
             # Kept as a backup beside the store, under a name nothing reads again.
-            os.replace(legacy, legacy.with_name(LEGACY_LOG + ".imported"))
+            # (Another run starting at the same moment may have moved it first.)
+            with suppress(FileNotFoundError):
+                os.replace(legacy, legacy.with_name(LEGACY_LOG + ".imported"))
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -306,7 +314,7 @@ class SqliteState:
     def last_received(self, report: str, email: str) -> EditionRecord | None:
         """The newest edition of `report` delivered to `email` (by sequence)."""
         row = self.db.execute(
-            f"SELECT {_EDITION_COLUMNS.replace('report', 'e.report').replace(', id', ', e.id')} "
+            f"SELECT {', '.join('e.' + c for c in _EDITION_COLUMNS.split(', '))} "
             "FROM deliveries d JOIN editions e ON e.report=d.report AND e.id=d.edition "
             "WHERE d.report=? AND d.email=? AND d.status=? "
             "ORDER BY e.sequence DESC LIMIT 1",
@@ -314,12 +322,31 @@ class SqliteState:
         ).fetchone()
         return _edition(row) if row else None
 
-    def claim(self, report: str, edition: str, email: str, resend: bool) -> Delivery | None:
+    def claim(
+        self,
+        report: str,
+        edition: str,
+        email: str,
+        resend: bool,
+        message_id: Callable[[int], str],
+    ) -> Delivery | None:
         """Take the delivery of `edition` to `email` for this run, or None if it is not ours to
-        send: already delivered (unless `resend`), or being sent by another live run."""
+        send: already delivered (unless `resend`), or being sent by another live run. The
+        Message-ID (made by `message_id` from the number of deliberate resends) is kept in the
+        same transaction, before the message is handed over, so a run that dies mid-handover
+        is retried with the same one and a mail client shows the duplicate once."""
         email = email.lower()
         me, now = claimant(), time.time()
         with self._tx() as db:
+            # The common case, a first delivery: one statement claims it with its Message-ID.
+            mid, when = message_id(0), _now()
+            first = db.execute(
+                "INSERT INTO deliveries (report, edition, email, status, message_id, time, "
+                "claimant, claimed) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (report, edition, email, SENDING, mid, when, me, now),
+            )
+            if first.rowcount == 1:
+                return Delivery(report, edition, email, SENDING, mid, "", 0, when)
             row = db.execute(
                 "SELECT status, claimant, claimed, resends FROM deliveries "
                 "WHERE report=? AND edition=? AND email=?",
@@ -361,38 +388,28 @@ class SqliteState:
                         email,
                     ),
                 )
-            found = db.execute(
-                f"SELECT {_DELIVERY_COLUMNS} FROM deliveries "
-                "WHERE report=? AND edition=? AND email=?",
-                (report, edition, email),
-            ).fetchone()
-        return Delivery(*found)
-
-    def set_message_id(self, delivery: Delivery, message_id: str) -> Delivery:
-        """Kept before the message is handed over, so a run that dies mid-handover is retried
-        with the same Message-ID (mail clients collapse the duplicate)."""
-        with self._tx() as db:
-            db.execute(
-                "UPDATE deliveries SET message_id=? WHERE report=? AND edition=? AND email=?",
-                (message_id, delivery.report, delivery.edition, delivery.email),
+            found = Delivery(
+                *db.execute(
+                    f"SELECT {_DELIVERY_COLUMNS} FROM deliveries "
+                    "WHERE report=? AND edition=? AND email=?",
+                    (report, edition, email),
+                ).fetchone()
             )
-        return Delivery(**{**delivery.__dict__, "message_id": message_id})
+            if not found.message_id:
+                found = Delivery(**{**found.__dict__, "message_id": message_id(found.resends)})
+                db.execute(
+                    "UPDATE deliveries SET message_id=? WHERE report=? AND edition=? AND email=?",
+                    (found.message_id, report, edition, email),
+                )
+        return found
 
     def finish(self, delivery: Delivery, status: str, answer: str, attempts: int) -> None:
-        with self._tx() as db:
-            db.execute(
-                "UPDATE deliveries SET status=?, answer=?, attempts=?, time=?, claimant='' "
-                "WHERE report=? AND edition=? AND email=?",
-                (
-                    status,
-                    answer,
-                    attempts,
-                    _now(),
-                    delivery.report,
-                    delivery.edition,
-                    delivery.email,
-                ),
-            )
+        """One statement, so one transaction of its own (autocommit)."""
+        self.db.execute(
+            "UPDATE deliveries SET status=?, answer=?, attempts=?, time=?, claimant='' "
+            "WHERE report=? AND edition=? AND email=?",
+            (status, answer, attempts, _now(), delivery.report, delivery.edition, delivery.email),
+        )
 
     def deliveries(self) -> list[Delivery]:
         """Every delivery row (for tests and inspection; not used on the sending path)."""

@@ -310,7 +310,7 @@ def test_each_edition_holds_whole_files_that_match_its_manifest(two_editions):
             assert path.stat().st_size == f["bytes"] and sha256(path) == f["sha256"]
         assert m["fingerprint"].startswith("sha256:") and m["tool"]["version"]
         assert m["generated"] == "2026-11-18" and m["current_to_text"] == "18 January 2026"
-        assert "data/facts/energy.yaml" in m["inputs"] and m["options"]["formats"]
+        assert "gasoline-for-gold-2020" in m["inputs"]["facts"] and m["options"]["formats"]
     assert manifests[FIRST]["previous"] is None and manifests[FIRST]["changes"] is None
     assert manifests[SECOND]["previous"] == FIRST
     assert manifests[SECOND]["changes"]["changed"] == ["gasoline-for-gold-2020"]

@@ -27,14 +27,15 @@ from .catalog import refresh
 from .changes import Previous
 from .chartdata import check as check_charts
 from .clock import build_time
+from .drafts import DRAFTS, DraftStore
 from .editions import EVIDENCE, MANIFEST, MANIFEST_FORMAT, Edition, EditionStore
 from .errors import InputError, Problems
 from .fingerprint import Fingerprint, fingerprint
 from .load import Evidence, ReportSpec, load_evidence, load_report, report_files
 from .lock import output_lock
 from .preflight import check_templates
-from .sharedlibs import check_pdf_libraries
 from .publish import checkpoint, ensure_folder, staging, sweep, write_atomic
+from .sharedlibs import check_pdf_libraries
 from .writers import FORMATS, REGISTRY, WriteContext, write_format
 
 if TYPE_CHECKING:
@@ -73,9 +74,9 @@ class _Staged(NamedTuple):
 @dataclass
 class _Plan:
     spec: ReportSpec
-    store: EditionStore
+    store: EditionStore | DraftStore
     fingerprint: Fingerprint
-    previous: Edition | None
+    previous: Edition | None  # the newest published edition
 
 
 def select_reports(root: Path, wanted: list[str], problems: Problems) -> list[ReportSpec]:
@@ -107,8 +108,11 @@ def build(
     pdf_variant: str = "pdfua",
     warn: Callable[[str], None] = print,
     jobs: int | None = 1,
+    draft: bool = False,
 ) -> list[Outcome]:
-    """`jobs`: at most that many worker processes; None for one per usable processor."""
+    """`jobs`: at most that many worker processes; None for one per usable processor.
+    `draft`: write each report's draft (drafts.py) instead of publishing an edition; the same
+    pipeline, which then touches no edition, index, feed or anything `send` reads."""
     if "pdf" in formats:
         check_pdf_libraries()  # before any work: one line naming the package to install
     ensure_folder(output)
@@ -123,21 +127,35 @@ def build(
         outcomes: list[Outcome] = []
         todo: list[_Plan] = []
         for spec in specs:
-            store = EditionStore(output, spec.id)
-            fp = fingerprint(spec, root, formats, pdf_variant)
+            store = DraftStore(output, spec.id) if draft else EditionStore(output, spec.id)
             newest = store.newest()
+            # The newest edition's manifest keeps its templates' analyses (fingerprint.py).
+            known = newest.manifest.get("inputs") if newest is not None else None
+            fp = fingerprint(spec, root, formats, pdf_variant, known)
+            # A draft says what changed since the newest published edition.
+            previous = store.published() if isinstance(store, DraftStore) else newest
             for message in store.warnings:
                 warn(message)
-            if newest is not None and not force and newest.fingerprint == fp.digest:
+            # (a draft also compares with the edition it did: a new one means a new draft)
+            base = (
+                newest is None
+                or not draft
+                or newest.manifest.get("previous") == getattr(previous, "id", None)
+            )
+            if newest is not None and not force and newest.fingerprint == fp.digest and base:
                 if not store.is_published(newest):
                     store.publish(newest)  # a build killed after placing it, before the switch
-                say(f"{spec.id}: up to date (edition {newest.id})")
+                if draft:
+                    say(f"{spec.id}: draft up to date in {newest.path}")
+                else:
+                    say(f"{spec.id}: up to date (edition {newest.id})")
                 outcomes.append(Outcome(spec.id, UP_TO_DATE, newest.id, [], 0.0))
             else:
-                todo.append(_Plan(spec, store, fp, newest))
+                todo.append(_Plan(spec, store, fp, previous))
 
         if not todo:
-            refresh(output, root / "templates", base_url=site)
+            if not draft:
+                refresh(output, root / "templates", base_url=site)
             return outcomes
         # Only a build that renders pays for the worker machinery (and for counting processors).
         from .parallel import usable_cpus, warm, workers
@@ -171,19 +189,30 @@ def build(
                 checkpoint("placed")
                 plan.store.publish(edition)
                 checkpoint("published")
-                files = [
-                    output / f"{plan.spec.id}.{f['format']}" for f in edition.manifest["files"]
-                ]
                 summary = edition.summary
-                say(f"{plan.spec.id}: published edition {edition.id} ({summary})")
+                if draft:
+                    files = [edition.path / f["name"] for f in edition.manifest["files"]]
+                    since = f" since edition {plan.previous.id}" if plan.previous else ""
+                    if plan.previous is None:
+                        summary = "no edition published yet"
+                    say(f"{plan.spec.id}: draft written to {edition.path} ({summary}{since})")
+                else:
+                    files = [
+                        output / f"{plan.spec.id}.{f['format']}" for f in edition.manifest["files"]
+                    ]
+                    say(f"{plan.spec.id}: published edition {edition.id} ({summary})")
                 for path in files:
                     say(f"{plan.spec.id}: wrote {path}")
                 outcomes.append(
                     Outcome(plan.spec.id, PUBLISHED, edition.id, files, seconds, summary)
                 )
-            used = {plan.spec.id: done.drawings for plan, done in zip(todo, staged, strict=True)}
+            used = {
+                (f"{DRAFTS}/{plan.spec.id}" if draft else plan.spec.id): done.drawings
+                for plan, done in zip(todo, staged, strict=True)
+            }
             keep_drawings(stage / CHART_CACHE, output / CHART_CACHE, used)
-        refresh(output, root / "templates", base_url=site)
+        if not draft:
+            refresh(output, root / "templates", base_url=site)
     return outcomes
 
 
@@ -242,8 +271,14 @@ def _previous(edition: Edition | None, warn: Callable[[str], None]) -> Previous 
             "this edition will not say what changed"
         )
         return None
+    inputs = edition.manifest.get("inputs")
+    used = inputs.get("facts") if isinstance(inputs, dict) else None  # older manifests: None
     return Previous(
-        edition.id, edition.generated, edition.manifest.get("current_to_text", ""), snap
+        edition.id,
+        edition.generated,
+        edition.manifest.get("current_to_text", ""),
+        snap,
+        frozenset(used) if isinstance(used, dict) else None,
     )
 
 
@@ -393,8 +428,20 @@ def _render(
     # drawing when it paints that page (writers/pdf.py).
     drawn = _Drawn(early, spec.id, say) if early is not None else None
     placeholders = (lambda _chart_id: {}) if drawn is not None else None
-    composer = Composer(job.root, spec, ev, _previous(plan.previous, warn), want, say, placeholders)
+    composer = Composer(
+        job.root,
+        spec,
+        ev,
+        _previous(plan.previous, warn),
+        want,
+        say,
+        placeholders,
+        used=plan.fingerprint.facts,
+        placed=plan.fingerprint.sections,
+    )
     doc = composer.compose()
+    # The edition keeps the evidence this report uses: the facts its fingerprint covers.
+    kept = replace(ev, facts={f: ev.facts[f] for f in plan.fingerprint.facts if f in ev.facts})
     say(
         f"{spec.id}: {len(doc.sections)} sections, {len(doc.notes)} notes, {len(doc.charts)} charts"
     )
@@ -402,7 +449,7 @@ def _render(
     # PDF carries the evidence as an attachment, so it is written first for that variant only;
     # otherwise while the other formats are written (at 50 times the facts the print would
     # wait a twentieth of a second for it).
-    carried = snapshot.dump(ev, doc.fact_sections) if job.pdf_variant == "pdfa" else None
+    carried = snapshot.dump(kept, doc.fact_sections) if job.pdf_variant == "pdfa" else None
     ctx = WriteContext(
         job.root / "templates", spec.layout, spec.stylesheets, job.pdf_variant, carried
     )
@@ -434,7 +481,7 @@ def _render(
     for fmt in chosen:
         if pool is None or not REGISTRY[fmt].warm:
             write_format(fmt, doc, targets[fmt], ctx)
-    (folder / EVIDENCE).write_bytes(carried or snapshot.dump(ev, doc.fact_sections))
+    (folder / EVIDENCE).write_bytes(carried or snapshot.dump(kept, doc.fact_sections))
     for future in pending:
         future.result()
     written = [(fmt, targets[fmt]) for fmt in chosen]
@@ -463,7 +510,7 @@ def _render(
         "files": [_file_entry(path, fmt) for fmt, path in written],
         "evidence": {
             **_file_entry(folder / EVIDENCE, "json"),
-            "facts": len(ev.facts),
+            "facts": len(kept.facts),
             "sources": len(ev.sources),
         },
         "summary": _file_entry(folder / SUMMARY, "json"),

@@ -8,7 +8,7 @@ citation with its source), so the what-changed section can state both.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -54,6 +54,9 @@ class Previous:
     generated: date
     current_to: str  # as the reader saw it, e.g. "January 2026"
     snapshot: dict[str, Any]
+    # The facts that edition used (its manifest's inputs); None for editions made before
+    # reports kept only their own facts, whose snapshots hold the whole evidence base.
+    used: frozenset[str] | None = None
 
     @property
     def date(self) -> str:
@@ -183,26 +186,54 @@ def _field_changes(
     return out
 
 
-def compare(previous: Previous, evidence: Evidence, sections: dict[str, str]) -> Changes:
-    """Facts added, removed and changed since `previous`, each placed in a section."""
+def compare(
+    previous: Previous,
+    evidence: Evidence,
+    sections: dict[str, str],
+    used: Collection[str] | None = None,
+    titles: list[str] | None = None,
+) -> Changes:
+    """Facts added, removed and changed since `previous`, each placed in a section.
+
+    Only the report's own evidence counts: `used` is the facts it uses (None: all of them), and
+    a fact it used before and no longer uses has left its evidence. `sections` says where each
+    fact is discussed; every change is placed under one of `titles` (the report's sections; by
+    default those of `sections`), the last of them when no section discusses it, never under
+    the name of a section this report does not have."""
     old_facts: dict[str, Any] = previous.snapshot["facts"]
     old_sources: dict[str, Any] = previous.snapshot["sources"]
     new_sources = {sid: {"outlet": s.outlet, "name": s.name} for sid, s in evidence.sources.items()}
+    in_use = set(evidence.facts) if used is None else set(used)
+    before = set(old_facts) if previous.used is None else set(old_facts) & previous.used
+    order = titles if titles is not None else list(dict.fromkeys(sections.values()))
+
+    def place(fid: str, recorded: str = "") -> str:
+        for title in (sections.get(fid), recorded):
+            if title and title in order:
+                return title
+        return order[-1] if order else recorded
+
     changes = Changes(previous)
     for fid, fact in evidence.facts.items():
+        if fid not in in_use:
+            continue
         new = fact_record(fact)
-        where = sections.get(fid, fact.domain_label)
-        if fid not in old_facts:
+        where = place(fid)
+        if fid not in before:
             changes.items.append(FactChange(ADDED, fact, where))
             continue
         fields = _field_changes(old_facts[fid], new, old_sources, new_sources)
         if fields:
             changes.items.append(FactChange(CHANGED, fact, where, tuple(fields)))
     former_sources = {sid: source_from_record(sid, r) for sid, r in old_sources.items()}
-    for fid in sorted(set(old_facts) - set(evidence.facts)):
+    for fid in sorted(before - in_use):
         rec = old_facts[fid]
+        if previous.used is None and (
+            fid in evidence.facts or (used is not None and not rec.get("section"))
+        ):
+            continue  # an older edition's snapshot holds every fact; only those that left count
         fact = fact_from_record(fid, rec, former_sources)
-        changes.items.append(FactChange(REMOVED, fact, rec.get("section") or fact.domain_label))
+        changes.items.append(FactChange(REMOVED, fact, place(fid, rec.get("section") or "")))
     return changes
 
 

@@ -143,10 +143,12 @@ def parser() -> argparse.ArgumentParser:
     _build_options(b)
     w = verbs.add_parser(
         "watch",
-        help="rebuild whenever a report, data or template file changes",
+        help="rebuild drafts (never editions) whenever a report, data or template file changes",
         description=(
-            "Build once, then watch reports/, data/ and templates/ and build again after each "
-            "save. Problems are printed and the watch goes on. Stop it with Ctrl-C."
+            "Build drafts once, then watch reports/, data/ and templates/ and build them again "
+            "after each save. Drafts go to drafts/<report>/ in the output folder: never an "
+            "edition, never in the index or the feed, never sent; only `build` publishes. "
+            "Problems are printed and the watch goes on. Stop it with Ctrl-C."
         ),
     )
     _build_options(w)
@@ -312,6 +314,7 @@ def run_build(args: argparse.Namespace, root: Path, output: Path) -> int:
             pdf_variant=args.pdf_variant,
             warn=_warn,
             jobs=args.jobs,  # None: one worker per usable processor
+            draft=getattr(args, "draft", False),  # `watch` writes drafts, never editions
         )
     except InputError as exc:
         for problem in exc.problems:

@@ -107,6 +107,8 @@ class Composer:
         drawings: Drawings | None = None,
         say: Callable[[str], None] = lambda _m: None,
         drawn: Callable[[str], dict[str, bytes]] | None = None,
+        used: tuple[str, ...] | None = None,
+        placed: dict[str, tuple[str, ...]] | None = None,
     ):
         self.root = root
         self.drawings = drawings
@@ -117,6 +119,10 @@ class Composer:
         self.spec = spec
         self.evidence = evidence
         self.previous = previous
+        # The facts this report uses (None: all), and by section (fingerprint.py): what the
+        # what-changed section may list, and where a fact no note cites is discussed.
+        self.used = used
+        self.placed = placed or {}
         self.changes: Changes | None = None
         # What cite() accepts: the evidence, plus facts an earlier edition had and this one
         # removed (what-changed cites them as they last stood).
@@ -165,8 +171,13 @@ class Composer:
             lambda sec: [(f.id, prose) for c, prose in section_cites(sec) for f in c.note.facts],
         )
         if self.previous is not None:
-            self.changes = compare(self.previous, self.evidence, places)
-            sections.insert(1, self._what_changed(self.changes, [s.title for s in sections]))
+            titles = [s.title for s in sections]
+            where = dict(places)
+            for spec in self.spec.sections:
+                for fid in self.placed.get(spec.id, ()):
+                    where.setdefault(fid, spec.title)
+            self.changes = compare(self.previous, self.evidence, where, self.used, titles)
+            sections.insert(1, self._what_changed(self.changes, titles))
             self.problems.raise_if_any()
         notes = renumber(sections)
         return Document(

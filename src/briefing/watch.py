@@ -1,7 +1,9 @@
 """`briefing watch`: rebuild while an author works. It watches reports/, data/ and templates/
 with watchfiles (inotify underneath, with debouncing, so one save is one rebuild) and runs the
-same build as `briefing build`, so an unchanged save is reported up to date and bad input is
-printed without stopping the watch."""
+same build as `briefing build` in its draft mode: each report is written to
+`<output>/drafts/<report>/` (drafts.py), never as an edition, so nothing watch does reaches the
+editions, the index, the feed or `send`. An unchanged save is reported up to date and bad input
+is printed without stopping the watch."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from .drafts import drafts_folder
 from .errors import EXIT_INTERRUPTED
 
 WATCHED = ("reports", "data", "templates")
@@ -36,6 +39,13 @@ def watch(
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, interrupted)
     folders = [root / name for name in WATCHED if (root / name).is_dir()]
+    args.draft = True  # only `build` publishes
+    if not getattr(args, "quiet", False):
+        print(
+            f"drafts go to {drafts_folder(output)}/<report>/; nothing is published (use "
+            "`briefing build` for that)",
+            flush=True,
+        )
     if run_build(args, root, output) == EXIT_INTERRUPTED or stop.is_set():
         return 0  # Ctrl-C during a build stops the watch, not only that build
     announced = False

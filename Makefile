@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 BYTECODE := $(VENV)/.bytecode
 SOURCES  := $(shell find src -name '*.py')
 
-.PHONY: briefing test lint bench clean
+.PHONY: briefing test lint bench bench-send clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ lint: $(STAMP)
 
 bench: $(BYTECODE)
 	$(BIN)/python benchmarks/speed.py
+
+bench-send: $(BYTECODE)
+	cd benchmarks && ../$(BIN)/python send.py
 
 # Removes the environment and caches only: editions are deleted on purpose, with
 # `briefing prune --keep N`, never by a make target.

@@ -121,6 +121,11 @@ def test_a_lost_state_store_stops_send_until_told(desk, capsys):
     desk.build()
     assert desk.send(capsys)[0] == 0
     (desk.out / STATE_FILE).unlink()
+    # A build without the store still orders its edition after those on disk.
+    desk.change_fact("value: 2350000", "value: 2400000")
+    desk.build()
+    manifest = json.loads((desk.out / REPORT / "current" / "manifest.json").read_text())
+    assert manifest["edition"] == "2026-11-18-2" and manifest["sequence"] == 2
     code, out, err = desk.send(capsys)
     assert code == 2
     assert f"{desk.out / STATE_FILE}: the state store was created after editions" in err
@@ -228,16 +233,28 @@ def test_the_old_json_log_is_imported_once_and_nothing_is_resent(desk, capsys):
     code, out, err = desk.send(capsys)
     assert code == 0, err
     assert [r for r, _ in desk.messages()] == ["nat@example.org"]
+    # The first edition built after the upgrade comes after the editions already on disk.
+    desk.change_fact("value: 2350000", "value: 2400000")
+    desk.build()
+    manifest = json.loads((desk.out / REPORT / "current" / "manifest.json").read_text())
+    assert manifest["edition"] == "2026-11-18-2" and manifest["sequence"] == 2
     assert "not sent ana@example.org (iran-venezuela-in-focus 2026-11-18): already received" in out
     assert not (desk.out / "deliveries.json").exists()
     assert json.loads((desk.out / "deliveries.json.imported").read_text()) == log  # the backup
-    assert desk.send(capsys)[0] == 0 and len(desk.messages()) == 1
+    assert desk.send(capsys)[0] == 0
+    assert [r for r, _ in desk.messages()] == [
+        "nat@example.org",
+        "ana@example.org",
+        "nat@example.org",
+    ]
     state = SqliteState.open(desk.out, editions_exist=True)
     try:
-        assert {d.email: d.status for d in state.deliveries()} == {
-            "ana@example.org": "delivered",
-            "nat@example.org": "delivered",
-        }
+        assert [(d.edition, d.email, d.status) for d in state.deliveries()] == [
+            ("2026-11-18", "ana@example.org", "delivered"),
+            ("2026-11-18", "nat@example.org", "delivered"),
+            ("2026-11-18-2", "ana@example.org", "delivered"),
+            ("2026-11-18-2", "nat@example.org", "delivered"),
+        ]
     finally:
         state.close()
 
@@ -303,3 +320,13 @@ def test_a_bad_settings_file_is_refused_with_its_lines(desk, capsys):
     code, out, err = desk.send(capsys)
     assert code == 2 and "briefing.toml:1: not valid TOML" in err
     shutil.rmtree(desk.out)
+
+
+def test_the_sample_settings_file_is_valid(tmp_path):
+    from briefing.settings import load
+
+    shutil.copy(Path(__file__).resolve().parents[1] / "docs" / "briefing.toml", tmp_path)
+    settings = load(tmp_path, env={})
+    assert settings.get("mail.reply_to") == "desk@example.org"
+    assert settings.base_url == "https://briefings.example.org/"
+    assert settings.origins["mail.host"] == "briefing.toml:8"

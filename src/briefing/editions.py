@@ -105,9 +105,12 @@ class EditionStore:
         taken = (
             {p.name for p in self.editions_dir.iterdir()} if self.editions_dir.is_dir() else set()
         )
+        # Editions on disk count too: a store created after them (an upgrade from the JSON
+        # log, or a lost store) has not seen their sequence numbers.
+        floor = max((e.sequence for e in self.list()), default=0)
         state = open_state(self.output)
         try:
-            return state.allocate(self.report, generated, taken)
+            return state.allocate(self.report, generated, taken, floor)
         finally:
             state.close()
 

@@ -101,7 +101,9 @@ class State(Protocol):
 
     history: str
 
-    def allocate(self, report: str, generated: date, taken: set[str]) -> tuple[str, int]: ...
+    def allocate(
+        self, report: str, generated: date, taken: set[str], floor: int = 0
+    ) -> tuple[str, int]: ...
     def record_edition(self, record: EditionRecord) -> None: ...
     def record_pruned(self, report: str, edition: str, reason: str) -> None: ...
     def edition(self, report: str, edition: str) -> EditionRecord | None: ...
@@ -227,16 +229,19 @@ class SqliteState:
 
     # ------------------------------------------------------------------ editions ---------------
 
-    def allocate(self, report: str, generated: date, taken: set[str]) -> tuple[str, int]:
+    def allocate(
+        self, report: str, generated: date, taken: set[str], floor: int = 0
+    ) -> tuple[str, int]:
         """The next edition id and sequence number, durably handed out: neither is ever handed
-        out again, even if the edition is never placed. `taken` are the folders on disk."""
+        out again, even if the edition is never placed. `taken` are the folders on disk and
+        `floor` the highest sequence among them."""
         base = generated.isoformat()
         with self._tx() as db:
             row = db.execute("SELECT last FROM sequences WHERE report=?", (report,)).fetchone()
             known = db.execute(
                 "SELECT COALESCE(MAX(sequence), 0) FROM editions WHERE report=?", (report,)
             ).fetchone()[0]
-            sequence = max(row[0] if row else 0, known) + 1
+            sequence = max(row[0] if row else 0, known, floor) + 1
             used = {
                 r[0]
                 for r in db.execute(

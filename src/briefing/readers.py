@@ -15,6 +15,8 @@ from .textcheck import problem as text_problem
 from .writers import FORMATS
 from .yamlfile import LocatedDict, read_yaml
 
+# A desk's list, not a data file: room for some 400,000 readers.
+READERS_MAX_BYTES = 32 * 1024 * 1024
 READER_FIELDS = {"name", "email", "formats", "reports", "every_edition"}
 # A pragmatic address check: one @, no spaces or angle brackets, a dot in the domain.
 ADDRESS = re.compile(
@@ -45,7 +47,7 @@ def _texts(value: object) -> list[str] | None:
 def load_readers(
     path: Path, shown: str, known_reports: set[str], problems: Problems
 ) -> list[Reader]:
-    data = read_yaml(path, shown)
+    data = read_yaml(path, shown, READERS_MAX_BYTES, "a readers file")
     if not isinstance(data, list) or not data:
         problems.add(
             shown,

@@ -122,16 +122,19 @@ def _loader_for(text: str) -> type:
     return _Loader if any(c in text for c in "&*\\") else _FastLoader
 
 
-def read_yaml(path: Path, display: str | None = None) -> Any:
-    """Parse one YAML file; syntax errors become an InputError naming the file and line."""
+def read_yaml(
+    path: Path, display: str | None = None, limit: int = MAX_FILE_BYTES, kind: str = "a data file"
+) -> Any:
+    """Parse one YAML file; syntax errors become an InputError naming the file and line.
+    `limit` bounds its size in bytes (`kind` names what it is in the message)."""
     shown = display or str(path)
     try:
         size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
+        if size > limit:
             raise InputError.one(
                 shown,
                 None,
-                f"is {size // 1024:,} KB; a data file may be at most {MAX_FILE_BYTES // 1024} KB",
+                f"is {size // 1024:,} KB; {kind} may be at most {limit // 1024:,} KB",
             )
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -330,3 +330,19 @@ def test_the_sample_settings_file_is_valid(tmp_path):
     assert settings.get("mail.reply_to") == "desk@example.org"
     assert settings.base_url == "https://briefings.example.org/"
     assert settings.origins["mail.host"] == "briefing.toml:8"
+
+
+def test_a_damaged_state_store_is_exit_2_naming_it_and_never_overwritten(desk, capsys):
+    desk.readers.write_text(ANA)
+    desk.build()
+    (desk.out / STATE_FILE).write_bytes(b"not a database, but someone's only copy" * 100)
+    before = (desk.out / STATE_FILE).read_bytes()
+    code, out, err = desk.send(capsys)
+    assert code == 2 and desk.mailbox.messages == []
+    assert f"{desk.out / STATE_FILE}: cannot open the state store" in err
+    assert "Traceback" not in err
+    desk.change_fact("value: 2350000", "value: 2400000")
+    code = main(["build", REPORT, "-C", str(desk.project), "-o", str(desk.out), "-f", "html"])
+    assert code == 2 and "Traceback" not in capsys.readouterr().err
+    assert (desk.out / STATE_FILE).read_bytes() == before
+    assert desk.editions() == ["2026-11-18"]  # nothing published without the store

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .publish import TEMP_PREFIXES, checkpoint, fsync_folder, link_atomic
-from .state import PRUNED, PUBLISHED, EditionRecord, SqliteState
+from .state import PRUNED, PUBLISHED, EditionRecord, SqliteState, StateError
 from .writers import REGISTRY
 
 MANIFEST = "manifest.json"
@@ -179,7 +179,10 @@ class EditionStore:
     def history(self) -> list[EditionRecord]:
         """Editions that existed and are gone (pruned or deleted), oldest first: the store's
         records of editions no longer on disk."""
-        state = open_state(self.output)
+        try:
+            state = open_state(self.output)
+        except StateError:
+            return []  # a listing goes on without the records (a read-only copy, say)
         try:
             on_disk = {e.id for e in self.list()}
             return [

@@ -21,7 +21,7 @@ from .errors import EXIT_OK, EXIT_SEND_FAILED, InputError, Problems
 from .load import report_files
 from .publish import checkpoint
 from .readers import load_readers
-from .state import DELIVERED, FAILED, MISSING, STATE_FILE, StateError
+from .state import DELIVERED, FAILED, MISSING, STATE_FILE
 
 
 @dataclass
@@ -128,10 +128,7 @@ def send(
     )
     composer = Composer(mail, root / "templates", build_time())
     tally = Tally()
-    try:
-        state = reconcile(output)
-    except StateError as exc:
-        raise InputError.one(output / STATE_FILE, None, str(exc)) from None
+    state = reconcile(output)  # a StateError is an InputError: exit 2, the file named
     session = Session(smtp) if smtp is not None else None
     try:
         if state.history == MISSING:

@@ -33,6 +33,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from .errors import InputError, Problem
+
 STATE_FILE = "state.sqlite"
 LEGACY_LOG = "deliveries.json"
 SCHEMA = 1
@@ -141,8 +143,15 @@ CREATE INDEX IF NOT EXISTS received ON deliveries (report, email, status);
 """
 
 
-class StateError(Exception):
-    """The state store cannot be read or written; the message names the file and what to do."""
+class StateError(InputError):
+    """The state store cannot be read or written: like bad input, exit 2 with the file named
+    and what to do, never a traceback."""
+
+    def __init__(self, message: str, path: Path | str = STATE_FILE):
+        super().__init__([Problem(path, None, message)])
+
+    def __reduce__(self):
+        return (type(self), (self.problems[0].message, self.problems[0].path))
 
 
 class SqliteState:
@@ -167,9 +176,10 @@ class SqliteState:
             db.executescript(_TABLES)
         except sqlite3.DatabaseError as exc:
             raise StateError(
-                f"{path}: cannot open the state store ({exc}); it records which editions exist "
-                "and who received them, so it is never overwritten: restore it from a backup or "
-                "move it aside"
+                f"cannot open the state store ({exc}); it records which editions exist and who "
+                "received them, so it is never overwritten: restore it from a backup, check the "
+                "folder's permissions, or move it aside",
+                path,
             ) from None
         state = cls(path, db)
         if new or state._meta("history") is None:
@@ -203,14 +213,29 @@ class SqliteState:
         try:
             self.db.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            raise StateError(f"{self.path}: busy or unwritable ({exc})") from None
+            raise self._failed(exc) from None
         try:
             yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        else:
             self.db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            self._rollback()
+            raise self._failed(exc) from None
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _rollback(self) -> None:
+        with suppress(sqlite3.Error):
+            self.db.execute("ROLLBACK")
+
+    def _failed(self, exc: sqlite3.Error) -> StateError:
+        """A write the database refused (a full disk, a read-only folder, a lock held longer
+        than a minute): nothing of this transaction was kept."""
+        return StateError(
+            f"the state store could not be written ({exc}); nothing of this step was recorded. "
+            "Free some space, check the folder's permissions, or wait for the other run",
+            self.path,
+        )
 
     def _meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
@@ -357,42 +382,36 @@ class SqliteState:
                 "WHERE report=? AND edition=? AND email=?",
                 (report, edition, email),
             ).fetchone()
-            if row is None:
-                db.execute(
-                    "INSERT INTO deliveries (report, edition, email, status, time, claimant, "
-                    "claimed) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (report, edition, email, SENDING, _now(), me, now),
-                )
-            else:
-                status, holder, claimed, resends = row
-                if status == DELIVERED and not resend:
-                    return None
-                if (
-                    status == SENDING
-                    and holder
-                    and holder != me
-                    and _alive(holder)
-                    and now - claimed < CLAIM_LEASE
-                ):
-                    return None
-                if status == DELIVERED:
-                    resends += 1  # a deliberate resend is a new message, with a new Message-ID
-                db.execute(
-                    "UPDATE deliveries SET status=?, time=?, claimant=?, claimed=?, resends=?, "
-                    "message_id=CASE WHEN ? THEN '' ELSE message_id END "
-                    "WHERE report=? AND edition=? AND email=?",
-                    (
-                        SENDING,
-                        _now(),
-                        me,
-                        now,
-                        resends,
-                        status == DELIVERED,
-                        report,
-                        edition,
-                        email,
-                    ),
-                )
+            # The row exists: delivered, failed, or claimed by some run.
+            status, holder, claimed, resends = row
+            if status == DELIVERED and not resend:
+                return None
+            if (
+                status == SENDING
+                and holder
+                and holder != me
+                and _alive(holder)
+                and now - claimed < CLAIM_LEASE
+            ):
+                return None
+            if status == DELIVERED:
+                resends += 1  # a deliberate resend is a new message, with a new Message-ID
+            db.execute(
+                "UPDATE deliveries SET status=?, time=?, claimant=?, claimed=?, resends=?, "
+                "message_id=CASE WHEN ? THEN '' ELSE message_id END "
+                "WHERE report=? AND edition=? AND email=?",
+                (
+                    SENDING,
+                    _now(),
+                    me,
+                    now,
+                    resends,
+                    status == DELIVERED,
+                    report,
+                    edition,
+                    email,
+                ),
+            )
             found = Delivery(
                 *db.execute(
                     f"SELECT {_DELIVERY_COLUMNS} FROM deliveries "
@@ -410,11 +429,22 @@ class SqliteState:
 
     def finish(self, delivery: Delivery, status: str, answer: str, attempts: int) -> None:
         """One statement, so one transaction of its own (autocommit)."""
-        self.db.execute(
-            "UPDATE deliveries SET status=?, answer=?, attempts=?, time=?, claimant='' "
-            "WHERE report=? AND edition=? AND email=?",
-            (status, answer, attempts, _now(), delivery.report, delivery.edition, delivery.email),
-        )
+        try:
+            self.db.execute(
+                "UPDATE deliveries SET status=?, answer=?, attempts=?, time=?, claimant='' "
+                "WHERE report=? AND edition=? AND email=?",
+                (
+                    status,
+                    answer,
+                    attempts,
+                    _now(),
+                    delivery.report,
+                    delivery.edition,
+                    delivery.email,
+                ),
+            )
+        except sqlite3.OperationalError as exc:
+            raise self._failed(exc) from None
 
     def deliveries(self) -> list[Delivery]:
         """Every delivery row (for tests and inspection; not used on the sending path)."""
@@ -445,9 +475,9 @@ def _import_legacy(db: sqlite3.Connection, legacy: Path) -> int:
             raise ValueError("no 'records'")
     except (OSError, ValueError, KeyError) as exc:
         raise StateError(
-            f"{legacy}: unreadable ({exc}); it records who has received what, so it is imported "
-            "before anything is sent: repair it, or move it aside if no one was ever sent an "
-            "edition"
+            f"unreadable ({exc}); it records who has received what, so it is imported before "
+            "anything is sent: repair it, or move it aside if no one was ever sent an edition",
+            legacy,
         ) from None
     count = 0
     for r in records.values():

@@ -53,7 +53,7 @@ def _list_id(value: str) -> str | None:
     return (
         None
         if LIST_ID.match(value)
-        else f"{value!r} is not a list id (dotted words, e.g. iran-venezuela.desk.example.org)"
+        else f"{value!r} is not a list id (dotted words, e.g. weekly.desk.example.org)"
     )
 
 

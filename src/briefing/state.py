@@ -40,7 +40,7 @@ LEGACY_LOG = "deliveries.json"
 SCHEMA = 1
 SENDING, DELIVERED, FAILED = "sending", "delivered", "failed"
 PUBLISHED, PRUNED, ALLOCATED = "published", "pruned", "allocated"
-# How the delivery history began, kept under meta 'history': 'complete' when the store was
+# How the delivery history began, kept under meta 'deliveries_since': 'complete' when the store was
 # created before any edition existed, 'imported' from the old JSON log, 'accepted' when a send
 # was told to start afresh, 'missing' when it was created after editions already existed (a
 # lost or evicted store: every reader would look new, so `send` refuses).
@@ -182,14 +182,14 @@ class SqliteState:
                 path,
             ) from None
         state = cls(path, db)
-        if new or state._meta("history") is None:
+        if new or state._meta("deliveries_since") is None:
             state._begin_history(output, editions_exist)
         return state
 
     def _begin_history(self, output: Path, editions_exist: bool) -> None:
         legacy = output / LEGACY_LOG
         with self._tx() as db:
-            if db.execute("SELECT value FROM meta WHERE key='history'").fetchone():
+            if db.execute("SELECT value FROM meta WHERE key='deliveries_since'").fetchone():
                 return  # another process began it first
             db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA),))
             if legacy.is_file():
@@ -198,7 +198,7 @@ class SqliteState:
                 history = IMPORTED
             else:
                 history = MISSING if editions_exist else COMPLETE
-            db.execute("INSERT INTO meta VALUES ('history', ?)", (history,))
+            db.execute("INSERT INTO meta VALUES ('deliveries_since', ?)", (history,))
             db.execute("INSERT INTO meta VALUES ('created', ?)", (_now(),))
         if legacy.is_file():
             # Kept as a backup beside the store, under a name nothing reads again.
@@ -243,11 +243,11 @@ class SqliteState:
 
     @property
     def history(self) -> str:
-        return self._meta("history") or MISSING
+        return self._meta("deliveries_since") or MISSING
 
     def accept_history(self) -> None:
         with self._tx() as db:
-            db.execute("UPDATE meta SET value=? WHERE key='history'", (ACCEPTED,))
+            db.execute("UPDATE meta SET value=? WHERE key='deliveries_since'", (ACCEPTED,))
 
     def close(self) -> None:
         self.db.close()

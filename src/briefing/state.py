@@ -191,7 +191,7 @@ class SqliteState:
         with self._tx() as db:
             if db.execute("SELECT value FROM meta WHERE key='deliveries_since'").fetchone():
                 return  # another process began it first
-            db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA),))
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA),))
             if legacy.is_file():
                 imported = _import_legacy(db, legacy)
                 db.execute("INSERT INTO meta VALUES ('imported', ?)", (str(imported),))
@@ -199,7 +199,7 @@ class SqliteState:
             else:
                 history = MISSING if editions_exist else COMPLETE
             db.execute("INSERT INTO meta VALUES ('deliveries_since', ?)", (history,))
-            db.execute("INSERT INTO meta VALUES ('created', ?)", (_now(),))
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('created', ?)", (_now(),))
         if legacy.is_file():
             # Kept as a backup beside the store, under a name nothing reads again.
             # (Another run starting at the same moment may have moved it first.)

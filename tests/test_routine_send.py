@@ -179,6 +179,9 @@ def test_a_reader_who_missed_editions_gets_one_message_with_every_change(desk, c
     desk.change_fact("date: 2009", "date: 2008", file="finance.yaml")
     desk.build()
     desk.readers.write_text(ANA + NEW)  # a reader added after three editions
+    # Ana's last edition is pruned: its evidence stays in the state store's record of it.
+    assert main(["prune", REPORT, "-C", str(desk.project), "-o", str(desk.out), "--keep", "2"]) == 0
+    assert desk.editions() == ["2026-11-18-2", "2026-11-18-3"]
     code, out, err = desk.send(capsys)
     assert code == 0, err
     assert "sent 2, not sent 0, failed 0" in out

@@ -168,7 +168,12 @@ class EditionStore:
         try:
             adopt(state, self.report, editions)
             for edition in doomed:
-                state.record_pruned(self.report, edition.id, f"pruned, keeping the newest {keep}")
+                try:
+                    evidence = (edition.path / EVIDENCE).read_bytes()
+                except OSError:
+                    evidence = None
+                reason = f"pruned, keeping the newest {keep}"
+                state.record_pruned(self.report, edition.id, reason, evidence)
                 trash = self.editions_dir / f".tmp-pruned-{edition.id}"
                 os.rename(edition.path, trash)  # gone from listings in one step
                 shutil.rmtree(trash)

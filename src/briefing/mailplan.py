@@ -84,14 +84,15 @@ def decide(
         return Decision(reader, edition, True, f"{reason}: {edition.summary}", since, changes)
     found = _CUMULATIVE.get((edition.path, since.id))
     if found is None:
-        found = _CUMULATIVE[(edition.path, since.id)] = cumulative(since, edition)
+        kept = state.evidence(edition.report, since.id)  # a pruned edition's, if it is gone
+        found = _CUMULATIVE[(edition.path, since.id)] = cumulative(since, edition, kept)
     block, counts = found
     if block is None:
         return Decision(
             reader,
             edition,
             True,
-            f"missed editions since {since.id}, which is no longer on disk: the full summary",
+            f"missed editions since {since.id}, whose evidence is gone: the full summary",
             since,
             note=f"The last edition sent to you was that of {long_date_iso(since.generated)}; "
             "this message opens with the full summary of the newest.",
@@ -115,12 +116,19 @@ def long_date_iso(iso: str) -> str:
         return iso
 
 
-def _snapshot(edition_path) -> dict[str, Any] | None:
+def _snapshot(edition_path: Path, kept: bytes | None = None) -> dict[str, Any] | None:
+    """An edition's evidence: from its folder, or as the state store kept it when pruned."""
     from .snapshot import SnapshotError, read
 
     try:
         return read((edition_path / EVIDENCE).read_bytes())
-    except (OSError, SnapshotError):
+    except OSError:
+        pass
+    except SnapshotError:
+        return None
+    try:
+        return read(kept) if kept else None
+    except SnapshotError:
         return None
 
 
@@ -130,13 +138,13 @@ _CUMULATIVE: dict[tuple[Path, str], tuple[dict[str, Any] | None, tuple[int, int,
 
 
 def cumulative(
-    since: EditionRecord, edition: Edition
+    since: EditionRecord, edition: Edition, kept: bytes | None = None
 ) -> tuple[dict[str, Any] | None, tuple[int, int, int]]:
     """What changed between an edition the reader received and this one, in the shape of
     summary.json's changes block (a paragraph, then a heading per section and an item per
     fact), with the counts added, changed, removed; None when the older edition's evidence is
-    no longer on disk."""
-    old = _snapshot(edition.path.parent / since.id)
+    no longer on disk nor kept by the state store (`kept`)."""
+    old = _snapshot(edition.path.parent / since.id, kept)
     new = _snapshot(edition.path)
     if old is None or new is None:
         return None, (0, 0, 0)

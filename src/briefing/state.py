@@ -26,6 +26,7 @@ import os
 import socket
 import sqlite3
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -107,7 +108,10 @@ class State(Protocol):
         self, report: str, generated: date, taken: set[str], floor: int = 0
     ) -> tuple[str, int]: ...
     def record_edition(self, record: EditionRecord) -> None: ...
-    def record_pruned(self, report: str, edition: str, reason: str) -> None: ...
+    def record_pruned(
+        self, report: str, edition: str, reason: str, evidence: bytes | None = None
+    ) -> None: ...
+    def evidence(self, report: str, edition: str) -> bytes | None: ...
     def edition(self, report: str, edition: str) -> EditionRecord | None: ...
     def editions(self, report: str) -> list[EditionRecord]: ...
     def delivery(self, report: str, edition: str, email: str) -> Delivery | None: ...
@@ -131,7 +135,7 @@ CREATE TABLE IF NOT EXISTS sequences (report TEXT PRIMARY KEY, last INTEGER NOT 
 CREATE TABLE IF NOT EXISTS editions (
     report TEXT NOT NULL, id TEXT NOT NULL, sequence INTEGER NOT NULL, generated TEXT NOT NULL,
     status TEXT NOT NULL, facts TEXT NOT NULL DEFAULT '', details TEXT NOT NULL DEFAULT '{}',
-    gone TEXT NOT NULL DEFAULT '', reason TEXT NOT NULL DEFAULT '',
+    gone TEXT NOT NULL DEFAULT '', reason TEXT NOT NULL DEFAULT '', evidence BLOB,
     PRIMARY KEY (report, id));
 CREATE TABLE IF NOT EXISTS deliveries (
     report TEXT NOT NULL, edition TEXT NOT NULL, email TEXT NOT NULL, status TEXT NOT NULL,
@@ -311,12 +315,26 @@ class SqliteState:
                 (record.report, record.sequence),
             )
 
-    def record_pruned(self, report: str, edition: str, reason: str) -> None:
+    def record_pruned(
+        self, report: str, edition: str, reason: str, evidence: bytes | None = None
+    ) -> None:
+        """The edition's folder goes; its record stays, with its evidence snapshot compressed
+        (a few kilobytes), so a reader whose last edition it was can still be told, fact by
+        fact, what changed since."""
+        packed = zlib.compress(evidence, 9) if evidence else None
         with self._tx() as db:
             db.execute(
-                "UPDATE editions SET status=?, gone=?, reason=? WHERE report=? AND id=?",
-                (PRUNED, _now(), reason, report, edition),
+                "UPDATE editions SET status=?, gone=?, reason=?, evidence=? "
+                "WHERE report=? AND id=?",
+                (PRUNED, _now(), reason, packed, report, edition),
             )
+
+    def evidence(self, report: str, edition: str) -> bytes | None:
+        """A pruned edition's evidence snapshot, as its evidence.json held it."""
+        row = self.db.execute(
+            "SELECT evidence FROM editions WHERE report=? AND id=?", (report, edition)
+        ).fetchone()
+        return zlib.decompress(row[0]) if row and row[0] else None
 
     def edition(self, report: str, edition: str) -> EditionRecord | None:
         row = self.db.execute(

@@ -277,9 +277,9 @@ def run_send(args: argparse.Namespace, root: Path, output: Path) -> int:
             print(problem, file=sys.stderr)
         print(f"briefing: {len(exc.problems)} problem(s); nothing more was sent", file=sys.stderr)
         return EXIT_INPUT
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print("briefing: interrupted; the state store records what was sent", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return stopping.status(exc.signum) if isinstance(exc, Terminated) else EXIT_INTERRUPTED
 
 
 def _bug(output: Path, asked: str, started: float) -> int:

@@ -234,6 +234,14 @@ def os_problem(exc: OSError, output: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt as exc:  # a stop before a verb took charge (under load, imports)
+        print("briefing: interrupted; nothing was written", file=sys.stderr)
+        return 128 + exc.signum if isinstance(exc, Terminated) else EXIT_INTERRUPTED
+
+
+def _main(argv: list[str] | None) -> int:
     args = parser().parse_args(argv)
     # SIGINT, SIGTERM and SIGHUP unwind like Ctrl-C (stopping.py); a build that cannot finish
     # its clean-up within seconds of a stop exits regardless.

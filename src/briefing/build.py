@@ -488,7 +488,7 @@ def _render(
     changed = WHAT_CHANGED_ID if composer.changes is not None else None
     (folder / SUMMARY).write_bytes(summary.dump(summary.summarise(doc, changed)))
 
-    edition_id, sequence = plan.store.allocate(doc.generated)  # never handed out again
+    edition_id, sequence = plan.store.allocate(doc.generated)  # never reused once placed
     changes = composer.changes
     manifest = {
         "manifest": MANIFEST_FORMAT,

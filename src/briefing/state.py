@@ -7,8 +7,9 @@ of its records. The editions themselves stay as folders with `manifest.json` and
 `evidence.json`, the archive a person reads without the tool; the database adds what folders
 cannot say once they are gone:
 
-- the sequence of each report, which only grows, and every edition id ever handed out, so an id
-  is never given twice whatever was pruned or deleted;
+- the sequence of each report, which only grows, and every edition id ever published, so an id
+  is never given twice whatever was pruned or deleted (one handed to a build that died before
+  placing its edition, which nobody saw, may be given again);
 - a record of each edition (dates, checksums, the digest of its facts) that outlives `prune`,
   with when and why it went;
 - one row per reader and edition, claimed in a transaction before the message is handed to the
@@ -261,9 +262,10 @@ class SqliteState:
     def allocate(
         self, report: str, generated: date, taken: set[str], floor: int = 0
     ) -> tuple[str, int]:
-        """The next edition id and sequence number, durably handed out: neither is ever handed
-        out again, even if the edition is never placed. `taken` are the folders on disk and
-        `floor` the highest sequence among them."""
+        """The next edition id and sequence number, durably handed out: an id is never handed
+        out again once its edition was placed (whatever happens to it later), and a sequence
+        number never. `taken` are the folders on disk and `floor` the highest sequence among
+        them."""
         base = generated.isoformat()
         with self._tx() as db:
             row = db.execute("SELECT last FROM sequences WHERE report=?", (report,)).fetchone()
@@ -271,10 +273,14 @@ class SqliteState:
                 "SELECT COALESCE(MAX(sequence), 0) FROM editions WHERE report=?", (report,)
             ).fetchone()[0]
             sequence = max(row[0] if row else 0, known, floor) + 1
+            # An id handed out to a build that died before placing its edition was never seen
+            # by anyone (no folder, address, feed entry or message), so it may be given again;
+            # every other id ever given may not.
             used = {
                 r[0]
                 for r in db.execute(
-                    "SELECT id FROM editions WHERE report=? AND id LIKE ?", (report, base + "%")
+                    "SELECT id FROM editions WHERE report=? AND id LIKE ? AND status != ?",
+                    (report, base + "%", ALLOCATED),
                 )
             } | taken
             edition_id, n = base, 2
@@ -285,7 +291,7 @@ class SqliteState:
                 (report, sequence, sequence),
             )
             db.execute(
-                "INSERT INTO editions (report, id, sequence, generated, status) "
+                "INSERT OR REPLACE INTO editions (report, id, sequence, generated, status) "
                 "VALUES (?, ?, ?, ?, ?)",
                 (report, edition_id, sequence, base, ALLOCATED),
             )
@@ -343,7 +349,7 @@ class SqliteState:
         return _edition(row) if row else None
 
     def editions(self, report: str) -> list[EditionRecord]:
-        """Every edition ever handed out, oldest first, pruned ones included."""
+        """Every edition ever recorded, oldest first, pruned ones included."""
         rows = self.db.execute(
             f"SELECT {_EDITION_COLUMNS} FROM editions WHERE report=? ORDER BY sequence, id",
             (report,),

@@ -13,6 +13,7 @@ loaded machine (for instance beside `python -c 'while True: pass' &` twice).
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import subprocess
@@ -297,3 +298,16 @@ def test_the_worker_fault_hook_fires_only_in_a_worker(tmp_path):
         text=True,
     )
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_pandoc_meeting_a_full_disk_raises_the_os_error_it_is():
+    """The real pandoc writing to /dev/full (every write: ENOSPC). The Word writer raises what
+    it reports as an OSError, which the build maps to exit 2 naming the folder, like a full disk
+    met by our own writes (above), rather than "pandoc failed", an internal error."""
+    from briefing.writers.docx import pandoc_path, run_pandoc
+
+    args = [pandoc_path(), "-f", "markdown", "-t", "docx", "-o", "/dev/full"]
+    with pytest.raises(OSError) as caught:
+        run_pandoc(args, b"A full disk.", dict(os.environ), Path("/dev/full"))
+    assert caught.value.errno == errno.ENOSPC and caught.value.filename == "/dev/full"

@@ -9,6 +9,7 @@ data: URIs inside the AST, so it needs to read no file at all.
 from __future__ import annotations
 
 import base64
+import errno
 import functools
 import json
 import os
@@ -326,16 +327,35 @@ def write_docx(doc: Document, target: Path) -> None:
     # runs beside the PDF engine. Same output, about 60 MB less at the build's peak.
     env.setdefault("GHCRTS", PANDOC_RTS)
     try:
-        result = subprocess.run(
-            args, input=json.dumps(to_ast(doc)).encode("utf-8"), capture_output=True, env=env
-        )
+        run_pandoc(args, json.dumps(to_ast(doc)).encode("utf-8"), env, target)
     finally:
         reference.unlink(missing_ok=True)
-    if result.returncode != 0:
-        raise RuntimeError(
-            f"pandoc failed ({result.returncode}): {result.stderr.decode(errors='replace')}"
-        )
     finish(target, doc)
+
+
+# What the user's machine can cause when pandoc writes: reported like the same error met by
+# our own writes (exit 2 naming the folder), not as a failure of briefing.
+_PANDOC_OS_ERRORS = (
+    errno.ENOSPC,
+    errno.EDQUOT,
+    errno.EFBIG,
+    errno.EROFS,
+    errno.EACCES,
+    errno.EPERM,
+)
+
+
+def run_pandoc(args: list[str], data: bytes, env: dict[str, str], target: Path) -> None:
+    """pandoc, with a failure to write its output raised as the OSError it is: pandoc reports
+    it as `<path>: withBinaryFile: resource exhausted (No space left on device)`."""
+    result = subprocess.run(args, input=data, capture_output=True, env=env)
+    if result.returncode == 0:
+        return
+    stderr = result.stderr.decode(errors="replace")
+    for code in _PANDOC_OS_ERRORS:
+        if f"({os.strerror(code)})" in stderr:
+            raise OSError(code, os.strerror(code), str(target))
+    raise RuntimeError(f"pandoc failed ({result.returncode}): {stderr}")
 
 
 def _epoch(doc: Document) -> str:

@@ -200,9 +200,9 @@ def test_failure_while_rendering_leaves_previous_output_and_no_staging(
 
     monkeypatch.setattr(docx, "write_docx", broken)
     out, files = _previous_output(tmp_path)
-    code = main(
-        ["build", "--project", str(Path(__file__).resolve().parents[1]), "--output", str(out), "-q"]
-    )
+    root = str(Path(__file__).resolve().parents[1])
+    # One job: the patched writer runs in this process (workers are spawned afresh, without it).
+    code = main(["build", "--project", root, "--output", str(out), "-q", "--jobs", "1"])
     err = capsys.readouterr().err
     assert code == 1 and "simulated pandoc crash" in err and "internal error" in err
     _untouched(out, files)  # also proves the staging folder was removed

@@ -66,7 +66,6 @@ class _Staged(NamedTuple):
     """One report's edition, written into staging and not yet placed."""
 
     folder: Path
-    edition_id: str
     seconds: float
     drawings: tuple[str, ...]  # the chart drawings it used, by key
 
@@ -184,8 +183,8 @@ def build(
             staged = _render_all(job, todo, evidence, pool, say, warn, early)
             checkpoint("rendered")
             stopping.hold()  # publishing, once begun, is finished (see stopping.py)
-            for plan, (folder, edition_id, seconds, _) in zip(todo, staged, strict=True):
-                edition = plan.store.place(folder, edition_id)
+            for plan, (folder, seconds, _) in zip(todo, staged, strict=True):
+                edition = plan.store.place(folder)
                 checkpoint("placed")
                 plan.store.publish(edition)
                 checkpoint("published")
@@ -488,7 +487,6 @@ def _render(
     changed = WHAT_CHANGED_ID if composer.changes is not None else None
     (folder / SUMMARY).write_bytes(summary.dump(summary.summarise(doc, changed)))
 
-    edition_id, sequence = plan.store.allocate(doc.generated)  # never reused once placed
     changes = composer.changes
     manifest = {
         "manifest": MANIFEST_FORMAT,
@@ -496,8 +494,10 @@ def _render(
         "title": spec.title,
         "subtitle": spec.subtitle,
         "author": spec.author,
-        "edition": edition_id,
-        "sequence": sequence,
+        # Given when the edition is placed (editions.EditionStore.place), so a build that fails
+        # or is stopped before publishing takes no id and leaves the state store untouched.
+        "edition": None,
+        "sequence": None,
         "previous": plan.previous.id if plan.previous else None,
         "generated": doc.generated.isoformat(),
         "built_at": build_time().isoformat(),
@@ -526,7 +526,7 @@ def _render(
     text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
     (folder / MANIFEST).write_text(text, encoding="utf-8")
     drawings = tuple(chart.key for chart in doc.charts)
-    return _Staged(folder, edition_id, time.perf_counter() - started, drawings)
+    return _Staged(folder, time.perf_counter() - started, drawings)
 
 
 class _Drawn:

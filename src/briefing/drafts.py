@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date
 from pathlib import Path
 
-from .editions import MANIFEST, Edition, EditionStore
+from .editions import MANIFEST, Edition, EditionStore, stamp_manifest
 
 DRAFTS = "drafts"
 DRAFT = "draft"
@@ -53,12 +52,10 @@ class DraftStore:
         self.warnings += self.editions.warnings
         return edition
 
-    def allocate(self, generated: date) -> tuple[str, int]:
-        return DRAFT, 0  # a draft takes no id and no place in the sequence
-
-    def place(self, staged: Path, edition_id: str) -> Edition:
+    def place(self, staged: Path) -> Edition:
         """Put the staged draft where the last one was (which goes into staging, to be removed
-        with it)."""
+        with it). A draft takes no id and no place in the sequence."""
+        stamp_manifest(staged / MANIFEST, DRAFT, 0)
         self.folder.parent.mkdir(parents=True, exist_ok=True)
         if self.folder.exists():
             os.rename(self.folder, staged.parent / f"{staged.name}.replaced-draft")

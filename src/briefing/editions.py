@@ -100,8 +100,8 @@ class EditionStore:
         editions = self.list()
         return editions[-1] if editions else None
 
-    def allocate(self, generated: date) -> tuple[str, int]:
-        """The new edition's id and sequence number, handed out once and never again."""
+    def _allocate(self, generated: date) -> tuple[str, int]:
+        """The new edition's id and sequence number, from the state store."""
         taken = (
             {p.name for p in self.editions_dir.iterdir()} if self.editions_dir.is_dir() else set()
         )
@@ -114,8 +114,13 @@ class EditionStore:
         finally:
             state.close()
 
-    def place(self, staged: Path, edition_id: str) -> Edition:
-        """Move a complete staged edition into the store. Never replaces one."""
+    def place(self, staged: Path) -> Edition:
+        """Give a complete staged edition its id and sequence number (handed out now, when it
+        is about to exist, so a build that failed earlier took none) and move it into the
+        store. Never replaces one."""
+        staged_manifest = json.loads((staged / MANIFEST).read_text(encoding="utf-8"))
+        edition_id, sequence = self._allocate(date.fromisoformat(staged_manifest["generated"]))
+        stamp_manifest(staged / MANIFEST, edition_id, sequence)
         self.editions_dir.mkdir(parents=True, exist_ok=True)
         target = self.editions_dir / edition_id
         if target.exists():
@@ -220,6 +225,13 @@ def report_ids(output: Path) -> list[str]:
 
 def all_editions(output: Path) -> dict[str, list[Edition]]:
     return {rid: EditionStore(output, rid).list() for rid in report_ids(output)}
+
+
+def stamp_manifest(path: Path, edition_id: str, sequence: int) -> None:
+    """Write the edition's id and sequence into its staged manifest."""
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest["edition"], manifest["sequence"] = edition_id, sequence
+    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def open_state(output: Path) -> SqliteState:

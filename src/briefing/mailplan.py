@@ -48,10 +48,14 @@ def decide(
     resend: bool = False,
 ) -> Decision:
     """`facts` is the edition's facts digest; `named`: the edition was asked for by id."""
-    had = state.delivery(edition.report, edition.id, reader.email)
-    if had is not None and had.status == "delivered" and not resend:
-        return Decision(reader, edition, False, "already received")
     since = state.last_received(edition.report, reader.email)
+    if since is not None and since.id != edition.id and (named or resend):
+        # An older edition asked for by id: the newest they received says nothing of it.
+        had = state.delivery(edition.report, edition.id, reader.email)
+        if had is not None and had.status == "delivered" and not resend:
+            return Decision(reader, edition, False, "already received")
+    if since is not None and since.id == edition.id and not resend:
+        return Decision(reader, edition, False, "already received")
     if since is None:
         first = edition.manifest.get("previous") is None
         return Decision(

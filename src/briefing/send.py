@@ -204,10 +204,17 @@ def send(
                         note=decision.note,
                         summary=summary,
                     )
-                except EditionDamaged as exc:
+                except (EditionDamaged, UnicodeError) as exc:
+                    # A damaged edition, or an address no mail header can carry (one reader's
+                    # problem: recorded, reported, and the others still get theirs).
+                    why = (
+                        str(exc)
+                        if isinstance(exc, EditionDamaged)
+                        else (f"cannot address a message to {reader.email!r} ({exc.reason})")
+                    )
                     if dry_run is None:
-                        state.finish(claimed, FAILED, str(exc), 0)
-                    tally.failed.append(f"{label}: {exc}")
+                        state.finish(claimed, FAILED, why, 0)
+                    tally.failed.append(f"{label}: {why}")
                     continue
                 if dry_run is not None:
                     dry_run.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import os
 import sys
 import time
 import traceback
@@ -374,5 +375,23 @@ def run_build(args: argparse.Namespace, root: Path, output: Path) -> int:
     return EXIT_OK
 
 
+def _exit_interrupted(code: int) -> None:
+    """End a `python -m briefing.cli` run that a stop interrupted with `code`, once its
+    clean-up is done. Run that way (not through the `briefing` command), CPython 3.11 kills the
+    process with SIGINT at exit if a Ctrl-C's KeyboardInterrupt ever passed through code that
+    `exec` ran from a string (dataclasses make their methods so), even though briefing caught
+    it: the status is then -2, not 130. The exit handlers run, the streams are flushed, and the
+    process ends with the status it chose."""
+    import atexit
+
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    if status == EXIT_INTERRUPTED or status > 128:
+        _exit_interrupted(status)
+    sys.exit(status)

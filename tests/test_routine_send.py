@@ -363,3 +363,13 @@ def test_one_address_no_header_can_carry_stops_no_one_else(desk, capsys):
     got = dict(desk.messages())
     assert sorted(got) == ["ana@example.org", "zoe@example.org"]
     assert got["zoe@example.org"]["To"] == "Zoë Ølberg <zoe@example.org>"  # encoded, decoded
+
+
+def test_a_name_with_a_line_break_is_refused_with_its_line(desk, capsys):
+    desk.readers.write_text(
+        ANA + '- name: "Eve\\nBcc: all@example.org"\n  email: eve@example.org\n'
+    )
+    desk.build()
+    code, out, err = desk.send(capsys)
+    assert code == 2 and desk.mailbox.messages == []
+    assert "readers.yaml:4: the name must be one line" in err

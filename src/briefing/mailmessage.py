@@ -200,6 +200,8 @@ class Composer:
                 self._bodies[key] = body
         # formataddr quotes a name that needs it and encodes a non-ASCII one (RFC 2047), at a
         # tenth of the cost of the header classes; both lines stay one line, as SMTP allows.
+        if any(c in reader.name + reader.email for c in "\r\n"):
+            raise UnicodeError("a line break cannot go into a header")  # refused on loading too
         to = formataddr((reader.name, reader.email))
         return f"To: {to}\r\nMessage-ID: {message_id}\r\n".encode("ascii") + body
 

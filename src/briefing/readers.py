@@ -76,6 +76,9 @@ def load_readers(
             problems.add(shown, raw.line_of("name"), "a reader needs a 'name'")
         elif why := text_problem(name):
             problems.add(shown, raw.line_of("name"), f"the name {why}")
+        elif "\n" in name.strip() or "\r" in name:
+            # It goes into the To header, where a line break would start a header of its own.
+            problems.add(shown, raw.line_of("name"), "the name must be one line")
         email = raw.get("email")
         if not isinstance(email, str) or not ADDRESS.match(email.strip()):
             problems.add(

@@ -207,11 +207,10 @@ def send(
                 except (EditionDamaged, UnicodeError) as exc:
                     # A damaged edition, or an address no mail header can carry (one reader's
                     # problem: recorded, reported, and the others still get theirs).
-                    why = (
-                        str(exc)
-                        if isinstance(exc, EditionDamaged)
-                        else (f"cannot address a message to {reader.email!r} ({exc.reason})")
-                    )
+                    why = str(exc)
+                    if not isinstance(exc, EditionDamaged):
+                        cause = getattr(exc, "reason", exc)
+                        why = f"cannot address a message to {reader.email!r} ({cause})"
                     if dry_run is None:
                         state.finish(claimed, FAILED, why, 0)
                     tally.failed.append(f"{label}: {why}")

@@ -25,7 +25,7 @@ from briefing.cli import main
 from briefing.state import STATE_FILE, SqliteState
 
 from .conftest import EPOCH, copy_project, edit, html_text
-from .test_send import Mailbox, free_port, start
+from .test_send import Mailbox, smtp  # noqa: F401 - the shared SMTP server fixture
 
 REPORT = "iran-venezuela-in-focus"
 ANA = "- name: Ana Analyst\n  email: ana@example.org\n  formats: []\n"
@@ -34,16 +34,7 @@ NEW = "- name: Nat Newcomer\n  email: nat@example.org\n  formats: []\n"
 
 
 @pytest.fixture
-def smtp():
-    mailbox = Mailbox()
-    port = free_port()
-    controller = start(mailbox, port)
-    yield mailbox, port
-    controller.stop()
-
-
-@pytest.fixture
-def desk(tmp_path, monkeypatch, smtp):
+def desk(tmp_path, monkeypatch, smtp):  # noqa: F811 - the fixture imported above
     """A private project, an empty output folder, a readers file and SMTP settings."""
     project = copy_project(tmp_path / "project")
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)

@@ -12,6 +12,7 @@ filled with the listed values, in order, as prose ('2.35 million barrels').
 from __future__ import annotations
 
 import string
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,17 +73,18 @@ def _texts(value: Any) -> list[str] | None:
     return None
 
 
-def _strings(value: Any):
-    """Every text inside a declaration's options, to check them like any other data text."""
+def strings(value: Any) -> Iterator[str]:
+    """Every text inside a declaration's options, keys too: checked like any other data text,
+    and read by the fingerprint for the fact ids, `fact.quantity` and derived ids it names."""
     if isinstance(value, str):
         yield value
     elif isinstance(value, dict):
         for k, v in value.items():
-            yield from _strings(k)
-            yield from _strings(v)
+            yield from strings(k)
+            yield from strings(v)
     elif isinstance(value, list | tuple):
         for v in value:
-            yield from _strings(v)
+            yield from strings(v)
 
 
 def parse_chart(ch: LocatedDict, shown: str, problems: Problems, check) -> ChartSpec | None:
@@ -137,7 +139,7 @@ def parse_chart(ch: LocatedDict, shown: str, problems: Problems, check) -> Chart
                 lists[name] = tuple(items)
             select = Selection(dated=dated, **lists)
     options = {k: v for k, v in ch.items() if k not in COMMON}
-    for text in _strings(options):
+    for text in strings(options):
         if why := text_problem(text):
             problems.add(shown, ch.line, f"chart {cid!r}: a text in its declaration {why}")
             break

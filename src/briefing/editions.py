@@ -100,8 +100,12 @@ class EditionStore:
         editions = self.list()
         return editions[-1] if editions else None
 
-    def _allocate(self, generated: date) -> tuple[str, int]:
-        """The new edition's id and sequence number, from the state store."""
+    def place(self, staged: Path) -> Edition:
+        """Give a complete staged edition its id and sequence number (handed out now, when it
+        is about to exist, so a build that failed earlier took none) and move it into the
+        store. Never replaces one."""
+        staged_manifest = json.loads((staged / MANIFEST).read_text(encoding="utf-8"))
+        generated = date.fromisoformat(staged_manifest["generated"])
         taken = (
             {p.name for p in self.editions_dir.iterdir()} if self.editions_dir.is_dir() else set()
         )
@@ -110,27 +114,18 @@ class EditionStore:
         floor = max((e.sequence for e in self.list()), default=0)
         state = open_state(self.output)
         try:
-            return state.allocate(self.report, generated, taken, floor)
-        finally:
-            state.close()
-
-    def place(self, staged: Path) -> Edition:
-        """Give a complete staged edition its id and sequence number (handed out now, when it
-        is about to exist, so a build that failed earlier took none) and move it into the
-        store. Never replaces one."""
-        staged_manifest = json.loads((staged / MANIFEST).read_text(encoding="utf-8"))
-        edition_id, sequence = self._allocate(date.fromisoformat(staged_manifest["generated"]))
-        stamp_manifest(staged / MANIFEST, edition_id, sequence)
-        self.editions_dir.mkdir(parents=True, exist_ok=True)
-        target = self.editions_dir / edition_id
-        if target.exists():
-            raise FileExistsError(f"edition {target} already exists; editions are never replaced")
-        os.rename(staged, target)
-        fsync_folder(self.editions_dir)
-        manifest = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
-        edition = Edition(self.report, edition_id, target, manifest)
-        state = open_state(self.output)
-        try:
+            edition_id, sequence = state.allocate(self.report, generated, taken, floor)
+            stamp_manifest(staged / MANIFEST, edition_id, sequence)
+            self.editions_dir.mkdir(parents=True, exist_ok=True)
+            target = self.editions_dir / edition_id
+            if target.exists():
+                raise FileExistsError(
+                    f"edition {target} already exists; editions are never replaced"
+                )
+            os.rename(staged, target)
+            fsync_folder(self.editions_dir)
+            manifest = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
+            edition = Edition(self.report, edition_id, target, manifest)
             state.record_edition(edition_record(edition))
         finally:
             state.close()

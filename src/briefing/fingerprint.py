@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .chartspec import strings
 from .load import UNDATED, ReportSpec, fact_files, parse_date
 
 RENDERERS = ("weasyprint", "matplotlib", "pypandoc-binary", "Jinja2", "markdown-it-py", "PyYAML")
@@ -285,19 +286,6 @@ def _evidence(spec: ReportSpec, root: Path) -> _Evidence:
     return ev
 
 
-def _refs(value: Any) -> Iterable[str]:
-    """Every text in a chart declaration (keys too): fact ids, `fact.quantity`, derived ids."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            yield from _refs(k)
-            yield from _refs(v)
-    elif isinstance(value, list | tuple):
-        for v in value:
-            yield from _refs(v)
-
-
 def _derivations(ev: _Evidence) -> dict[str, set[str]]:
     """Derived figure id -> the facts it is declared on and computed from."""
     out: dict[str, set[str]] = {}
@@ -327,7 +315,7 @@ def _chart_facts(chart: Any, ev: _Evidence, derivations: dict[str, set[str]]) ->
                     not sel.tags or set(map(str, tags)) & set(sel.tags)
                 ):
                     chosen.add(fid)  # dated or not: a date can be added later
-    for text in _refs(chart.options):
+    for text in strings(chart.options):
         if text in derivations:
             chosen |= derivations[text]
         head = text.split(".", 1)[0]

@@ -46,8 +46,12 @@ def decide(
     *,
     named: bool = False,
     resend: bool = False,
+    compared: dict | None = None,
 ) -> Decision:
-    """`facts` is the edition's facts digest; `named`: the edition was asked for by id."""
+    """`facts` is the edition's facts digest; `named`: the edition was asked for by id.
+    `compared`: the run's comparisons of pairs of editions, each made once however many readers
+    missed the same ones (the same block for all of them lets their messages share a body)."""
+    compared = {} if compared is None else compared
     since = state.last_received(edition.report, reader.email)
     if since is not None and since.id != edition.id and (named or resend):
         # An older edition asked for by id: the newest they received says nothing of it.
@@ -86,10 +90,10 @@ def decide(
         changes = summary.get("changes")
         reason = f"facts changed since {since.id}" if not same else "every edition asked for"
         return Decision(reader, edition, True, f"{reason}: {edition.summary}", since, changes)
-    found = _CUMULATIVE.get((edition.path, since.id))
+    found = compared.get((edition.path, since.id))
     if found is None:
         kept = state.evidence(edition.report, since.id)  # a pruned edition's, if it is gone
-        found = _CUMULATIVE[(edition.path, since.id)] = cumulative(since, edition, kept)
+        found = compared[(edition.path, since.id)] = cumulative(since, edition, kept)
     block, counts = found
     if block is None:
         return Decision(
@@ -134,11 +138,6 @@ def _snapshot(edition_path: Path, kept: bytes | None = None) -> dict[str, Any] |
         return read(kept) if kept else None
     except SnapshotError:
         return None
-
-
-# Each pair of editions is compared once per run, however many readers missed the same ones;
-# the same block object for all of them lets their messages share one rendered body.
-_CUMULATIVE: dict[tuple[Path, str], tuple[dict[str, Any] | None, tuple[int, int, int]]] = {}
 
 
 def cumulative(

@@ -127,6 +127,7 @@ def send(
         base_url=settings.base_url,
     )
     composer = Composer(mail, root / "templates", build_time())
+    compared: dict = {}  # pairs of editions compared for readers who missed some (mailplan)
     tally = Tally()
     state = reconcile(output)  # a StateError is an InputError: exit 2, the file named
     session = Session(smtp) if smtp is not None else None
@@ -170,6 +171,7 @@ def send(
                     summary,
                     named=edition_id is not None,
                     resend=resend,
+                    compared=compared,
                 )
                 label = decision.label
                 if not decision.send:

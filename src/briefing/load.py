@@ -31,7 +31,7 @@ from .model import (
     Reliability,
     Source,
 )
-from .textcheck import isolate
+from .textcheck import header_problem, isolate
 from .textcheck import problem as text_problem
 from .typography import smart_quotes
 from .units import UNITS
@@ -121,7 +121,16 @@ class _Checker:
         self.problems.add(self.shown, entry.line_of(key), message)
         return []
 
-    def text(self, entry: LocatedDict, key: str, what: str, required: bool = True) -> str | None:
+    def text(
+        self,
+        entry: LocatedDict,
+        key: str,
+        what: str,
+        required: bool = True,
+        header: bool = False,
+    ) -> str | None:
+        """A text field, checked; `header` for one that reaches a mail header (a title, a
+        subject), which must also be one clean line (`textcheck.header_problem`)."""
         if key not in entry or entry[key] is None:
             if required:
                 self.problems.add(
@@ -136,7 +145,7 @@ class _Checker:
         if not value and required:
             self.problems.add(self.shown, entry.line_of(key), f"{key!r} in {what} is empty")
             return None
-        if why := text_problem(value):
+        if why := (header_problem if header else text_problem)(value):
             self.problems.add(self.shown, entry.line_of(key), f"{key!r} in {what} {why}")
             return None
         return isolate(smart_quotes(value))
@@ -768,10 +777,13 @@ def load_report(path: Path, root: Path, problems: Problems) -> ReportSpec | None
         problems.add(
             shown, entry.line_of("id"), f"report id {rid!r} must match the file name {path.stem!r}"
         )
-    title = check.text(entry, "title", "the report")
-    subtitle = check.text(entry, "subtitle", "the report", required=False) or ""
-    author = check.text(entry, "author", "the report")
-    subject = check.text(entry, "subject", "the report", required=False) or (title or "")
+    # These four reach mail headers (the subject is made from the title) and file properties.
+    title = check.text(entry, "title", "the report", header=True)
+    subtitle = check.text(entry, "subtitle", "the report", required=False, header=True) or ""
+    author = check.text(entry, "author", "the report", header=True)
+    subject = check.text(entry, "subject", "the report", required=False, header=True) or (
+        title or ""
+    )
     language = check.text(entry, "language", "the report", required=False) or "en"
     keywords = check.texts(entry, "keywords", "the report")
 

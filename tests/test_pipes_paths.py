@@ -28,7 +28,7 @@ import pytest
 
 from briefing.cli import main
 from briefing.errors import EXIT_BUSY, EXIT_INPUT
-from briefing.publish import sweep, write_atomic
+from briefing.publish import owned, sweep, write_atomic
 
 from .conftest import EPOCH, ROOT
 from .test_send import EXPECTED, READERS, desk, smtp  # noqa: F401 - shared fixtures
@@ -303,11 +303,13 @@ def test_a_sweep_takes_only_what_a_gone_process_left(tmp_path):
     )
     dead = int(gone.stdout)
     live = os.getppid()  # the test runner's parent: alive, and not this process
+    here = owned(".tmp-").split("-")[2]  # this machine, as write_atomic names it
     names = {
-        f".tmp-{dead}-abc": False,  # its owner is gone
-        f".staging-{dead}-abc": False,
-        f".tmp-{live}-abc": True,  # its owner still runs
-        f".staging-{live}-abc": True,
+        f".tmp-{dead}-{here}-abc": False,  # its owner is gone
+        f".staging-{dead}-{here}-abc": False,
+        f".tmp-{live}-{here}-abc": True,  # its owner still runs
+        f".staging-{live}-{here}-abc": True,
+        f".tmp-{dead}-0ther0-abc": True,  # another machine's: its pid means nothing here
         ".tmp-young": True,  # no owner named (an older version's), and recent
         ".tmp-old": False,  # no owner named, and older than an hour
     }

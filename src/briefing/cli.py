@@ -1,7 +1,12 @@
 """Command-line verbs. Only argument parsing and mapping errors to exit codes live here:
 0 success (including "up to date"), 1 internal failure, 2 bad input (path:line: message on
-stderr, nothing written), 3 another build holds the output folder and --no-wait was given,
-130 interrupted."""
+stderr, nothing written), 3 another build (or send) holds the output folder and --no-wait was
+given, 4 some readers were not sent their edition, 130 interrupted.
+
+Path arguments are checked for what they must be (a folder, a file) before any work, so a typo
+is exit 2 with the path named, never a traceback or a folder created by mistake. Printing goes
+through console.guarded: a reader of the output that goes away (`| head -1`) stops the printing,
+never the work."""
 
 from __future__ import annotations
 
@@ -15,7 +20,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import __version__, stopping
-from .errors import EXIT_BUG, EXIT_BUSY, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, InputError
+from .console import guarded
+from .errors import (
+    EXIT_BUG,
+    EXIT_BUSY,
+    EXIT_INPUT,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    InputError,
+    Problem,
+)
 from .sharedlibs import MissingLibrary
 from .stopping import Terminated
 from .writers import FORMATS
@@ -182,7 +196,8 @@ def parser() -> argparse.ArgumentParser:
         "from briefing.toml ([mail], [publish]) with BRIEFING_SMTP_HOST, _PORT, _SECURITY, "
         "_FROM, _USER and BRIEFING_BASE_URL overriding it; the password only from "
         "BRIEFING_SMTP_PASSWORD. Exit 0 when every reader has what they should, 4 when some "
-        "failed (each reported), 2 on bad input.",
+        "failed (each reported), 2 on bad input, 3 if another send is running in the output "
+        "folder and --no-wait was given.",
     )
     s.add_argument(
         "--readers", type=Path, required=True, metavar="FILE", help="the readers file (YAML)"
@@ -208,6 +223,12 @@ def parser() -> argparse.ArgumentParser:
         "(only if no reader was ever sent an edition from this output folder)",
     )
     s.add_argument("--quiet", "-q", action="store_true", help="print only problems")
+    s.add_argument(
+        "--no-wait",
+        dest="wait",
+        action="store_false",
+        help="if another send is running in the output folder, exit 3 instead of waiting",
+    )
     return top
 
 
@@ -235,15 +256,86 @@ def os_problem(exc: OSError, output: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    try:
-        return _main(argv)
-    except KeyboardInterrupt as exc:  # a stop before a verb took charge (under load, imports)
-        print("briefing: interrupted; nothing was written", file=sys.stderr)
-        return 128 + exc.signum if isinstance(exc, Terminated) else EXIT_INTERRUPTED
+    with guarded():  # a closed pipe stops the printing, never the work (console.py)
+        try:
+            return _main(argv)
+        except KeyboardInterrupt as exc:  # a stop before a verb took charge (under load, imports)
+            print("briefing: interrupted; nothing was written", file=sys.stderr)
+            return 128 + exc.signum if isinstance(exc, Terminated) else EXIT_INTERRUPTED
+
+
+def _kind(path: Path) -> str:
+    if path.is_symlink() and not path.exists():
+        return "a symbolic link to nothing"
+    return "a file" if path.is_file() else "a folder" if path.is_dir() else "not a regular file"
+
+
+def _folder_or_new(option: str, path: Path) -> Problem | None:
+    """`path` must be a folder, or a name where one can be made (its nearest existing parent a
+    folder): for --output of a build and --dry-run, which create theirs."""
+    if path.exists() or path.is_symlink():
+        if path.is_dir():
+            return None
+        return Problem(
+            path,
+            None,
+            f"not a folder ({_kind(path)}); {option} needs a folder, or the name of one to create",
+        )
+    for parent in path.absolute().parents:
+        if parent.exists():
+            if parent.is_dir():
+                return None
+            return Problem(
+                path,
+                None,
+                f"cannot be created: {parent} is not a folder ({_kind(parent)}); "
+                f"choose another {option}",
+            )
+    return None
+
+
+def path_problems(args: argparse.Namespace) -> list[Problem]:
+    """Each path argument checked for what it must be, before anything is read or written."""
+    problems: list[Problem] = []
+    project: Path = args.project
+    if not project.is_dir():
+        why = "no such folder" if not project.exists() else f"not a folder ({_kind(project)})"
+        problems.append(
+            Problem(
+                project,
+                None,
+                f"{why}; --project names the project folder (the one holding reports/, "
+                "templates/ and data/)",
+            )
+        )
+    if args.verb in ("build", "watch") and args.output is not None:
+        problems.append(_folder_or_new("--output", args.output))
+    if args.verb == "send":
+        readers: Path = args.readers
+        if (readers.exists() or readers.is_symlink()) and not readers.is_file():
+            problems.append(
+                Problem(
+                    readers,
+                    None,
+                    f"not a file ({_kind(readers)}); --readers needs the readers file (YAML)",
+                )
+            )
+        if args.dry_run is not None:
+            problems.append(_folder_or_new("--dry-run", args.dry_run))
+    return [p for p in problems if p is not None]
 
 
 def _main(argv: list[str] | None) -> int:
     args = parser().parse_args(argv)
+    problems = path_problems(args)
+    if problems:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        print(
+            f"briefing: {len(problems)} problem(s) in the arguments; nothing was written",
+            file=sys.stderr,
+        )
+        return EXIT_INPUT
     # SIGINT, SIGTERM and SIGHUP unwind like Ctrl-C (stopping.py); a build that cannot finish
     # its clean-up within seconds of a stop exits regardless.
     stopping.install(watchdog=args.verb == "build")
@@ -267,20 +359,51 @@ def _main(argv: list[str] | None) -> int:
 
 
 def run_send(args: argparse.Namespace, root: Path, output: Path) -> int:
+    """`send`, holding `<output>/.send.lock` for its whole run: one send at a time per output
+    folder (deliveries are claimed in the state store as well), and no prune deleting an edition
+    while it is being sent (prune takes this lock too)."""
+    from contextlib import ExitStack
+
+    from .editions import report_ids
+    from .lock import SEND_LOCK, Busy, output_lock
+    from .manage import store_problem, warn_strays
     from .send import send
 
+    say = _say(args.quiet)
+    problem = store_problem(output)
+    if problem is not None:  # never create the folder, never "sent 0" with exit 0
+        print(f"briefing: {problem}", file=sys.stderr)
+        return EXIT_INPUT
+    have = report_ids(output)
+    warn_strays(output, [r for r in args.reports if r in have] or have)
+    held = ExitStack()
     try:
-        return send(
-            root,
-            output,
-            args.reports,
-            args.readers.resolve(),
-            edition_id=args.edition,
-            dry_run=args.dry_run.resolve() if args.dry_run else None,
-            resend=args.resend,
-            new_state=args.new_state,
-            say=_say(args.quiet),
-        )
+        held.enter_context(output_lock(output, args.wait, say, name=SEND_LOCK, what="send"))
+    except Busy as exc:
+        print(f"briefing: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    except OSError as exc:
+        if exc.errno not in USER_OS_ERRORS:
+            raise
+        print(os_problem(exc, output), file=sys.stderr)
+        print("briefing: the send lock could not be taken; nothing was sent", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt as exc:  # stopped while waiting for another send
+        print("briefing: interrupted while waiting; nothing was sent", file=sys.stderr)
+        return stopping.status(exc.signum) if isinstance(exc, Terminated) else EXIT_INTERRUPTED
+    try:
+        with held:
+            return send(
+                root,
+                output,
+                args.reports,
+                args.readers.resolve(),
+                edition_id=args.edition,
+                dry_run=args.dry_run.resolve() if args.dry_run else None,
+                resend=args.resend,
+                new_state=args.new_state,
+                say=say,
+            )
     except InputError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

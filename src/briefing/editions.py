@@ -25,7 +25,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .publish import TEMP_PREFIXES, checkpoint, fsync_folder, link_atomic
+from .publish import TEMP_PREFIXES, checkpoint, fsync_folder, link_atomic, owned
 from .state import PRUNED, PUBLISHED, EditionRecord, SqliteState, StateError
 from .writers import REGISTRY
 
@@ -79,12 +79,23 @@ class EditionStore:
 
     def list(self) -> list[Edition]:
         """Every readable edition, oldest first. An unreadable manifest is skipped with a
-        warning rather than stopping a scheduled build."""
+        warning rather than stopping a scheduled build.
+
+        Only real folders are editions. Anything else here (a symbolic link, a file) was put
+        here by hand or by someone else: it is named in a warning and ignored, so no listing,
+        prune or send ever follows a link out of the store or deletes through one."""
         found: list[Edition] = []
-        if not self.editions_dir.is_dir():
+        if not self.editions_dir.is_dir() or self.editions_dir.is_symlink():
             return found
         for path in self.editions_dir.iterdir():
-            if path.name.startswith(TEMP_PREFIXES) or not path.is_dir():
+            if path.name.startswith(TEMP_PREFIXES):
+                continue  # a process's temporary folder (publish.sweep)
+            stray = _not_an_edition(path)
+            if stray:
+                self.warnings.append(
+                    f"{path}: not an edition folder ({stray}); ignored, and never followed "
+                    "or deleted by briefing; remove it if it is not needed"
+                )
                 continue
             try:
                 manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
@@ -174,7 +185,7 @@ class EditionStore:
                     evidence = None
                 reason = f"pruned, keeping the newest {keep}"
                 state.record_pruned(self.report, edition.id, reason, evidence)
-                trash = self.editions_dir / f".tmp-pruned-{edition.id}"
+                trash = self.editions_dir / f"{owned('.tmp-')}pruned-{edition.id}"
                 os.rename(edition.path, trash)  # gone from listings in one step
                 shutil.rmtree(trash)
         finally:
@@ -199,6 +210,17 @@ class EditionStore:
             state.close()
 
 
+def _not_an_edition(path: Path) -> str:
+    """Why `path` in an editions folder is not an edition folder, or '' if it may be one."""
+    if path.is_symlink():
+        return "a symbolic link"
+    if not path.is_dir():
+        return "a file" if path.is_file() else "not a folder"
+    if (path / MANIFEST).is_symlink():
+        return f"its {MANIFEST} is a symbolic link"
+    return ""
+
+
 def _files(edition: Edition) -> list[str]:
     return [f["name"] for f in edition.manifest.get("files", [])]
 
@@ -214,7 +236,10 @@ def report_ids(output: Path) -> list[str]:
     return sorted(
         p.name
         for p in output.iterdir()
-        if p.is_dir() and not p.name.startswith(".") and (p / "editions").is_dir()
+        if p.is_dir()
+        and not p.is_symlink()  # a report's folder is briefing's own, never a link out
+        and not p.name.startswith(".")
+        and (p / "editions").is_dir()
     )
 
 

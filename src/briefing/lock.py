@@ -1,9 +1,14 @@
-"""One build at a time per output folder.
+"""One build at a time per output folder, and one send.
 
 An advisory `flock` on `<output>/.lock`: the kernel releases it when the holder exits, however it
 exits, so a lock left by a killed build never blocks the next one. It works across processes on
 one machine; a shared store on several machines needs a filesystem whose locks span them (NFSv4
 does). The holder writes its pid into the file so a waiting build can say whom it waits for.
+
+`send` holds its own, `<output>/.send.lock`, so mail never waits on a build (a build adds
+editions and deletes none). `prune` deletes editions, so it takes both: the build lock first,
+then the send lock. Taken always in that order, and a send never taking the build lock, no two
+commands can wait on each other.
 """
 
 from __future__ import annotations
@@ -15,10 +20,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 LOCK_NAME = ".lock"
+SEND_LOCK = ".send.lock"
 
 
 class Busy(Exception):
-    """Another build holds the lock and the caller asked not to wait."""
+    """Another build (or send) holds the lock and the caller asked not to wait."""
 
 
 def _holder(handle) -> str:
@@ -35,7 +41,8 @@ def output_lock(
     name: str = LOCK_NAME,
     what: str = "build",
 ) -> Iterator[None]:
-    """Builds take `.lock`; sends take their own, so mail never waits on a build."""
+    """Hold the lock `name` in `output` (builds `.lock`, sends `.send.lock`) for the block;
+    `what` names its holder in messages. Without `wait`, a held lock raises Busy at once."""
     output.mkdir(parents=True, exist_ok=True)
     with open(output / name, "a+", encoding="ascii") as handle:
         try:

@@ -1,8 +1,13 @@
 """`briefing editions` and `briefing prune`: reading and deliberately trimming the editions store.
 
 Listing reads manifests only, so it is instant and never needs the project's inputs. Pruning
-takes the same lock as a build, keeps the newest N editions of each report (the published one
-always among them), and refreshes the index and feed.
+takes the same lock as a build, then the send lock (so it never deletes an edition a send is
+mailing), keeps the newest N editions of each report (the published one always among them), and
+refreshes the index and feed.
+
+`editions`, `prune` and `send` work on what builds published: an output folder that does not
+exist or holds no editions is a mistake in the command (a typo in --output, say), refused with
+exit 2 before anything is created, so that a scheduler notices.
 """
 
 from __future__ import annotations
@@ -15,6 +20,32 @@ from pathlib import Path
 from .editions import EditionStore, report_ids
 from .errors import EXIT_INPUT, EXIT_OK
 from .model import long_date
+
+
+def store_problem(output: Path) -> str | None:
+    """Why `output` holds no editions to list, prune or send, or None if it holds some."""
+    if not output.exists():
+        return (
+            f"{output}: no such folder, so no editions in it; check --output (or --project), "
+            "or run `briefing build` to publish an edition there"
+        )
+    if not output.is_dir():
+        return f"{output}: not a folder (a file); --output needs the folder builds publish into"
+    if not report_ids(output):
+        return (
+            f"{output}: no editions in this folder; check --output (or --project), "
+            "or run `briefing build` to publish one"
+        )
+    return None
+
+
+def warn_strays(output: Path, reports: list[str]) -> None:
+    """Name what in the reports' editions folders is not an edition (store.warnings)."""
+    for rid in reports:
+        store = EditionStore(output, rid)
+        store.list()
+        for message in store.warnings:
+            print(f"briefing: warning: {message}", file=sys.stderr)
 
 
 def _chosen(output: Path, wanted: list[str]) -> list[str] | None:
@@ -32,12 +63,13 @@ def _chosen(output: Path, wanted: list[str]) -> list[str] | None:
 
 
 def list_editions(output: Path, wanted: list[str]) -> int:
+    problem = store_problem(output)
+    if problem is not None:
+        print(f"briefing: {problem}", file=sys.stderr)
+        return EXIT_INPUT
     reports = _chosen(output, wanted)
     if reports is None:
         return EXIT_INPUT
-    if not reports:
-        print(f"no editions in {output} yet; run `briefing build` to publish one")
-        return EXIT_OK
     for i, rid in enumerate(reports):
         store = EditionStore(output, rid)
         editions = store.list()
@@ -92,24 +124,35 @@ def prune(
 ) -> int:
     from .catalog import refresh
     from .errors import InputError
-    from .lock import output_lock
+    from .lock import SEND_LOCK, output_lock
     from .settings import load
 
+    problem = store_problem(output)
+    if problem is not None:
+        print(f"briefing: {problem}", file=sys.stderr)
+        return EXIT_INPUT
     try:
         site = load(root).base_url
     except InputError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
+        for item in exc.problems:
+            print(item, file=sys.stderr)
         return EXIT_INPUT
 
     reports = _chosen(output, wanted)
     if reports is None:
         return EXIT_INPUT
-    with output_lock(output, wait=True, say=say):
+    # The build lock, then the send lock (always in that order; a send takes only its own):
+    # an edition is never deleted while a send may be reading it.
+    with (
+        output_lock(output, wait=True, say=say),
+        output_lock(output, wait=True, say=say, name=SEND_LOCK, what="send"),
+    ):
         for rid in reports:
             store = EditionStore(output, rid)
             newest = store.newest()
             removed = store.prune(keep)
+            for message in dict.fromkeys(store.warnings):  # each listing found them again
+                print(f"briefing: warning: {message}", file=sys.stderr)
             if newest is not None and not store.is_published(newest):
                 store.publish(newest)
             for e in removed:

@@ -7,14 +7,23 @@ Everything temporary is named with a leading `.staging-` or `.tmp-`, so that the
 of the libraries a build uses (WeasyPrint's font files, matplotlib's, pandoc's reference
 document): while a build renders, `TMPDIR` points into its staging folder, in the main process
 and in every worker, so none of them is left in /tmp when a build is killed.
+
+A temporary name also says who owns it: `.tmp-<pid>-<host>-<random>`, where <host> is a short
+digest of the machine's name. A build's lock keeps other builds out, not a `send` or a `prune`
+writing beside it, so `sweep` removes only what a process that is gone left: a name whose
+process no longer runs on this machine. A name from another machine (a shared store) or from
+an older version (no owner in it) is left until it is an hour old; nothing writes one for that
+long.
 """
 
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import shutil
 import signal
+import socket
 import tempfile
 import time
 from collections.abc import Iterator
@@ -24,6 +33,46 @@ from pathlib import Path
 from .errors import InputError
 
 TEMP_PREFIXES = (".staging-", ".tmp-")
+# A temporary name without a live owner on this machine is left this long before a sweep
+# takes it (seconds): a name from another machine, or from a version that wrote no owner.
+UNOWNED_AGE = 3600.0
+
+
+def _host() -> str:
+    """This machine, as six hex digits: a pid means something only on the machine that gave it."""
+    return hashlib.sha256(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:6]
+
+
+def owned(prefix: str) -> str:
+    """The start of a temporary name that this process owns: `<prefix><pid>-<host>-`."""
+    return f"{prefix}{os.getpid()}-{_host()}-"
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
+def abandoned(path: Path, now: float | None = None) -> bool:
+    """Whether the temporary file or folder at `path` belongs to no running process: its owner
+    on this machine has exited, or it names no owner here and is over an hour old."""
+    rest = path.name.removeprefix(".staging-").removeprefix(".tmp-")
+    pid, _, rest = rest.partition("-")
+    host = rest.partition("-")[0]
+    if pid.isdigit() and host == _host():
+        return not _alive(int(pid))
+    try:
+        age = (time.time() if now is None else now) - path.lstat().st_mtime
+    except FileNotFoundError:
+        return False  # gone already
+    return age > UNOWNED_AGE
 
 
 def ensure_folder(output: Path) -> None:
@@ -49,7 +98,7 @@ def staging(output: Path) -> Iterator[Path]:
     TMPDIR is set aside on purpose for the build's length, since a folder elsewhere would
     outlive a killed build."""
     ensure_folder(output)
-    folder = Path(tempfile.mkdtemp(prefix=".staging-", dir=output))
+    folder = Path(tempfile.mkdtemp(prefix=owned(".staging-"), dir=output))
     temporary = folder / TEMPORARY
     temporary.mkdir()
     saved = os.environ.get("TMPDIR"), tempfile.tempdir
@@ -70,12 +119,15 @@ def staging(output: Path) -> Iterator[Path]:
 
 
 def sweep(output: Path) -> None:
-    """Remove what killed builds left: temporaries in the output folder, in each report's
-    folder and in its editions folder. Only called while holding the output folder's lock."""
+    """Remove what killed processes left: temporaries in the output folder, in each report's
+    folder and in its editions folder. Called by a build holding the output folder's lock, which
+    keeps other builds out but not a send or a prune: only what a process that is gone left is
+    removed (see `abandoned`), never a file another process is still writing."""
+    now = time.time()
 
     def clear(folder: Path) -> None:
         for p in folder.iterdir():
-            if not p.name.startswith(TEMP_PREFIXES):
+            if not p.name.startswith(TEMP_PREFIXES) or not abandoned(p, now):
                 continue
             if p.is_dir() and not p.is_symlink():
                 shutil.rmtree(p, ignore_errors=True)
@@ -91,7 +143,7 @@ def sweep(output: Path) -> None:
 
 def write_atomic(target: Path, data: bytes) -> None:
     """Readers see the old file or the new one, never half of either."""
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=owned(".tmp-"), dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -108,7 +160,7 @@ def link_atomic(target: str, link: Path) -> bool:
     """Point `link` at `target` (a relative path) in one step; False if it already did."""
     if link.is_symlink() and os.readlink(link) == target:
         return False
-    tmp = link.parent / f".tmp-link-{os.getpid()}-{link.name}"
+    tmp = link.parent / f"{owned('.tmp-')}link-{link.name}"
     tmp.unlink(missing_ok=True)
     os.symlink(target, tmp)
     os.replace(tmp, link)

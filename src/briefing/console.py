@@ -81,11 +81,13 @@ def guarded() -> Iterator[None]:
     """Guard stdout and stderr for the length of one command; flush both at its end, while the
     guards still hold, so no broken pipe is left for the interpreter's exit."""
     saved = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = Guarded(saved[0]), Guarded(saved[1])
+    # None when the descriptor was closed before start (`briefing build >&-`): print() then
+    # writes nothing, which is already quiet.
+    sys.stdout, sys.stderr = (None if s is None else Guarded(s) for s in saved)
     try:
         yield
     finally:
         for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(OSError, ValueError):
+            with contextlib.suppress(OSError, ValueError, AttributeError):
                 stream.flush()
         sys.stdout, sys.stderr = saved

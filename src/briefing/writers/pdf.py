@@ -43,6 +43,7 @@ from ..labels import label
 from ..model import Document
 from ..parallel import usable_cpus
 from . import WriteContext, htmlparse
+from .breaks import break_long_tokens
 from .html import CHART_SCHEME, HtmlWriter, svg_uri
 from .uastyles import html_document
 
@@ -362,7 +363,10 @@ def write_pdf(
             _quicker_last_streams(),
             _packing() as packer,
         ):
-            html_document(html, url_fetcher=fetcher, base_url=None).write_pdf(
+            page = html_document(html, url_fetcher=fetcher, base_url=None)
+            # A long unbreakable token costs the print the cube of its length (breaks.py).
+            break_long_tokens(page.etree_element)
+            page.write_pdf(
                 target,
                 stylesheets=[faces],
                 font_config=font_config,

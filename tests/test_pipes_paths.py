@@ -312,6 +312,7 @@ def test_a_sweep_takes_only_what_a_gone_process_left(tmp_path):
         f".tmp-{dead}-0ther0-abc": True,  # another machine's: its pid means nothing here
         ".tmp-young": True,  # no owner named (an older version's), and recent
         ".tmp-old": False,  # no owner named, and older than an hour
+        f".tmp-{live}-{here}-reused": False,  # over a day old: its pid was given again since
     }
     for name in names:
         if name.startswith(".staging-"):
@@ -321,6 +322,8 @@ def test_a_sweep_takes_only_what_a_gone_process_left(tmp_path):
             (tmp_path / name).write_text("x")
     hours_ago = time.time() - 2 * 3600
     os.utime(tmp_path / ".tmp-old", (hours_ago, hours_ago))
+    days_ago = time.time() - 2 * 86400
+    os.utime(tmp_path / f".tmp-{live}-{here}-reused", (days_ago, days_ago))
     sweep(tmp_path)
     assert {name: (tmp_path / name).exists() for name in names} == names
 

@@ -19,6 +19,7 @@ long.
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import os
 import shutil
@@ -36,8 +37,12 @@ TEMP_PREFIXES = (".staging-", ".tmp-")
 # A temporary name without a live owner on this machine is left this long before a sweep
 # takes it (seconds): a name from another machine, or from a version that wrote no owner.
 UNOWNED_AGE = 3600.0
+# A name whose owner runs is left alone, unless it is older than this: then its pid has been
+# given to another process since (nothing briefing writes stays temporary for a day).
+REUSED_PID_AGE = 86400.0
 
 
+@functools.cache
 def _host() -> str:
     """This machine, as six hex digits: a pid means something only on the machine that gave it."""
     return hashlib.sha256(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:6]
@@ -62,17 +67,19 @@ def _alive(pid: int) -> bool:
 
 def abandoned(path: Path, now: float | None = None) -> bool:
     """Whether the temporary file or folder at `path` belongs to no running process: its owner
-    on this machine has exited, or it names no owner here and is over an hour old."""
+    on this machine has exited (or is over a day old, its pid since reused), or it names no
+    owner here and is over an hour old."""
     rest = path.name.removeprefix(".staging-").removeprefix(".tmp-")
     pid, _, rest = rest.partition("-")
     host = rest.partition("-")[0]
-    if pid.isdigit() and host == _host():
-        return not _alive(int(pid))
+    mine = pid.isdigit() and host == _host()
+    if mine and not _alive(int(pid)):
+        return True
     try:
         age = (time.time() if now is None else now) - path.lstat().st_mtime
     except FileNotFoundError:
         return False  # gone already
-    return age > UNOWNED_AGE
+    return age > (REUSED_PID_AGE if mine else UNOWNED_AGE)
 
 
 def ensure_folder(output: Path) -> None:

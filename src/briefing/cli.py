@@ -288,8 +288,8 @@ def _folder_or_new(option: str, path: Path) -> Problem | None:
             return Problem(
                 path,
                 None,
-                f"cannot be created: {parent} is not a folder ({_kind(parent)}); "
-                f"choose another {option}",
+                f"cannot write to the {option.strip('-')} folder here: {parent} is not a "
+                f"folder ({_kind(parent)}); choose another {option}",
             )
     return None
 

@@ -1,0 +1,350 @@
+"""Distribution that nothing can poison: hostile readers, servers and state never lose,
+duplicate or leak a message. Every reader is checked before anything is sent; a failure that
+belongs to one reader stays with that reader; the credentials never leave the process; a dead
+server is noticed once. Real SMTP servers on 127.0.0.1 (aiosmtpd), some of them misbehaving on
+purpose, started by the tests."""
+
+# ruff: noqa: F811 - pytest fixtures imported from the send tests, named as arguments
+from __future__ import annotations
+
+import base64
+import email
+import email.policy
+import json
+import time
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+
+from briefing.state import STATE_FILE
+
+from .test_routine_send import ANA, REPORT, desk  # noqa: F401 - the shared fixtures
+from .test_send import Mailbox, free_port, smtp, start  # noqa: F401
+
+JOSE = "- name: José Núñez\n  email: josé@example.org\n  formats: []\n"
+ZOE = "- name: Zoë Ølberg\n  email: zoe@example.org\n  formats: []\n"
+SECRET = "pässwörd-密码-🔑"
+
+
+def everything_written(out: Path) -> bytes:
+    """Every file the run left in the output folder (the state store and its journal too)."""
+    return b"".join(p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file())
+
+
+def secrets_of(user: str, password: str) -> list[bytes]:
+    """The password, and each form of it AUTH puts on the wire."""
+    plain = f"\0{user}\0{password}".encode()
+    return [
+        password.encode(),
+        base64.b64encode(plain),
+        base64.b64encode(password.encode()),
+    ]
+
+
+# ---------------------------------------------------------------- readers -------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Eve\\u0007Bell", "Eve\\u0085Next", "Eve\\u2028Sep", "Eve\\rBcc: all@example.org"],
+    ids=["bell", "next-line", "line-separator", "carriage-return"],
+)
+def test_a_name_no_header_can_carry_is_refused_before_anything_is_sent(desk, capsys, name):
+    desk.readers.write_text(ANA + f'- name: "{name}"\n  email: eve@example.org\n')
+    desk.build()
+    code, out, err = desk.send(capsys)
+    assert code == 2 and "Traceback" not in err
+    assert "readers.yaml:4: the name" in err
+    assert desk.mailbox.messages == []
+
+
+def test_addresses_are_checked_as_the_standards_define_them(desk, capsys):
+    desk.readers.write_text(
+        ANA
+        + "- name: No At\n  email: nobody.example.org\n"
+        + "- name: Bare Host\n  email: someone@localhost\n"
+        + "- name: Quoted\n  email: '\"a b\"@example.org'\n"
+        + "- name: Dots\n  email: ../x@example.org\n"
+    )
+    desk.build()
+    code, out, err = desk.send(capsys)
+    assert code == 2 and "Traceback" not in err
+    for line in (5, 7, 9, 11):
+        assert f"readers.yaml:{line}: " in err and "is not an email address" in err
+    assert desk.mailbox.messages == []
+
+
+def test_a_dry_run_never_makes_a_file_name_from_an_address(desk, tmp_path, capsys):
+    desk.readers.write_text(ANA + "- name: Slash\n  email: a/b@example.org\n  formats: []\n" + JOSE)
+    desk.build()
+    folder = tmp_path / "dry"
+    code, out, err = desk.send(capsys, "--dry-run", str(folder))
+    assert code == 0, err
+    written = sorted(folder.iterdir())
+    assert len(written) == 3 and all(p.parent == folder for p in written)
+    assert not any(c in p.name for p in written for c in "@/é")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "dry",
+        "output",
+        "project",
+        "readers.yaml",
+    ]
+    # The dry run names each file beside the reader it is for.
+    assert all(p.name in out for p in written)
+
+
+# ---------------------------------------------------------------- internationalised addresses -----
+
+
+def test_an_international_address_fails_alone_where_the_server_cannot_take_it(
+    desk, capsys, monkeypatch
+):
+    mailbox = Mailbox()
+    port = free_port()
+    controller = start(mailbox, port, enable_SMTPUTF8=False)
+    try:
+        monkeypatch.setenv("BRIEFING_SMTP_PORT", str(port))
+        desk.readers.write_text(ANA + JOSE + ZOE)
+        desk.build()
+        code, out, err = desk.send(capsys)
+        assert code == 4 and "Traceback" not in err
+        assert sorted(r[0] for r, _ in mailbox.messages) == ["ana@example.org", "zoe@example.org"]
+        assert "josé@example.org" in err and "SMTPUTF8" in err
+        code, out, err = desk.send(capsys)  # a rerun sends nothing new, and still says why
+        assert code == 4 and len(mailbox.messages) == 2
+        assert "SMTPUTF8" in err
+    finally:
+        controller.stop()
+
+
+def test_an_international_address_is_delivered_where_the_server_offers_smtputf8(
+    desk, capsys, monkeypatch
+):
+    mailbox = Mailbox()
+    port = free_port()
+    controller = start(mailbox, port, enable_SMTPUTF8=True)
+    try:
+        monkeypatch.setenv("BRIEFING_SMTP_PORT", str(port))
+        desk.readers.write_text(
+            ANA + JOSE + "- name: Bücher\n  email: kauf@bücher.example\n  formats: []\n"
+        )
+        desk.build()
+        code, out, err = desk.send(capsys)
+        assert code == 0, err
+        # A message with a UTF-8 header (RFC 6532) is read as text, as an SMTPUTF8 server does.
+        got = {
+            rcpt[0]: email.message_from_string(raw.decode("utf-8"), policy=email.policy.default)
+            for rcpt, raw in mailbox.messages
+        }
+        # The local part needs SMTPUTF8; a Unicode domain alone travels in its ASCII form.
+        assert sorted(got) == ["ana@example.org", "josé@example.org", "kauf@xn--bcher-kva.example"]
+        assert got["josé@example.org"]["To"].addresses[0].addr_spec == "josé@example.org"
+        assert got["josé@example.org"]["To"].addresses[0].display_name == "José Núñez"
+    finally:
+        controller.stop()
+
+
+# ---------------------------------------------------------------- credentials ---------------------
+
+
+class EchoingSMTP(SMTP):
+    """A server that quotes the client's AUTH argument back in its refusal."""
+
+    echo_code = 535
+
+    async def smtp_AUTH(self, arg: str) -> None:
+        if not self.session.extended_smtp:
+            await self.push("500 Error: command 'AUTH' not recognized")
+            return
+        await self.push(f"{self.echo_code} 5.7.8 Credentials refused: {arg}")
+
+
+class EchoingController(Controller):
+    def __init__(self, handler, code: int, **kw):
+        super().__init__(handler, **kw)
+        self.code = code
+
+    def factory(self):
+        server = EchoingSMTP(self.handler, **self.SMTP_kwargs)
+        server.echo_code = self.code
+        return server
+
+
+@pytest.mark.parametrize("code", [535, 454], ids=["permanent", "temporary"])
+def test_an_echoing_server_never_gets_the_secret_into_any_output(desk, capsys, monkeypatch, code):
+    mailbox = Mailbox()
+    port = free_port()
+    controller = EchoingController(
+        mailbox,
+        code,
+        hostname="127.0.0.1",
+        port=port,
+        auth_require_tls=False,
+        authenticator=lambda *a: AuthResult(success=True),
+    )
+    controller.start()
+    try:
+        monkeypatch.setenv("BRIEFING_SMTP_PORT", str(port))
+        monkeypatch.setenv("BRIEFING_SMTP_USER", "desk")
+        monkeypatch.setenv("BRIEFING_SMTP_PASSWORD", SECRET)
+        monkeypatch.setenv("BRIEFING_SMTP_ALLOW_PLAINTEXT_AUTH", "1")
+        monkeypatch.setenv("BRIEFING_SMTP_BACKOFF", "0.01")
+        desk.readers.write_text(ANA + ZOE)
+        desk.build()
+        status, out, err = desk.send(capsys)
+        assert status == (2 if code == 535 else 4) and "Traceback" not in err
+        assert "Credentials refused" in err  # the server's words are kept, its echo is not
+        written = everything_written(desk.out)
+        for secret in secrets_of("desk", SECRET):
+            assert secret.decode() not in out + err
+            assert secret not in written
+        assert mailbox.messages == []
+    finally:
+        controller.stop()
+
+
+def test_a_login_over_cleartext_is_refused_unless_asked_for_by_name(
+    desk, smtp, capsys, monkeypatch
+):
+    monkeypatch.setenv("BRIEFING_SMTP_USER", "desk")
+    monkeypatch.setenv("BRIEFING_SMTP_PASSWORD", SECRET)
+    desk.readers.write_text(ANA)
+    desk.build()
+    code, out, err = desk.send(capsys)
+    assert code == 2 and "BRIEFING_SMTP_ALLOW_PLAINTEXT_AUTH=1" in err and "starttls" in err
+    assert desk.mailbox.messages == []
+
+
+@pytest.mark.parametrize("mechanism", ["PLAIN", "LOGIN"])
+def test_a_password_in_any_script_logs_in(desk, capsys, monkeypatch, mechanism):
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and auth_data.password == SECRET.encode()
+        return AuthResult(success=ok, handled=False)
+
+    mailbox = Mailbox()
+    port = free_port()
+    controller = start(
+        mailbox,
+        port,
+        authenticator=authenticator,
+        auth_required=True,
+        auth_require_tls=False,
+        auth_exclude_mechanism=[m for m in ("PLAIN", "LOGIN") if m != mechanism],
+    )
+    try:
+        monkeypatch.setenv("BRIEFING_SMTP_PORT", str(port))
+        monkeypatch.setenv("BRIEFING_SMTP_USER", "desk")
+        monkeypatch.setenv("BRIEFING_SMTP_ALLOW_PLAINTEXT_AUTH", "1")
+        desk.readers.write_text(ANA)
+        desk.build()
+        monkeypatch.setenv("BRIEFING_SMTP_PASSWORD", SECRET[::-1])
+        code, out, err = desk.send(capsys)
+        assert code == 2 and "refused the login for user 'desk'" in err
+        assert "Traceback" not in err and not any(c in out + err for c in "äö密码🔑")
+        monkeypatch.setenv("BRIEFING_SMTP_PASSWORD", SECRET)
+        code, out, err = desk.send(capsys)
+        assert code == 0, err
+        assert [r for r, _ in mailbox.parsed()] == [["ana@example.org"]]
+    finally:
+        controller.stop()
+
+
+def test_a_server_without_starttls_is_a_setting_to_fix_not_a_server_to_retry(
+    desk, smtp, capsys, monkeypatch
+):
+    monkeypatch.setenv("BRIEFING_SMTP_SECURITY", "starttls")
+    monkeypatch.setenv("BRIEFING_SMTP_ATTEMPTS", "5")
+    monkeypatch.setenv("BRIEFING_SMTP_BACKOFF", "5")  # a retry would take more than 5 s
+    desk.readers.write_text(ANA + ZOE)
+    desk.build()
+    started = time.monotonic()
+    code, out, err = desk.send(capsys)
+    assert code == 2 and "Traceback" not in err
+    assert "does not offer STARTTLS" in err and "BRIEFING_SMTP_SECURITY" in err
+    assert "cannot reach" not in err and time.monotonic() - started < 5
+    assert desk.mailbox.messages == []
+
+
+def test_a_server_without_auth_is_a_setting_to_fix(desk, smtp, capsys, monkeypatch):
+    monkeypatch.setenv("BRIEFING_SMTP_USER", "desk")
+    monkeypatch.setenv("BRIEFING_SMTP_PASSWORD", SECRET)
+    monkeypatch.setenv("BRIEFING_SMTP_ALLOW_PLAINTEXT_AUTH", "1")
+    monkeypatch.setenv("BRIEFING_SMTP_BACKOFF", "5")
+    desk.readers.write_text(ANA)
+    desk.build()
+    code, out, err = desk.send(capsys)
+    assert code == 2 and "does not offer AUTH" in err and "BRIEFING_SMTP_USER" in err
+    assert "cannot reach" not in err and desk.mailbox.messages == []
+
+
+# ---------------------------------------------------------------- a dead server -------------------
+
+
+def test_a_dead_server_is_noticed_once_and_the_rest_are_left_for_the_next_run(
+    desk, capsys, monkeypatch
+):
+    port = free_port()  # nothing listens there
+    monkeypatch.setenv("BRIEFING_SMTP_PORT", str(port))
+    monkeypatch.setenv("BRIEFING_SMTP_ATTEMPTS", "3")
+    monkeypatch.setenv("BRIEFING_SMTP_BACKOFF", "0.01")
+    readers = "".join(
+        f"- name: Reader {n}\n  email: r{n}@example.org\n  formats: []\n" for n in range(12)
+    )
+    desk.readers.write_text(readers)
+    desk.build()
+    code, out, err = desk.send(capsys)
+    assert code == 4 and "Traceback" not in err
+    assert "stopped after 3 failed connections" in err
+    assert err.count("not attempted: r") == 11
+    mailbox = Mailbox()
+    controller = start(mailbox, port)  # the server is back
+    try:
+        code, out, err = desk.send(capsys)
+        assert code == 0, err
+        assert sorted(r[0] for r, _ in mailbox.messages) == sorted(
+            f"r{n}@example.org" for n in range(12)
+        )
+    finally:
+        controller.stop()
+
+
+# ---------------------------------------------------------------- state and files -----------------
+
+
+@pytest.mark.parametrize(
+    "log",
+    ["null", "[]", '{"format": 1, "records": {"x": "not a record"}}'],
+    ids=["null", "list", "bad-record"],
+)
+def test_a_damaged_old_log_stops_the_send_and_is_kept(desk, capsys, log):
+    desk.readers.write_text(ANA)
+    desk.build()
+    (desk.out / STATE_FILE).unlink()
+    (desk.out / "deliveries.json").write_text(log)
+    code, out, err = desk.send(capsys)
+    assert code == 2 and "Traceback" not in err and "deliveries.json" in err
+    assert (desk.out / "deliveries.json").read_text() == log
+    assert desk.mailbox.messages == []
+
+
+def test_a_format_the_edition_lacks_is_that_readers_failure_not_a_delivery(desk, capsys):
+    desk.readers.write_text(ANA + "- name: Pat PDF\n  email: pat@example.org\n  formats: [pdf]\n")
+    desk.build()  # HTML only
+    code, out, err = desk.send(capsys)
+    assert code == 4 and "Traceback" not in err
+    assert "pat@example.org" in err and "has no PDF" in err
+    assert [r for r, _ in desk.messages()] == ["ana@example.org"]
+    rows = json.loads(json.dumps(_deliveries(desk.out)))
+    assert rows["pat@example.org"] == "failed" and rows["ana@example.org"] == "delivered"
+
+
+def _deliveries(out: Path) -> dict[str, str]:
+    from briefing.state import SqliteState
+
+    state = SqliteState.open(out, editions_exist=True)
+    try:
+        return {d.email: d.status for d in state.deliveries() if d.report == REPORT}
+    finally:
+        state.close()

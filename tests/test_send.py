@@ -293,6 +293,7 @@ def test_a_login_is_required_and_the_password_never_shown(desk, capsys, monkeypa
     )
     try:
         monkeypatch.setenv("BRIEFING_SMTP_USER", "desk")
+        monkeypatch.setenv("BRIEFING_SMTP_ALLOW_PLAINTEXT_AUTH", "1")  # a local test server
         monkeypatch.setenv("BRIEFING_SMTP_PASSWORD", "wrong-" + PASSWORD)
         code, out, err = send(desk, port, capsys=capsys)
         assert code == 2

@@ -8,7 +8,9 @@ the run. Only the configured host is ever contacted.
 
 from __future__ import annotations
 
+import base64
 import os
+import re
 import smtplib
 import ssl
 import time
@@ -27,8 +29,23 @@ class Outcome:
     attempts: int
 
 
-class LoginRefused(Exception):
+class SettingRefused(Exception):
+    """The server cannot work with the settings as they are (no STARTTLS, no AUTH, a refused
+    login): a configuration error that stops the run, named with the setting to change, and
+    never retried, since every message would meet it again."""
+
+    def __init__(self, setting: str, message: str):
+        super().__init__(message)
+        self.setting = setting
+
+
+class LoginRefused(SettingRefused):
     """The server refused the configured user name or password."""
+
+
+class ServerDown(Exception):
+    """The server could not be reached N times in a row: the run stops rather than spend the
+    whole retry schedule on every remaining reader."""
 
 
 class _Temporary(Exception):
@@ -62,19 +79,106 @@ def _connect(settings: SmtpSettings, context: ssl.SSLContext | None) -> smtplib.
         )
     else:
         client = smtplib.SMTP(settings.host, settings.port, timeout=TIMEOUT)
+    try:
         if settings.security == "starttls":
+            client.ehlo_or_helo_if_needed()
+            if not client.has_extn("starttls"):
+                raise SettingRefused(
+                    "BRIEFING_SMTP_SECURITY",
+                    f"the server {settings.host}:{settings.port} does not offer STARTTLS, so "
+                    "security 'starttls' cannot be had there: check the port (587 for "
+                    "STARTTLS), use 'tls' if the server speaks TLS from the start (port 465), "
+                    "or 'none' only for a relay on this machine",
+                )
             client.starttls(context=context)
-    if settings.user:
-        try:
-            client.login(settings.user, settings.password)
-        except smtplib.SMTPAuthenticationError as exc:
-            client.close()
-            raise LoginRefused(
-                f"the server refused the login for user {settings.user!r} "
-                f"({_reply(exc.smtp_code, exc.smtp_error)}); check BRIEFING_SMTP_USER and "
-                "BRIEFING_SMTP_PASSWORD"
-            ) from None
+        if settings.user:
+            _login(client, settings)
+    except BaseException:
+        client.close()
+        raise
     return client
+
+
+def _login(client: smtplib.SMTP, settings: SmtpSettings) -> None:
+    """AUTH PLAIN, or LOGIN where PLAIN is not offered, with the user and password encoded as
+    UTF-8 (RFC 4616): smtplib's own login encodes them as ASCII, so a password in any other
+    script ended in a traceback. Both mechanisms send the password itself, which is why a
+    login without TLS has to be asked for by name (smtpconfig.py)."""
+    client.ehlo_or_helo_if_needed()
+    offered = (
+        client.esmtp_features.get("auth", "").upper().split() if client.has_extn("auth") else []
+    )
+    where = f"{settings.host}:{settings.port}"
+    if not offered:
+        raise SettingRefused(
+            "BRIEFING_SMTP_USER",
+            f"the server {where} does not offer AUTH (a login) here: if it takes mail without "
+            "one, leave BRIEFING_SMTP_USER and BRIEFING_SMTP_PASSWORD unset; if it offers a "
+            "login only after STARTTLS, set security to 'starttls'",
+        )
+
+    def b64(text: str) -> str:
+        return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+    if "PLAIN" in offered:
+        code, reply = client.docmd(
+            "AUTH", "PLAIN " + b64(f"\0{settings.user}\0{settings.password}")
+        )
+    elif "LOGIN" in offered:
+        # No initial response: LOGIN never defined one, and some servers stall on it.
+        code, reply = client.docmd("AUTH", "LOGIN")
+        if code == 334:
+            code, reply = client.docmd(b64(settings.user))
+        if code == 334:
+            code, reply = client.docmd(b64(settings.password))
+    else:
+        raise SettingRefused(
+            "BRIEFING_SMTP_USER",
+            f"the server {where} offers no login briefing can use (it offers "
+            f"{', '.join(offered)}; briefing uses PLAIN or LOGIN, over TLS)",
+        )
+    if code == 235:
+        return
+    if 400 <= code < 500:
+        raise _Temporary(_reply(code, reply))
+    raise LoginRefused(
+        "BRIEFING_SMTP_USER",
+        f"the server refused the login for user {settings.user!r} ({_reply(code, reply)}); "
+        "check BRIEFING_SMTP_USER and BRIEFING_SMTP_PASSWORD",
+    )
+
+
+def secrets_of(settings: SmtpSettings) -> tuple[str, ...]:
+    """Everything secret the client puts on the wire: the password and each AUTH encoding
+    that carries it. A server may quote any of them back in a reply."""
+    if not settings.password:
+        return ()
+    forms = [
+        f"\0{settings.user}\0{settings.password}",
+        settings.password,
+    ]
+    return tuple(
+        dict.fromkeys(
+            [settings.password]
+            + [base64.b64encode(f.encode("utf-8")).decode("ascii") for f in forms]
+        )
+    )
+
+
+WITHHELD = "[withheld]"
+
+
+def scrub(text: str, secrets: tuple[str, ...]) -> str:
+    """`text` with every secret, and every word that is a piece of one (a server that quotes a
+    truncated argument), replaced, before a reply is printed or stored."""
+    if not secrets:
+        return text
+    for secret in secrets:
+        text = text.replace(secret, WITHHELD)
+    words = re.split(r"([\s:;,()<>\[\]'\"=]+)", text)
+    return "".join(
+        WITHHELD if len(w) >= 6 and any(w in secret for secret in secrets) else w for w in words
+    )
 
 
 def _open(settings: SmtpSettings, context: ssl.SSLContext | None) -> smtplib.SMTP:
@@ -87,7 +191,7 @@ def _open(settings: SmtpSettings, context: ssl.SSLContext | None) -> smtplib.SMT
         smtplib.SMTPConnectError,
         smtplib.SMTPServerDisconnected,
     ) as exc:
-        raise _Temporary(f"cannot reach {settings.host}:{settings.port} ({exc})") from None
+        raise _Unreachable(f"cannot reach {settings.host}:{settings.port} ({exc})") from None
     except ssl.SSLCertVerificationError as exc:
         raise _Permanent(
             f"TLS with {settings.host}:{settings.port} failed: the server's certificate is not "
@@ -102,20 +206,37 @@ def _open(settings: SmtpSettings, context: ssl.SSLContext | None) -> smtplib.SMT
         kind = _Temporary if 400 <= exc.smtp_code < 500 else _Permanent
         raise kind(_reply(exc.smtp_code, exc.smtp_error)) from None
     except OSError as exc:
-        raise _Temporary(f"cannot reach {settings.host}:{settings.port} ({exc})") from None
+        raise _Unreachable(f"cannot reach {settings.host}:{settings.port} ({exc})") from None
+
+
+class _Unreachable(_Temporary):
+    """No conversation with the server began: it is down, or not where the settings say."""
 
 
 class _Dropped(_Temporary):
     """The connection was gone before this message began (a reused one the server closed)."""
 
 
-def _transfer(client: smtplib.SMTP, msg: bytes, settings: SmtpSettings, recipient: str) -> str:
+def _transfer(
+    client: smtplib.SMTP, msg: bytes, settings: SmtpSettings, recipient: str, smtputf8: bool
+) -> str:
     """One message over an open connection: the envelope step by step, so the server's own
-    answer to the message is kept."""
+    answer to the message is kept. `smtputf8`: the recipient's address is not ASCII (RFC 6531),
+    which only a server that offers SMTPUTF8 can take; elsewhere that is this reader's
+    permanent failure, and the run goes on."""
     began = False
     try:
         client.ehlo_or_helo_if_needed()
-        answer = client.mail(settings.sender)
+        options: list[str] = []
+        if smtputf8:
+            if not client.has_extn("smtputf8"):
+                raise _Permanent(
+                    f"the address {recipient} is not ASCII before the @, which needs a server "
+                    f"that offers SMTPUTF8, and {settings.host} does not; ask its "
+                    "administrator to enable SMTPUTF8, or ask the reader for an ASCII address"
+                )
+            options = ["SMTPUTF8", "BODY=8BITMIME"]
+        answer = client.mail(settings.sender, options)
         began = True
         for code, text in (answer, client.rcpt(recipient)):
             if code not in (250, 251):
@@ -158,23 +279,36 @@ class Session:
         self.reuse = os.environ.get("BRIEFING_SMTP_REUSE", "1").strip() != "0"
         # Made once per run: loading the trusted certificates costs more than a message.
         self.context = ssl.create_default_context() if settings.security != "none" else None
+        self.secrets = secrets_of(settings)
+        # Connections that failed in a row, whichever message they were for: when a server is
+        # down, every reader would otherwise spend the whole retry schedule on it.
+        self.unreachable = 0
 
     def close(self) -> None:
         _close(self.client)
         self.client = None
 
-    def _once(self, msg: bytes, recipient: str) -> str:
+    def _connection(self) -> smtplib.SMTP:
+        try:
+            client = _open(self.settings, self.context)
+        except _Unreachable:
+            self.unreachable += 1
+            raise
+        self.unreachable = 0
+        return client
+
+    def _once(self, msg: bytes, recipient: str, smtputf8: bool) -> str:
         reused = self.client is not None
         if self.client is None:
-            self.client = _open(self.settings, self.context)
+            self.client = self._connection()
         try:
-            return _transfer(self.client, msg, self.settings, recipient)
+            return _transfer(self.client, msg, self.settings, recipient, smtputf8)
         except _Dropped:
             self.close()
             if not reused:
                 raise
-            self.client = _open(self.settings, self.context)  # the server closed an idle connection
-            return _transfer(self.client, msg, self.settings, recipient)
+            self.client = self._connection()  # the server closed an idle connection
+            return _transfer(self.client, msg, self.settings, recipient, smtputf8)
         except _Temporary:
             self.close()
             raise
@@ -188,20 +322,34 @@ class Session:
             if not self.reuse:
                 self.close()
 
-    def deliver(self, msg: bytes, recipient: str) -> Outcome:
-        """`msg`: the message as it goes on the wire (SMTP line endings)."""
+    def deliver(self, msg: bytes, recipient: str, smtputf8: bool = False) -> Outcome:
+        """`msg`: the message as it goes on the wire (SMTP line endings). Every answer is
+        scrubbed of what the client sent in secret before anyone sees or stores it. Raises
+        SettingRefused (fix the settings) and ServerDown (the server could not be reached as
+        many times in a row as one message may try): both end the run."""
         attempts, delay = retry_policy()
         last = ""
         for attempt in range(1, attempts + 1):
             try:
-                return Outcome(True, self._once(msg, recipient), attempt)
+                return Outcome(True, self._scrub(self._once(msg, recipient, smtputf8)), attempt)
             except _Permanent as exc:
-                return Outcome(False, str(exc), attempt)
+                return Outcome(False, self._scrub(str(exc)), attempt)
+            except SettingRefused as exc:
+                kind = type(exc)
+                raise kind(exc.setting, self._scrub(str(exc))) from None
             except _Temporary as exc:
-                last = str(exc)
+                last = self._scrub(str(exc))
+                if self.unreachable >= attempts:
+                    raise ServerDown(
+                        f"{last}; the run stopped after {self.unreachable} failed connections "
+                        "in a row"
+                    ) from None
                 if attempt < attempts:
                     self.sleep(delay * 2 ** (attempt - 1))
         return Outcome(False, f"{last} (gave up after {attempts} attempts)", attempts)
+
+    def _scrub(self, text: str) -> str:
+        return scrub(text, self.secrets)
 
 
 def deliver(
@@ -209,10 +357,11 @@ def deliver(
     settings: SmtpSettings,
     recipient: str,
     sleep: Callable[[float], None] = time.sleep,
+    smtputf8: bool = False,
 ) -> Outcome:
     """One message on a connection of its own."""
     session = Session(settings, sleep)
     try:
-        return session.deliver(msg, recipient)
+        return session.deliver(msg, recipient, smtputf8)
     finally:
         session.close()

@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 from .editions import Edition
 from .readers import Reader
+from .textcheck import header_problem
 from .writers import REGISTRY
 
 TEXT_TEMPLATE = "email/message.txt.j2"
@@ -33,10 +34,15 @@ class EditionDamaged(Exception):
     """An edition's file no longer matches its manifest; sending it would spread the damage."""
 
 
+class FormatMissing(Exception):
+    """The reader chose a format the edition was built without: mailing the rest and calling
+    it delivered would lose the file they asked for without a word."""
+
+
 def edition_summary(edition: Edition) -> dict[str, Any]:
     path = edition.path / "summary.json"
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        summary = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise EditionDamaged(
             f"{path}: missing; this edition predates summaries. Publish a new one with "
@@ -44,6 +50,15 @@ def edition_summary(edition: Edition) -> dict[str, Any]:
         ) from None
     except (OSError, ValueError) as exc:
         raise EditionDamaged(f"{path}: unreadable ({exc})") from None
+    # The title becomes the Subject and the List-Id. It was checked when the report was loaded;
+    # a summary from elsewhere (an older version, a hand edit) is checked again here.
+    title = summary.get("title") if isinstance(summary, dict) else None
+    if not isinstance(title, str) or (why := header_problem(title)):
+        raise EditionDamaged(
+            f"{path}: its title {why or 'is missing'}, and it would be the messages' subject; "
+            "publish a new edition with `briefing build --force`"
+        )
+    return summary
 
 
 def attachment(edition: Edition, fmt: str) -> tuple[str, bytes] | None:
@@ -60,6 +75,7 @@ def attachment(edition: Edition, fmt: str) -> tuple[str, bytes] | None:
     return entry["name"], data
 
 
+FORMAT_NAMES = {"pdf": "PDF", "docx": "Word file", "html": "web page"}
 LINK_LABELS = {"html": "Read it online", "pdf": "PDF", "docx": "Word"}
 ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth")
 
@@ -198,12 +214,23 @@ class Composer:
             body = msg.as_bytes(policy=email.policy.SMTP)
             if not self.personal:
                 self._bodies[key] = body
-        # formataddr quotes a name that needs it and encodes a non-ASCII one (RFC 2047), at a
-        # tenth of the cost of the header classes; both lines stay one line, as SMTP allows.
-        if any(c in reader.name + reader.email for c in "\r\n"):
-            raise UnicodeError("a line break cannot go into a header")  # refused on loading too
-        to = formataddr((reader.name, reader.email))
-        return f"To: {to}\r\nMessage-ID: {message_id}\r\n".encode("ascii") + body
+        return to_header(reader, message_id) + body
+
+
+def to_header(reader: Reader, message_id: str) -> bytes:
+    """The reader's own two header lines. formataddr quotes a name that needs it and encodes a
+    non-ASCII one (RFC 2047), at a tenth of the cost of the header classes. An address that is
+    not ASCII before the @ is written as it is, in UTF-8, which a server that offered SMTPUTF8
+    carries (RFC 6532); every other address goes in its ASCII form. Name and address were
+    checked when the readers file was read (one line, no control characters); checked again
+    here, because a header line that gains a line break forges a header of its own."""
+    if header_problem(reader.name) or any(c in reader.envelope for c in "\r\n\0"):
+        raise UnicodeError(f"the name or address of {reader.origin} cannot go into a header")
+    if reader.smtputf8:
+        shown = formataddr((reader.name, "x@x"))[: -len("<x@x>")] if reader.name else ""
+        return f"To: {shown}<{reader.envelope}>\r\nMessage-ID: {message_id}\r\n".encode()
+    to = formataddr((reader.name, reader.envelope))
+    return f"To: {to}\r\nMessage-ID: {message_id}\r\n".encode("ascii")
 
 
 def compose(
@@ -225,6 +252,16 @@ def compose(
     # With a public address the web page travels as a link: mail filters quarantine HTML
     # attachments. Without one, every chosen format is attached.
     linked = links(edition, mail.base_url)
+    built = {f["format"] for f in edition.manifest.get("files", [])}
+    lacking = [f for f in reader.formats if f not in built]
+    if lacking:
+        names = " or ".join(FORMAT_NAMES.get(f, f.upper()) for f in lacking)
+        raise FormatMissing(
+            f"the edition {edition.id} has no {names} (it was built without it), which this "
+            f"reader chose; publish one with every format they need (`briefing build "
+            f"--format {','.join(sorted(built | set(lacking)))}`), or change their formats "
+            f"in the readers file ({reader.origin})"
+        )
     formats = [f for f in reader.formats if not (linked and f == "html")]
     files = files or Attachments()
     attached = [a for a in (files.get(edition, f) for f in formats) if a is not None]

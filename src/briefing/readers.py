@@ -6,22 +6,18 @@ unknown format or report, a duplicate address. Nothing is sent while any problem
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .addresses import Address, NotAnAddress, check_address
 from .errors import Problems
-from .textcheck import problem as text_problem
+from .textcheck import header_problem
 from .writers import FORMATS
 from .yamlfile import LocatedDict, read_yaml
 
 # A desk's list, not a data file: room for some 400,000 readers.
 READERS_MAX_BYTES = 32 * 1024 * 1024
 READER_FIELDS = {"name", "email", "formats", "reports", "every_edition"}
-# A pragmatic address check: one @, no spaces or angle brackets, a dot in the domain.
-ADDRESS = re.compile(
-    r"^[^@\s<>\"(),;:]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
-)
 
 
 @dataclass(frozen=True)
@@ -33,6 +29,16 @@ class Reader:
     origin: str  # "path:line"
     # True: also every edition that changes wording or presentation only (see mailplan.py).
     every_edition: bool = False
+    # The checked address: what goes to the server, and whether it needs SMTPUTF8.
+    address: Address | None = None
+
+    @property
+    def envelope(self) -> str:
+        return self.address.envelope if self.address else self.email
+
+    @property
+    def smtputf8(self) -> bool:
+        return self.address.smtputf8 if self.address else False
 
     def wants(self, report: str) -> bool:
         return self.reports is None or report in self.reports
@@ -74,18 +80,22 @@ def load_readers(
         name = raw.get("name")
         if not isinstance(name, str) or not name.strip():
             problems.add(shown, raw.line_of("name"), "a reader needs a 'name'")
-        elif why := text_problem(name):
-            problems.add(shown, raw.line_of("name"), f"the name {why}")
-        elif "\n" in name.strip() or "\r" in name:
+        elif why := header_problem(name.strip()):
             # It goes into the To header, where a line break would start a header of its own.
-            problems.add(shown, raw.line_of("name"), "the name must be one line")
+            problems.add(shown, raw.line_of("name"), f"the name {why}")
         email = raw.get("email")
-        if not isinstance(email, str) or not ADDRESS.match(email.strip()):
-            problems.add(
-                shown, raw.line_of("email"), f"{email!r} is not an email address (name@example.org)"
-            )
+        address = None
+        if not isinstance(email, str) or not email.strip():
+            problems.add(shown, raw.line_of("email"), "a reader needs an 'email' address")
         else:
-            key = email.strip().lower()
+            try:
+                address = check_address(email.strip())
+            except NotAnAddress as exc:
+                problems.add(
+                    shown, raw.line_of("email"), f"{email!r} is not an email address: {exc}"
+                )
+        if address is not None:
+            key = address.shown.lower()
             if key in seen:
                 problems.add(
                     shown,
@@ -137,11 +147,12 @@ def load_readers(
             readers.append(
                 Reader(
                     name.strip(),
-                    email.strip(),
+                    address.shown,
                     tuple(dict.fromkeys(formats)),
                     tuple(reports) if reports is not None else None,
                     f"{shown}:{raw.line}",
                     every is True,
+                    address,
                 )
             )
     return readers

@@ -29,6 +29,7 @@ class Tally:
     sent: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (label, why)
     failed: list[str] = field(default_factory=list)
+    not_attempted: list[str] = field(default_factory=list)  # left for the next run
     written: list[Path] = field(default_factory=list)
 
 
@@ -88,12 +89,13 @@ def send(
 ) -> int:
     from . import settings as project_settings
     from . import smtpconfig
-    from .mailer import LoginRefused, Session
+    from .mailer import ServerDown, Session, SettingRefused, retry_policy
     from .mailmessage import (
         HTML_TEMPLATE,
         TEXT_TEMPLATE,
         Composer,
         EditionDamaged,
+        FormatMissing,
         MailSettings,
         edition_summary,
         message_id,
@@ -131,6 +133,7 @@ def send(
     tally = Tally()
     state = reconcile(output)  # a StateError is an InputError: exit 2, the file named
     session = Session(smtp) if smtp is not None else None
+    down = ""  # why the run stopped sending (a server that could not be reached), if it did
     try:
         if state.history == MISSING:
             if dry_run is None and not new_state:
@@ -177,6 +180,9 @@ def send(
                 if not decision.send:
                     tally.skipped.append((label, decision.reason))
                     continue
+                if down:
+                    tally.not_attempted.append(label)
+                    continue
                 if dry_run is not None:
                     had = state.delivery(edition.report, edition.id, reader.email)
                     resends = (
@@ -206,11 +212,12 @@ def send(
                         note=decision.note,
                         summary=summary,
                     )
-                except (EditionDamaged, UnicodeError) as exc:
-                    # A damaged edition, or an address no mail header can carry (one reader's
-                    # problem: recorded, reported, and the others still get theirs).
+                except (EditionDamaged, FormatMissing, UnicodeError) as exc:
+                    # A damaged edition, a format it lacks, or an address no mail header can
+                    # carry: this reader's problem, recorded and reported; the others still get
+                    # theirs.
                     why = str(exc)
-                    if not isinstance(exc, EditionDamaged):
+                    if isinstance(exc, UnicodeError):
                         cause = getattr(exc, "reason", exc)
                         why = f"cannot address a message to {reader.email!r} ({cause})"
                     if dry_run is None:
@@ -222,13 +229,19 @@ def send(
                     target = dry_run / _eml_name(edition, reader.email)
                     target.write_bytes(msg)
                     tally.written.append(target)
-                    say(f"would send {label}: {decision.reason}")
+                    say(f"would send {label}: {decision.reason} ({target.name})")
                     continue
                 try:
-                    outcome = session.deliver(msg, reader.email)
-                except LoginRefused as exc:
+                    outcome = session.deliver(msg, reader.envelope, reader.smtputf8)
+                except SettingRefused as exc:
                     state.finish(claimed, FAILED, str(exc), 1)
-                    raise InputError.one("BRIEFING_SMTP_USER", None, str(exc)) from None
+                    raise InputError.one(exc.setting, None, str(exc)) from None
+                except ServerDown as exc:
+                    attempts, _ = retry_policy()
+                    state.finish(claimed, FAILED, str(exc), attempts)
+                    tally.failed.append(f"{label}: {exc}")
+                    down = str(exc)
+                    continue
                 status = DELIVERED if outcome.delivered else FAILED
                 state.finish(claimed, status, outcome.answer, outcome.attempts)
                 checkpoint("delivered")
@@ -245,14 +258,13 @@ def send(
 
 
 def _eml_name(edition: Edition, email: str) -> str:
-    """A file name that no address can turn into a path: the address's safe characters and a
-    digest that keeps two addresses apart."""
+    """A file name made from a digest of the address, never from the address itself, so no
+    address can turn it into a path or a name the file system refuses; the dry run prints
+    it beside the reader it is for. Report ids and edition ids are the project's own."""
     import hashlib
-    import re
 
-    safe = re.sub(r"[^A-Za-z0-9._-]", "_", email.lower()).strip("._")[:64]
-    digest = hashlib.sha256(email.lower().encode()).hexdigest()[:8]
-    return f"{edition.report}-{edition.id}-{safe}-{digest}.eml"
+    digest = hashlib.sha256(email.lower().encode()).hexdigest()[:16]
+    return f"{edition.report}-{edition.id}-{digest}.eml"
 
 
 def _report(tally: Tally, dry_run: Path | None, say: Callable[[str], None]) -> int:
@@ -264,7 +276,16 @@ def _report(tally: Tally, dry_run: Path | None, say: Callable[[str], None]) -> i
             f"{len(tally.skipped)} not to be sent; nothing was sent"
         )
     else:
-        say(f"sent {len(tally.sent)}, not sent {len(tally.skipped)}, failed {len(tally.failed)}")
+        left = f", not attempted {len(tally.not_attempted)}" if tally.not_attempted else ""
+        say(
+            f"sent {len(tally.sent)}, not sent {len(tally.skipped)}, "
+            f"failed {len(tally.failed)}{left}"
+        )
     for line in tally.failed:
         print(f"briefing: failed: {line}", file=sys.stderr)
-    return EXIT_SEND_FAILED if tally.failed else EXIT_OK
+    for label in tally.not_attempted:
+        print(
+            f"briefing: not attempted: {label}: the run stopped (see above); the next run sends it",
+            file=sys.stderr,
+        )
+    return EXIT_SEND_FAILED if tally.failed or tally.not_attempted else EXIT_OK

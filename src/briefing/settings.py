@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .addresses import NotAnAddress, check_address
 from .errors import InputError, Problem
-from .readers import ADDRESS
 from .textcheck import problem as text_problem
 
 SETTINGS_FILE = "briefing.toml"
@@ -38,7 +38,12 @@ def _text(value: str) -> str | None:
 
 
 def _address(value: str) -> str | None:
-    return None if ADDRESS.match(value) else f"{value!r} is not an email address"
+    """The desk's own addresses travel in every message, so they must be ASCII."""
+    try:
+        check_address(value, international=False)
+    except NotAnAddress as exc:
+        return f"{value!r} is not an email address ({exc})"
+    return None
 
 
 def _security(value: str) -> str | None:

@@ -4,12 +4,19 @@ only and is held but never shown: not in messages, errors or logs."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 from .errors import InputError, Problem
 from .settings import Settings, option
 
 DEFAULT_PORT = {"none": 25, "starttls": 587, "tls": 465}
+ALLOW_PLAINTEXT_AUTH = "BRIEFING_SMTP_ALLOW_PLAINTEXT_AUTH"
+
+
+def plaintext_login_allowed() -> bool:
+    """Only an explicit opt-in, by name, lets a password travel without TLS."""
+    return os.environ.get(ALLOW_PLAINTEXT_AUTH, "").strip() == "1"
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,17 @@ def from_settings(settings: Settings) -> SmtpSettings:
                 None,
                 "not set: give both a user (BRIEFING_SMTP_USER or 'user' under [mail]) and "
                 "BRIEFING_SMTP_PASSWORD, or neither",
+            )
+        )
+    if user and security == "none" and not plaintext_login_allowed():
+        problems.append(
+            Problem(
+                "BRIEFING_SMTP_SECURITY",
+                None,
+                "a login over a connection without TLS would send the password in the clear: "
+                "set security to 'starttls' (port 587) or 'tls' (port 465); for a relay on this "
+                "machine that needs a login, say so by name with "
+                "BRIEFING_SMTP_ALLOW_PLAINTEXT_AUTH=1",
             )
         )
     if problems:

@@ -504,12 +504,20 @@ def _import_legacy(db: sqlite3.Connection, legacy: Path) -> int:
             legacy,
         ) from None
     count = 0
-    for r in records.values():
+    for key, r in records.items():
+        # A record that cannot be read is not skipped: the reader it stood for would be
+        # mailed again. The whole import stops and names it.
         try:
             report, edition, email = str(r["report"]), str(r["edition"]), str(r["email"]).lower()
             status = r["status"] if r["status"] in (SENDING, DELIVERED, FAILED) else FAILED
-        except (KeyError, TypeError):
-            continue
+            attempts = int(r.get("attempts", 0) or 0)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise StateError(
+                f"the record {key!r} is not a delivery record ({type(exc).__name__}: {exc}); "
+                "it records who has received what, so it is imported before anything is sent: "
+                "repair it, or move the file aside if no one was ever sent an edition",
+                legacy,
+            ) from None
         db.execute(
             "INSERT OR IGNORE INTO deliveries (report, edition, email, status, message_id, "
             "answer, attempts, time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -520,7 +528,7 @@ def _import_legacy(db: sqlite3.Connection, legacy: Path) -> int:
                 status,
                 str(r.get("message_id", "")),
                 str(r.get("answer", "")),
-                int(r.get("attempts", 0) or 0),
+                attempts,
                 str(r.get("time", _now())),
             ),
         )

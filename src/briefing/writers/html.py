@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import jinja2
@@ -70,19 +71,100 @@ def holds_long_word(cell: str | list[Inline]) -> bool:
 
 
 # Attributes and CSS that make a browser fetch something; links to anchors and data: are inert.
+# Over the whole page this is only a sieve: text can match it too (a locator quoting an address
+# with "?src="), so a page it catches is parsed, and only what would be fetched is judged.
 _FETCHING = re.compile(
     r"""(?:\b(?:src|href|srcset|poster|data|action|formaction|background)\s*=\s*["']?\s*(?!#|data:)([^"'\s>]+))"""
     r"""|(?:url\(\s*["']?\s*(?!data:|#)([^"')\s]+))|(?:@import\s+["']([^"']+))""",
     re.IGNORECASE,
 )
+_FETCHING_ATTRIBUTES = {
+    "src",
+    "href",
+    "xlink:href",
+    "srcset",
+    "imagesrcset",
+    "poster",
+    "data",
+    "action",
+    "formaction",
+    "background",
+    "ping",
+}
+_CSS_FETCHES = re.compile(
+    r"""url\(\s*["']?\s*([^"')\s]+)|@import\s+["']([^"']+)|image-set\(\s*["']([^"']+)""",
+    re.IGNORECASE,
+)
+
+
+def _fetched(target: str) -> bool:
+    target = target.strip()
+    return bool(target) and not target.startswith("#") and not target.lower().startswith("data:")
+
+
+def _css_reference(css: str) -> str | None:
+    for match in _CSS_FETCHES.finditer(css):
+        target = next(g for g in match.groups() if g)
+        if _fetched(target):
+            return target
+    return None
+
+
+def _srcset_urls(value: str) -> list[str]:
+    """The addresses of a srcset, as HTML splits it: an address is the first word of each
+    candidate and may hold commas itself (a data: URI does); a word ending in a comma ends a
+    candidate."""
+    urls, expect_url = [], True
+    for word in value.split():
+        if expect_url and word.rstrip(","):
+            urls.append(word.rstrip(","))
+        expect_url = word.endswith(",")
+    return urls
+
+
+class _Fetches(HTMLParser):
+    """The first resource the page's markup would make a browser fetch: an attribute that
+    loads something, or a url() or @import in a style attribute or a style element. Text,
+    however it reads, is never a fetch."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: str | None = None
+        self.in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.in_style = tag == "style"
+        for name, value in attrs:
+            if value is None or self.found:
+                continue
+            if name == "style":
+                self.found = _css_reference(value)
+            elif name in ("srcset", "imagesrcset"):
+                self.found = next((c for c in _srcset_urls(value) if _fetched(c)), None)
+            elif name in _FETCHING_ATTRIBUTES and _fetched(value):
+                self.found = value.strip()
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        self.in_style = False
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "style":
+            self.in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self.in_style and not self.found:
+            self.found = _css_reference(data)
 
 
 def external_reference(html: str) -> str | None:
     """The first thing in `html` that would make a reader's browser fetch a resource."""
-    for match in _FETCHING.finditer(html):
-        target = next(g for g in match.groups() if g)
-        return target
-    return None
+    if _FETCHING.search(html) is None:  # nearly every page: nothing even looks like a fetch
+        return None
+    parser = _Fetches()
+    parser.feed(html)
+    parser.close()
+    return parser.found
 
 
 def _line_in_templates(exc: BaseException) -> int | None:

@@ -8,18 +8,29 @@ purpose, started by the tests."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import email
 import email.policy
+import io
 import json
+import os
+import re
+import shutil
 import time
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from briefing.build import select_reports
+from briefing.cli import main
+from briefing.errors import InputError, Problems
 from briefing.state import STATE_FILE
 
+from .conftest import EPOCH, copy_project
 from .test_routine_send import ANA, REPORT, desk  # noqa: F401 - the shared fixtures
 from .test_send import Mailbox, free_port, smtp, start  # noqa: F401
 
@@ -201,6 +212,8 @@ def test_an_echoing_server_never_gets_the_secret_into_any_output(desk, capsys, m
             assert secret.decode() not in out + err
             assert secret not in written
         assert mailbox.messages == []
+        # What the store keeps (addresses, the servers' answers) is its owner's alone.
+        assert (desk.out / STATE_FILE).stat().st_mode & 0o077 == 0
     finally:
         controller.stop()
 
@@ -348,3 +361,140 @@ def _deliveries(out: Path) -> dict[str, str]:
         return {d.email: d.status for d in state.deliveries() if d.report == REPORT}
     finally:
         state.close()
+
+
+# ---------------------------------------------------------------- any readers, any title ----------
+
+HEADERS = {  # every header a message carries, each once; a forged line would add one
+    "to",
+    "message-id",
+    "subject",
+    "from",
+    "date",
+    "list-id",
+    "list-unsubscribe",
+    "x-briefing-report",
+    "x-briefing-edition",
+    "mime-version",
+    "content-type",
+}
+ANYTHING = st.text(st.characters(codec=None), max_size=24)  # the whole of Unicode, surrogates too
+# Text a person might really have: letters, marks, digits, punctuation, symbols and spaces of
+# every script, so that many examples get as far as a server.
+WORDS = st.text(st.characters(categories=("L", "M", "N", "P", "S", "Zs")), min_size=1, max_size=24)
+SCRIPTS = st.one_of(ANYTHING, WORDS)
+INTERNATIONAL = st.builds(
+    "{}@{}".format,
+    st.text(st.characters(categories=("L", "M", "N")), min_size=1, max_size=10),
+    st.sampled_from(["example.org", "bücher.example", "xn--bcher-kva.example", "例え.jp"]),
+)
+# Weighted towards what passes the check, so that most examples reach the server.
+PEOPLE = st.one_of(
+    st.tuples(WORDS, st.one_of(st.emails(), INTERNATIONAL)),
+    st.tuples(WORDS, st.one_of(st.emails(), INTERNATIONAL)),
+    st.tuples(SCRIPTS, st.one_of(st.emails(), INTERNATIONAL, ANYTHING)),
+)
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory) -> Path:
+    """One HTML-only edition of the two-page report, copied afresh for each example."""
+    root = tmp_path_factory.mktemp("published")
+    project = copy_project(root / "project")
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
+    try:
+        args = ["build", REPORT, "-C", str(project), "-o", str(root / "output"), "-f", "html"]
+        assert main([*args, "-q"]) == 0
+    finally:
+        if saved is None:
+            os.environ.pop("SOURCE_DATE_EPOCH")
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = saved
+    return root
+
+
+@pytest.fixture(scope="module")
+def utf8_server():
+    mailbox = Mailbox()
+    port = free_port()
+    controller = start(mailbox, port, enable_SMTPUTF8=True)
+    yield mailbox, port
+    controller.stop()
+
+
+def _quoted(text: str) -> str:
+    """A YAML double-quoted scalar that can hold any code point, a lone surrogate included."""
+    return (
+        '"' + "".join(c if c.isalnum() and c.isascii() else f"\\U{ord(c):08x}" for c in text) + '"'
+    )
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(
+    people=st.lists(PEOPLE, min_size=1, max_size=3),
+    title=st.one_of(SCRIPTS, st.just("In Focus: Iran, Venezuela and sanctions")),
+)
+def test_any_readers_file_and_title_send_well_formed_messages_or_are_refused(
+    published, utf8_server, tmp_path_factory, monkeypatch, people, title
+):
+    mailbox, port = utf8_server
+    mailbox.messages.clear()
+    work = tmp_path_factory.mktemp("example")
+    shutil.copytree(published / "project", work / "project")
+    shutil.copytree(published / "output", work / "output", symlinks=True)
+    for name, value in {
+        "BRIEFING_SMTP_HOST": "127.0.0.1",
+        "BRIEFING_SMTP_PORT": str(port),
+        "BRIEFING_SMTP_SECURITY": "none",
+        "BRIEFING_SMTP_FROM": "briefings@desk.example.org",
+        "BRIEFING_SMTP_ATTEMPTS": "1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    # The title is checked where the report is loaded; one that passes travels to the
+    # edition's summary, whose title becomes each message's Subject and List-Id.
+    report = work / "project" / "reports" / f"{REPORT}.yaml"
+    text = report.read_text()
+    report.write_text(re.sub(r"(?m)^title: .*$", lambda _: f"title: {_quoted(title)}", text))
+    problems = Problems()
+    try:
+        select_reports(work / "project", [REPORT], problems)
+    except InputError as exc:
+        problems.items.extend(exc.problems)
+    accepted = not problems.items
+    if accepted:
+        current = work / "output" / REPORT / "current" / "summary.json"
+        summary = json.loads(current.read_text())
+        summary["title"] = title
+        current.resolve().write_text(json.dumps(summary))
+    readers = work / "readers.yaml"
+    readers.write_text(
+        "".join(
+            f"- name: {_quoted(name)}\n  email: {_quoted(address)}\n  formats: []\n"
+            for name, address in people
+        )
+    )
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(
+            ["send", "-C", str(work / "project"), "-o", str(work / "output")]
+            + ["--readers", str(readers), REPORT]
+        )
+    assert code in (0, 2, 4), err.getvalue()
+    assert "Traceback" not in err.getvalue()
+    if code == 2:
+        assert mailbox.messages == []
+    for recipients, raw in mailbox.messages:
+        assert len(recipients) == 1
+        head = raw.split(b"\r\n\r\n", 1)[0].decode("utf-8")
+        names = [
+            line.split(":", 1)[0].lower() for line in head.split("\r\n") if line[:1] not in " \t"
+        ]
+        assert sorted(names) == sorted(HEADERS)  # each once, none added
+        msg = email.message_from_string(raw.decode("utf-8"), policy=email.policy.default)
+        assert len(msg["To"].addresses) == 1
+        assert msg["X-Briefing-Report"] == REPORT
+        if accepted:
+            assert msg["Subject"].startswith(title.strip() if title.strip() else "")
+    if accepted and code == 0:
+        assert len(mailbox.messages) == len(people)

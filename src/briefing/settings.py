@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from .addresses import NotAnAddress, check_address
 from .errors import InputError, Problem
-from .textcheck import problem as text_problem
+from .textcheck import header_problem
 
 SETTINGS_FILE = "briefing.toml"
 SECURITY = ("none", "starttls", "tls")
@@ -31,9 +31,7 @@ LIST_ID = re.compile(
 def _text(value: str) -> str | None:
     """One line of text: these values go into mail headers, where a line break would forge
     a header of its own."""
-    if "\n" in value or "\r" in value:
-        return "must be one line"
-    why = text_problem(value)
+    why = header_problem(value)
     return f"the value {why}" if why else None
 
 

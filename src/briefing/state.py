@@ -174,6 +174,7 @@ class SqliteState:
         before this store existed, which decides how its delivery history began."""
         path = output / STATE_FILE
         new = not path.exists()
+        _private(path)
         try:
             db = sqlite3.connect(path, timeout=60.0, isolation_level=None)
             db.execute("PRAGMA journal_mode=WAL")
@@ -487,6 +488,17 @@ def _edition(row: tuple) -> EditionRecord:
     return EditionRecord(
         report, eid, sequence, generated, status, facts, json.loads(details or "{}"), gone, reason
     )
+
+
+def _private(path: Path) -> None:
+    """The store holds readers' addresses and the servers' answers: readable by its owner
+    only. Created so before SQLite opens it (its journal files take the same mode), and a
+    store from an earlier version is narrowed to it."""
+    with suppress(FileExistsError, FileNotFoundError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    with suppress(OSError):
+        if path.stat().st_mode & 0o077:
+            os.chmod(path, 0o600)
 
 
 def _import_legacy(db: sqlite3.Connection, legacy: Path) -> int:

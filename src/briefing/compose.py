@@ -224,7 +224,14 @@ class Composer:
     def _figure(self, chart_id: str) -> Figure:
         from . import charts  # matplotlib loads only when a chart is drawn
 
-        spec = next(c for c in self.spec.charts if c.id == chart_id)
+        spec = next((c for c in self.spec.charts if c.id == chart_id), None)
+        if spec is None:  # a placeholder written by hand: chart() checks the id it is given
+            raise InputError.one(
+                self.helpers.current,
+                None,
+                f"![](chart:{chart_id}) names the chart {chart_id!r}, which "
+                f"{self.spec.path.name} does not define; place a chart with chart('its-id')",
+            )
         try:
             chart = charts.render(
                 spec,
@@ -290,6 +297,13 @@ class Composer:
         """The judgments named (all of them when none is), each citing the facts it rests on."""
         wanted = [j for j in name.split(",") if j] or [j.id for j in self.evidence.judgments]
         by_id = {j.id: j for j in self.evidence.judgments}
+        if unknown := [j for j in wanted if j not in by_id]:  # a placeholder written by hand
+            raise InputError.one(
+                self.helpers.current,
+                None,
+                f"![](judgments:{name}) names the judgment {unknown[0]!r}, which the report's "
+                "judgments file does not define; place judgments with judgments('its-id')",
+            )
         # Numbered in the order this document shows them; an alternative view is labelled.
         numbers = {
             jid: n for n, jid in enumerate((j for j in wanted if not by_id[j].alternative), 1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+import sys
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -232,6 +233,8 @@ def parse_date(raw: Any) -> PartialDate | str:
             return f"date {text!r} is not 'by' followed by YYYY, YYYY-MM or YYYY-MM-DD"
         return PartialDate(parsed.year, parsed.month, parsed.day, by=True)
     if m := DECADE_RE.match(text):
+        if int(m["y"]) < 1:  # no calendar here has a year 0 (the dates library's first is 1)
+            return f"date {text!r} is impossible (the first decade that can be dated is 0010s)"
         return PartialDate(int(m["y"]), decade=True)
     m = DATE_RE.match(text)
     if not m:
@@ -242,6 +245,35 @@ def parse_date(raw: Any) -> PartialDate | str:
     except ValueError as exc:
         return f"date {text!r} is impossible ({exc})"
     return PartialDate(year, int(month) if month else None, int(day) if day else None)
+
+
+def read_data(path: Path, shown: str) -> Any:
+    """`read_yaml`, with a number too long for Python to read named at its line. Python reads
+    at most `sys.get_int_max_str_digits()` digits (4,300) into an integer, a guard against the
+    quadratic cost of longer ones, and YAML's reader meets the limit as a ValueError."""
+    try:
+        return read_yaml(path, shown)
+    except ValueError:
+        found = _long_integer(path)
+        if found is None:
+            raise
+        line, digits = found
+        raise InputError.one(
+            shown,
+            line,
+            f"holds a number of {digits:,} digits; numbers are limited to ±{MAX_MAGNITUDE:.0e}",
+        ) from None
+
+
+def _long_integer(path: Path) -> tuple[int, int] | None:
+    """(line, digits) of the first integer in the file longer than Python will read."""
+    limit = sys.get_int_max_str_digits()
+    text = path.read_text(encoding="utf-8")
+    for match in re.finditer(r"[0-9][0-9_]*", text):
+        digits = len(match.group().replace("_", ""))
+        if limit and digits > limit:
+            return text.count("\n", 0, match.start()) + 1, digits
+    return None
 
 
 # ---------------------------------------------------------------- sources -------------------------
@@ -261,7 +293,7 @@ SOURCE_FIELDS = {
 
 
 def load_sources(path: Path, shown: str, problems: Problems) -> dict[str, Source]:
-    data = read_yaml(path, shown)
+    data = read_data(path, shown)
     check = _Checker(problems, shown)
     sources: dict[str, Source] = {}
     lines: dict[str, int] = {}
@@ -629,7 +661,7 @@ PALETTE_SLOTS = 8
 
 
 def load_domains(path: Path, shown: str, problems: Problems) -> dict[str, Domain]:
-    data = read_yaml(path, shown)
+    data = read_data(path, shown)
     check = _Checker(problems, shown)
     domains: dict[str, Domain] = {}
     if not isinstance(data, list) or not data:
@@ -681,7 +713,7 @@ def load_evidence(spec: ReportSpec, root: Path, problems: Problems) -> Evidence:
     facts: dict[str, Fact] = {}
     for path in fact_files(spec.facts_paths):
         shown = _shown(path, root)
-        data = read_yaml(path, shown)
+        data = read_data(path, shown)
         if data is None:
             continue
         if not isinstance(data, list):
@@ -758,6 +790,19 @@ def _shown(path: Path, root: Path) -> str:
         return str(path)
 
 
+def template_problem(root: Path, name: str) -> str | None:
+    """Why `name` cannot be a template, layout or stylesheet of a report, or None. It must be a
+    file inside templates/, symbolic links resolved: a stylesheet is read into the page, so a
+    name such as '../data/x' or a link to a file elsewhere would publish that file."""
+    folder = (root / "templates").resolve()
+    path = (folder / name).resolve()
+    if not path.is_relative_to(folder):
+        return f"'templates/{name}' leads outside the templates folder, which is not allowed"
+    if not path.is_file():
+        return f"'templates/{name}' does not exist"
+    return None
+
+
 def report_files(root: Path) -> list[Path]:
     folder = root / "reports"
     return sorted(p for p in folder.glob("*.y*ml") if p.suffix in {".yaml", ".yml"})
@@ -765,7 +810,7 @@ def report_files(root: Path) -> list[Path]:
 
 def load_report(path: Path, root: Path, problems: Problems) -> ReportSpec | None:
     shown = _shown(path, root)
-    data = read_yaml(path, shown)
+    data = read_data(path, shown)
     check = _Checker(problems, shown)
     entry = check.mapping(data, 1, "a report definition")
     if entry is None:
@@ -854,12 +899,9 @@ def load_report(path: Path, root: Path, problems: Problems) -> ReportSpec | None
                 "edition with what changed; choose another id",
             )
         seen.add(sid or "")
-        if template and not (root / "templates" / template).is_file():
-            problems.add(
-                shown,
-                sec.line_of("template"),
-                f"template 'templates/{template}' does not exist",
-            )
+        if template and (why := template_problem(root, template)):
+            problems.add(shown, sec.line_of("template"), why)
+            template = None
         if sid and stitle and template:
             sections.append(SectionSpec(sid, stitle, template, f"{shown}:{sec.line}"))
 
@@ -896,12 +938,14 @@ def load_report(path: Path, root: Path, problems: Problems) -> ReportSpec | None
                 "'stylesheets' must list one or more files under templates/",
             )
         presentation["stylesheets"] = tuple(sheets)
-    for name in [presentation.get("layout"), *presentation.get("stylesheets", ())]:
-        if name and not (root / "templates" / name).is_file():
+    # The defaults too: a stylesheet is read into the page, so one linked out is refused.
+    layout = presentation.get("layout", ReportSpec.layout)
+    for name in [layout, *presentation.get("stylesheets", ReportSpec.stylesheets)]:
+        if name and (why := template_problem(root, name)):
             problems.add(
                 shown,
-                entry.line_of("layout" if name == presentation.get("layout") else "stylesheets"),
-                f"'templates/{name}' does not exist",
+                entry.line_of("layout" if name == layout else "stylesheets"),
+                why,
             )
     if "contents" in entry:
         if not isinstance(entry["contents"], bool):

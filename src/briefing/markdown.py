@@ -93,8 +93,14 @@ class MarkdownReader:
             elif tok.type in ("strong_close", "em_close"):
                 children = stack.pop()
                 stack[-1].append(wrappers.pop()(children))
-            elif href.startswith("cite:"):
+            elif href.startswith("cite:") and href[5:] in self.notes.pending:
                 stack[-1].append(Cite(self.notes.for_cite(href[5:])))
+            elif href.startswith("cite:"):  # a placeholder written by hand, not made by cite()
+                self.problems.add(
+                    shown,
+                    None,
+                    f"[]({href}) is not a note cite() made; cite facts with cite('fact-id')",
+                )
             elif href == "method:":
                 method = True
             elif tok.type == "link_close":

@@ -70,6 +70,13 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+# A template that includes itself, directly or through others, recurses until Python stops it.
+RECURSION = (
+    "template error: it includes itself, directly or through the templates it includes, "
+    "and would never end; remove the include that leads back to it"
+)
+
+
 class TemplateFault(Exception):
     """Raised inside a helper; carries a message the caller pins to the template line."""
 
@@ -199,12 +206,16 @@ class Helpers:
             raise InputError.one(
                 shown, exc.lineno, f"template syntax error: {exc.message}"
             ) from None
+        except jinja2.TemplateNotFound as exc:  # gone since the report was loaded, or a link out
+            raise InputError.one(shown, None, describe(exc)) from None
         self.template = template
         try:
             return template.render(context)
         except TemplateFault as exc:
             line = _template_line_of(exc, template.filename)
             raise InputError.one(shown, line, str(exc)) from None
+        except RecursionError:
+            raise InputError.one(shown, None, RECURSION) from None
         except jinja2.UndefinedError as exc:
             line = _template_line_of(exc, template.filename)
             raise InputError.one(

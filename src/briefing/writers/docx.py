@@ -14,6 +14,7 @@ import functools
 import json
 import os
 import re
+import signal
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -347,10 +348,15 @@ _PANDOC_OS_ERRORS = (
 
 def run_pandoc(args: list[str], data: bytes, env: dict[str, str], target: Path) -> None:
     """pandoc, with a failure to write its output raised as the OSError it is: pandoc reports
-    it as `<path>: withBinaryFile: resource exhausted (No space left on device)`."""
+    it as `<path>: withBinaryFile: resource exhausted (No space left on device)`, or is stopped
+    by SIGXFSZ when the file size limit is reached."""
     result = subprocess.run(args, input=data, capture_output=True, env=env)
     if result.returncode == 0:
         return
+    if result.returncode == -signal.SIGXFSZ:
+        # Over the file size limit (ulimit -f), the kernel stops pandoc before it can say so
+        # (subprocess restores the signal's default, which Python itself ignores).
+        raise OSError(errno.EFBIG, os.strerror(errno.EFBIG), str(target))
     stderr = result.stderr.decode(errors="replace")
     for code in _PANDOC_OS_ERRORS:
         if f"({os.strerror(code)})" in stderr:

@@ -14,7 +14,7 @@ from ..errors import InputError
 from ..labels import NoteStyle, label, page_css, source_entry
 from ..model import Document, Inline, RenderedChart, long_date
 from ..notes import plain_text
-from ..prose import describe
+from ..prose import RECURSION, describe
 from ..templating import environment, kind
 from . import WriteContext
 
@@ -192,6 +192,10 @@ class HtmlWriter:
             shown = f"templates/{ctx.layout}"
             try:
                 html = render_html(doc, ctx.templates, ctx.layout, ctx.stylesheets)
+            except RecursionError:
+                raise InputError.one(
+                    shown, None, RECURSION.replace("template", "layout", 1)
+                ) from None
             except (
                 jinja2.TemplateError,
                 ArithmeticError,

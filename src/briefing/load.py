@@ -9,7 +9,6 @@ from __future__ import annotations
 import difflib
 import math
 import re
-import sys
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -247,35 +246,6 @@ def parse_date(raw: Any) -> PartialDate | str:
     return PartialDate(year, int(month) if month else None, int(day) if day else None)
 
 
-def read_data(path: Path, shown: str) -> Any:
-    """`read_yaml`, with a number too long for Python to read named at its line. Python reads
-    at most `sys.get_int_max_str_digits()` digits (4,300) into an integer, a guard against the
-    quadratic cost of longer ones, and YAML's reader meets the limit as a ValueError."""
-    try:
-        return read_yaml(path, shown)
-    except ValueError:
-        found = _long_integer(path)
-        if found is None:
-            raise
-        line, digits = found
-        raise InputError.one(
-            shown,
-            line,
-            f"holds a number of {digits:,} digits; numbers are limited to ±{MAX_MAGNITUDE:.0e}",
-        ) from None
-
-
-def _long_integer(path: Path) -> tuple[int, int] | None:
-    """(line, digits) of the first integer in the file longer than Python will read."""
-    limit = sys.get_int_max_str_digits()
-    text = path.read_text(encoding="utf-8")
-    for match in re.finditer(r"[0-9][0-9_]*", text):
-        digits = len(match.group().replace("_", ""))
-        if limit and digits > limit:
-            return text.count("\n", 0, match.start()) + 1, digits
-    return None
-
-
 # ---------------------------------------------------------------- sources -------------------------
 
 SOURCE_FIELDS = {
@@ -293,7 +263,7 @@ SOURCE_FIELDS = {
 
 
 def load_sources(path: Path, shown: str, problems: Problems) -> dict[str, Source]:
-    data = read_data(path, shown)
+    data = read_yaml(path, shown)
     check = _Checker(problems, shown)
     sources: dict[str, Source] = {}
     lines: dict[str, int] = {}
@@ -661,7 +631,7 @@ PALETTE_SLOTS = 8
 
 
 def load_domains(path: Path, shown: str, problems: Problems) -> dict[str, Domain]:
-    data = read_data(path, shown)
+    data = read_yaml(path, shown)
     check = _Checker(problems, shown)
     domains: dict[str, Domain] = {}
     if not isinstance(data, list) or not data:
@@ -713,7 +683,7 @@ def load_evidence(spec: ReportSpec, root: Path, problems: Problems) -> Evidence:
     facts: dict[str, Fact] = {}
     for path in fact_files(spec.facts_paths):
         shown = _shown(path, root)
-        data = read_data(path, shown)
+        data = read_yaml(path, shown)
         if data is None:
             continue
         if not isinstance(data, list):
@@ -810,7 +780,7 @@ def report_files(root: Path) -> list[Path]:
 
 def load_report(path: Path, root: Path, problems: Problems) -> ReportSpec | None:
     shown = _shown(path, root)
-    data = read_data(path, shown)
+    data = read_yaml(path, shown)
     check = _Checker(problems, shown)
     entry = check.mapping(data, 1, "a report definition")
     if entry is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +104,25 @@ def _construct_str(loader: _Loader, node: yaml.ScalarNode) -> str:
     return value
 
 
+class NumberTooLong(yaml.MarkedYAMLError):
+    """An integer longer than Python reads (`sys.get_int_max_str_digits()`, 4,300 digits: a
+    guard against the quadratic cost of converting longer ones). Met as a bare ValueError
+    inside PyYAML, it had no line and ended in a traceback."""
+
+
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
+    digits = sum(c.isdigit() for c in node.value)
+    limit = sys.get_int_max_str_digits()
+    if limit and digits > limit:
+        raise NumberTooLong(
+            None,
+            None,
+            f"holds a number of {digits:,} digits, longer than any number briefing reads",
+            node.start_mark,
+        )
+    return yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
+
+
 class _FastLoader(getattr(yaml, "CSafeLoader", _Loader)):  # type: ignore[misc]
     """libyaml's parser (about ten times faster) with the same constructors, resolvers and line
     numbers. Its composer is in C, so it cannot refuse anchors and aliases as they come, and it
@@ -114,6 +134,7 @@ class _FastLoader(getattr(yaml, "CSafeLoader", _Loader)):  # type: ignore[misc]
 
 for _loader in (_Loader, _FastLoader):  # the same values and lines from either
     _loader.add_constructor("tag:yaml.org,2002:str", _construct_str)
+    _loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
     _loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
     _loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
@@ -145,6 +166,8 @@ def read_yaml(
         ) from None
     try:
         return yaml.load(text, Loader=_loader_for(text))  # noqa: S506 - SafeLoader subclasses
+    except NumberTooLong as exc:
+        raise InputError.one(shown, exc.problem_mark.line + 1, exc.problem) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

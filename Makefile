@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 BYTECODE := $(VENV)/.bytecode
 SOURCES  := $(shell find src -name '*.py')
 
-.PHONY: briefing test lint bench bench-send clean
+.PHONY: briefing test lint bench bench-send bench-long-token clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ bench: $(BYTECODE)
 
 bench-send: $(BYTECODE)
 	cd benchmarks && ../$(BIN)/python send.py
+
+bench-long-token: $(BYTECODE)
+	cd benchmarks && ../$(BIN)/python long_token.py
 
 # Removes the environment and caches only: editions are deleted on purpose, with
 # `briefing prune --keep N`, never by a make target.

@@ -7,6 +7,7 @@ purpose, started by the tests."""
 # ruff: noqa: F811 - pytest fixtures imported from the send tests, named as arguments
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import email
@@ -16,7 +17,11 @@ import json
 import os
 import re
 import shutil
+import signal
+import subprocess
+import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -339,8 +344,13 @@ def test_a_dead_server_is_noticed_once_and_the_rest_are_left_for_the_next_run(
 
 @pytest.mark.parametrize(
     "log",
-    ["null", "[]", '{"format": 1, "records": {"x": "not a record"}}'],
-    ids=["null", "list", "bad-record"],
+    [
+        "null",
+        "[]",
+        '{"format": 1, "records": {"x": "not a record"}}',
+        "[" * 100_000 + "]" * 100_000,
+    ],
+    ids=["null", "list", "bad-record", "deep"],
 )
 def test_a_damaged_old_log_stops_the_send_and_is_kept(desk, capsys, log):
     desk.readers.write_text(ANA)
@@ -372,6 +382,181 @@ def _deliveries(out: Path) -> dict[str, str]:
         return {d.email: d.status for d in state.deliveries() if d.report == REPORT}
     finally:
         state.close()
+
+
+# ---------------------------------------------------------------- found by a hostile probe ------
+
+ENCODED = "=?utf-8?q?Brief=0D=0ABcc=3A_v=40x.org?="  # decodes to a line break and a Bcc header
+
+
+def test_an_encoded_word_cannot_smuggle_a_header_in_a_title_a_name_or_a_setting(desk, capsys):
+    report = desk.project / "reports" / f"{REPORT}.yaml"
+    original = report.read_text()
+    report.write_text(re.sub(r"(?m)^title: .*$", lambda _: f'title: "{ENCODED}"', original))
+    args = ["build", REPORT, "-C", str(desk.project), "-o", str(desk.out), "-f", "html", "-q"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert f"{REPORT}.yaml:4: " in err and "encoded word" in err and "Traceback" not in err
+    report.write_text(original)
+    desk.build()
+    desk.readers.write_text(ANA + f'- name: "{ENCODED}"\n  email: ew@example.org\n')
+    code, out, err = desk.send(capsys)
+    assert code == 2 and "readers.yaml:4: the name contains" in err and "encoded word" in err
+    desk.readers.write_text(ANA)
+    (desk.project / "briefing.toml").write_text(f'[mail]\nfrom_name = "{ENCODED}"\n')
+    code, out, err = desk.send(capsys)
+    assert code == 2 and "briefing.toml:2: mail.from_name" in err
+    assert desk.mailbox.messages == []
+
+
+def test_list_headers_stay_urls_a_mail_client_can_use(desk, capsys):
+    (desk.project / "briefing.toml").write_text(
+        '[mail]\nreply_to = "desk?subject=x&body=y@example.org"\n'
+        'list_id = "a-rather-long-list-identifier-for-the-desk.briefings.example.org"\n'
+    )
+    desk.readers.write_text(ANA)
+    desk.build()
+    code, out, err = desk.send(capsys)
+    assert code == 0, err
+    raw = desk.mailbox.messages[0][1].decode()
+    head = raw.split("\r\n\r\n", 1)[0]
+    assert "=?" not in head.split("Subject:")[0] + head.split("List-Id:")[1]
+    unsubscribe = next(line for line in head.split("\r\n") if line.startswith("List-Unsubscribe:"))
+    assert unsubscribe == (
+        "List-Unsubscribe: <mailto:desk%3Fsubject%3Dx%26body%3Dy@example.org"
+        f"?subject=unsubscribe%20{REPORT}>"
+    )
+
+
+class ClosingSMTP(SMTP):
+    """A server that greets, answers EHLO, then hangs up at MAIL FROM."""
+
+    async def smtp_MAIL(self, arg: str) -> None:
+        self.transport.close()
+
+
+class ClosingController(Controller):
+    def factory(self):
+        return ClosingSMTP(self.handler, **self.SMTP_kwargs)
+
+
+def test_a_server_that_hangs_up_is_noticed_once_like_a_dead_one(desk, capsys, monkeypatch):
+    controller = ClosingController(Mailbox(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        monkeypatch.setenv("BRIEFING_SMTP_PORT", str(controller.port))
+        monkeypatch.setenv("BRIEFING_SMTP_ATTEMPTS", "3")
+        monkeypatch.setenv("BRIEFING_SMTP_BACKOFF", "0.01")
+        desk.readers.write_text(
+            "".join(f"- name: R {n}\n  email: r{n}@example.org\n  formats: []\n" for n in range(6))
+        )
+        desk.build()
+        code, out, err = desk.send(capsys)
+        assert code == 4 and "Traceback" not in err
+        assert "stopped after 3 failed connections" in err
+        assert err.count("not attempted: r") == 5
+    finally:
+        controller.stop()
+
+
+class SlowData(Mailbox):
+    """Takes its time before accepting a message, as a busy server's DATA reply does."""
+
+    async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(0.6)
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_while_the_server_decides_sends_no_message_twice(desk, monkeypatch, signum):
+    mailbox = SlowData()
+    controller = start(mailbox, free_port())
+    try:
+        desk.readers.write_text(
+            "".join(f"- name: R {n}\n  email: r{n}@example.org\n  formats: []\n" for n in range(4))
+        )
+        desk.build()
+        command = [sys.executable, "-m", "briefing.cli", "send", "-C", str(desk.project)]
+        command += ["-o", str(desk.out), "--readers", str(desk.readers), "-q"]
+        env = {**os.environ, "BRIEFING_SMTP_PORT": str(controller.port)}
+        run = subprocess.Popen(command, env=env, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 30
+        while not mailbox.messages and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.3)  # the second message is now with the server, its answer not yet given
+        run.send_signal(signum)
+        assert run.wait(timeout=30) == (130 if signum == signal.SIGINT else 128 + signum)
+        assert 2 <= len(mailbox.messages) < 4
+        rerun = subprocess.run(command, env=env, stderr=subprocess.PIPE, timeout=60)
+        assert rerun.returncode == 0, rerun.stderr
+        assert Counter(r[0] for r, _ in mailbox.messages) == {
+            f"r{n}@example.org": 1 for n in range(4)
+        }
+    finally:
+        controller.stop()
+
+
+def test_printing_to_a_full_disk_never_stops_a_send(desk):
+    desk.readers.write_text(
+        "".join(f"- name: R {n}\n  email: r{n}@example.org\n  formats: []\n" for n in range(3))
+    )
+    desk.build()
+    command = [sys.executable, "-m", "briefing.cli", "send", "-C", str(desk.project)]
+    command += ["-o", str(desk.out), "--readers", str(desk.readers)]
+    with open("/dev/full", "w") as full:
+        run = subprocess.run(command, stdout=full, stderr=subprocess.PIPE, timeout=60)
+    assert run.returncode == 0 and b"Traceback" not in run.stderr
+    assert len(desk.mailbox.messages) == 3
+    with open("/dev/full", "w") as full:
+        listing = subprocess.run(
+            [sys.executable, "-m", "briefing.cli", "editions", "-o", str(desk.out)],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            timeout=60,
+        )
+    assert listing.returncode == 0 and b"Traceback" not in listing.stderr
+
+
+def test_a_link_planted_in_the_dry_run_folder_is_replaced_not_followed(desk, tmp_path, capsys):
+    desk.readers.write_text(ANA)
+    desk.build()
+    folder = tmp_path / "dry"
+    code, out, err = desk.send(capsys, "--dry-run", str(folder))
+    name = next(folder.iterdir()).name
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    (folder / name).unlink()
+    (folder / name).symlink_to(victim)
+    code, out, err = desk.send(capsys, "--dry-run", str(folder))
+    assert code == 0, err
+    assert victim.read_text() == "keep me"
+    assert not (folder / name).is_symlink() and b"Message-ID" in (folder / name).read_bytes()
+
+
+@pytest.mark.parametrize(
+    "variable, value",
+    [
+        ("BRIEFING_SMTP_PORT", "²"),
+        ("BRIEFING_SMTP_ATTEMPTS", "²"),
+        ("BRIEFING_SMTP_BACKOFF", "1e9"),
+    ],
+)
+def test_a_number_setting_that_is_not_one_is_refused_before_anything_is_claimed(
+    desk, capsys, monkeypatch, variable, value
+):
+    desk.readers.write_text(ANA)
+    desk.build()
+    monkeypatch.setenv(variable, value)
+    code, out, err = desk.send(capsys)
+    assert code == 2 and variable in err and "Traceback" not in err
+    assert desk.mailbox.messages == [] and _deliveries(desk.out) == {}
+
+
+def test_a_key_that_is_not_a_name_is_refused_with_its_line(desk, capsys):
+    desk.readers.write_text(ANA + "- ? [a, b]\n  : 1\n")
+    desk.build()
+    code, out, err = desk.send(capsys)
+    assert code == 2 and "readers.yaml:4: " in err and "Traceback" not in err
 
 
 # ---------------------------------------------------------------- any readers, any title ----------

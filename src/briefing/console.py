@@ -26,7 +26,16 @@ from typing import Any, TextIO
 
 
 def _gone(exc: OSError) -> bool:
-    return isinstance(exc, BrokenPipeError) or exc.errno in (errno.EPIPE, errno.ECONNRESET)
+    """A reader that went away, or a place the printing cannot go on to (a full disk behind a
+    redirection, /dev/full, an I/O error): either way the work must not stop for it."""
+    return isinstance(exc, BrokenPipeError) or exc.errno in (
+        errno.EPIPE,
+        errno.ECONNRESET,
+        errno.ENOSPC,
+        errno.EDQUOT,
+        errno.EFBIG,
+        errno.EIO,
+    )
 
 
 class Guarded:

@@ -17,6 +17,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from . import stopping
+from .errors import InputError, Problem
 from .smtpconfig import SmtpSettings
 
 TIMEOUT = 20.0
@@ -57,14 +59,21 @@ class _Permanent(Exception):
 
 
 def retry_policy() -> tuple[int, float]:
-    """Attempts and the first backoff delay; BRIEFING_SMTP_ATTEMPTS and BRIEFING_SMTP_BACKOFF
-    override them (the tests use short delays)."""
-    attempts = os.environ.get("BRIEFING_SMTP_ATTEMPTS", "")
-    backoff = os.environ.get("BRIEFING_SMTP_BACKOFF", "")
-    return (
-        int(attempts) if attempts.isdigit() and int(attempts) > 0 else 5,
-        float(backoff) if backoff.replace(".", "", 1).isdigit() else 1.0,
-    )
+    """Attempts per message and the first backoff delay: 5 and 1 s, or BRIEFING_SMTP_ATTEMPTS
+    (1 to 100) and BRIEFING_SMTP_BACKOFF (seconds, at most 3600). A value that is set but is
+    not one of those is bad input, met before anything is claimed."""
+    attempts = os.environ.get("BRIEFING_SMTP_ATTEMPTS", "").strip()
+    backoff = os.environ.get("BRIEFING_SMTP_BACKOFF", "").strip()
+    problems = []
+    if attempts and not (re.fullmatch(r"[0-9]{1,3}", attempts) and 1 <= int(attempts) <= 100):
+        problems.append(Problem("BRIEFING_SMTP_ATTEMPTS", None, f"{attempts!r} is not 1 to 100"))
+    if backoff and not (re.fullmatch(r"[0-9]{1,4}(\.[0-9]+)?", backoff) and float(backoff) <= 3600):
+        problems.append(
+            Problem("BRIEFING_SMTP_BACKOFF", None, f"{backoff!r} is not 0 to 3600 seconds")
+        )
+    if problems:
+        raise InputError(problems)
+    return (int(attempts) if attempts else 5, float(backoff) if backoff else 1.0)
 
 
 def _reply(code: int, text: bytes | str) -> str:
@@ -215,6 +224,10 @@ class _Unreachable(_Temporary):
     """No conversation with the server began: it is down, or not where the settings say."""
 
 
+class _Lost(_Temporary):
+    """The connection broke or timed out while a message was on its way."""
+
+
 class _Dropped(_Temporary):
     """The connection was gone before this message began (a reused one the server closed)."""
 
@@ -255,7 +268,7 @@ def _transfer(
     except (TimeoutError, smtplib.SMTPServerDisconnected, ConnectionError, OSError) as exc:
         if not began:
             raise _Dropped(f"connection lost ({exc})") from None
-        raise _Temporary(f"connection lost ({exc})") from None
+        raise _Lost(f"connection lost ({exc})") from None
 
 
 def _close(client: smtplib.SMTP | None) -> None:
@@ -282,8 +295,11 @@ class Session:
         # Made once per run: loading the trusted certificates costs more than a message.
         self.context = ssl.create_default_context() if settings.security != "none" else None
         self.secrets = secrets_of(settings)
-        # Connections that failed in a row, whichever message they were for: when a server is
-        # down, every reader would otherwise spend the whole retry schedule on it.
+        self.attempts, self.delay = retry_policy()
+        # Attempts in a row, whichever message they were for, that ended without a reply from
+        # the server: no connection, or one that closed or went silent. When a server is down
+        # or broken, every reader would otherwise spend the whole retry schedule on it. Any
+        # reply (a delivery, or a refusal of one reader) shows it is there and resets the count.
         self.unreachable = 0
 
     def close(self) -> None:
@@ -291,13 +307,7 @@ class Session:
         self.client = None
 
     def _connection(self) -> smtplib.SMTP:
-        try:
-            client = _open(self.settings, self.context)
-        except _Unreachable:
-            self.unreachable += 1
-            raise
-        self.unreachable = 0
-        return client
+        return _open(self.settings, self.context)
 
     def _once(self, msg: bytes, recipient: str, smtputf8: bool) -> str:
         reused = self.client is not None
@@ -327,25 +337,33 @@ class Session:
     def deliver(self, msg: bytes, recipient: str, smtputf8: bool = False) -> Outcome:
         """`msg`: the message as it goes on the wire (SMTP line endings). Every answer is
         scrubbed of what the client sent in secret before anyone sees or stores it. Raises
-        SettingRefused (fix the settings) and ServerDown (the server could not be reached as
-        many times in a row as one message may try): both end the run."""
-        attempts, delay = retry_policy()
+        SettingRefused (fix the settings) and ServerDown (as many attempts in a row as one
+        message may make found no server that answers): both end the run. A stop (Ctrl-C,
+        SIGTERM) that arrives meanwhile is held by the caller; no retry begins after it."""
+        attempts, delay = self.attempts, self.delay
         last = ""
         for attempt in range(1, attempts + 1):
             try:
-                return Outcome(True, self._scrub(self._once(msg, recipient, smtputf8)), attempt)
+                answer = self._once(msg, recipient, smtputf8)
+                self.unreachable = 0
+                return Outcome(True, self._scrub(answer), attempt)
             except _Permanent as exc:
+                self.unreachable = 0
                 return Outcome(False, self._scrub(str(exc)), attempt)
             except SettingRefused as exc:
                 kind = type(exc)
                 raise kind(exc.setting, self._scrub(str(exc))) from None
             except _Temporary as exc:
                 last = self._scrub(str(exc))
+                silent = isinstance(exc, _Unreachable | _Dropped | _Lost)
+                self.unreachable = self.unreachable + 1 if silent else 0
                 if self.unreachable >= attempts:
                     raise ServerDown(
                         f"{last}; the run stopped after {self.unreachable} failed connections "
                         "in a row"
                     ) from None
+                if stopping.pending():
+                    return Outcome(False, f"{last} (not retried: the run was stopped)", attempt)
                 if attempt < attempts:
                     self.sleep(delay * 2 ** (attempt - 1))
         return Outcome(False, f"{last} (gave up after {attempts} attempts)", attempts)

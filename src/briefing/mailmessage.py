@@ -26,6 +26,11 @@ from .readers import Reader
 from .textcheck import header_problem
 from .writers import REGISTRY
 
+# SMTP line endings, and header lines folded only past RFC 5322's limit of 998 characters: the
+# default of 78 makes the email package encode any word longer than a line (RFC 2047), which
+# turns a List-Unsubscribe or List-Id URL into something no mail client can use. Bodies are
+# encoded when they are added, with lines of 76, whatever this says.
+WIRE = email.policy.SMTP.clone(max_line_length=998)
 TEXT_TEMPLATE = "email/message.txt.j2"
 HTML_TEMPLATE = "email/message.html.j2"
 
@@ -211,7 +216,7 @@ class Composer:
                 summary=summary,
                 files=self.files,
             )
-            body = msg.as_bytes(policy=email.policy.SMTP)
+            body = msg.as_bytes(policy=WIRE)
             if not self.personal:
                 self._bodies[key] = body
         return to_header(reader, message_id) + body
@@ -287,7 +292,9 @@ def compose(
     title = " ".join(str(summary["title"]).split()).replace('"', "'")
     msg["List-Id"] = f'"{title}" <{list_id}>'
     unsubscribe = quote(f"unsubscribe {edition.report}")
-    msg["List-Unsubscribe"] = f"<mailto:{desk}?subject={unsubscribe}>"
+    # The address percent-encoded as a mailto: URL needs it (RFC 6068): a `?` or `&` in its
+    # local part would otherwise start the URL's query.
+    msg["List-Unsubscribe"] = f"<mailto:{quote(desk, safe='@')}?subject={unsubscribe}>"
     # For readers' mail rules and for tracing: which report and edition this is.
     msg["X-Briefing-Report"] = edition.report
     msg["X-Briefing-Edition"] = edition.id

@@ -10,11 +10,13 @@ rerun after a crash sends only what was not delivered.
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import stopping
 from .clock import build_time
 from .editions import Edition, EditionStore, reconcile, report_ids
 from .errors import EXIT_OK, EXIT_SEND_FAILED, InputError, Problems
@@ -22,6 +24,7 @@ from .load import report_files
 from .publish import checkpoint
 from .readers import load_readers
 from .state import DELIVERED, FAILED, MISSING, STATE_FILE
+from .stopping import Terminated
 
 
 @dataclass
@@ -89,7 +92,7 @@ def send(
 ) -> int:
     from . import settings as project_settings
     from . import smtpconfig
-    from .mailer import ServerDown, Session, SettingRefused, retry_policy
+    from .mailer import ServerDown, Session, SettingRefused
     from .mailmessage import (
         HTML_TEMPLATE,
         TEXT_TEMPLATE,
@@ -131,8 +134,8 @@ def send(
     composer = Composer(mail, root / "templates", build_time())
     compared: dict = {}  # pairs of editions compared for readers who missed some (mailplan)
     tally = Tally()
+    session = Session(smtp) if smtp is not None else None  # checks the retry settings
     state = reconcile(output)  # a StateError is an InputError: exit 2, the file named
-    session = Session(smtp) if smtp is not None else None
     down = ""  # why the run stopped sending (a server that could not be reached), if it did
     try:
         if state.history == MISSING:
@@ -225,25 +228,32 @@ def send(
                     tally.failed.append(f"{label}: {why}")
                     continue
                 if dry_run is not None:
-                    dry_run.mkdir(parents=True, exist_ok=True)
-                    target = dry_run / _eml_name(edition, reader.email)
-                    target.write_bytes(msg)
+                    target = _write_eml(dry_run, _eml_name(edition, reader.email), msg)
                     tally.written.append(target)
                     say(f"would send {label}: {decision.reason} ({target.name})")
                     continue
+                # A stop (Ctrl-C, SIGTERM) waits while a message is with the server: stopped
+                # between handing it over and recording the answer, the next run would send
+                # it again. The wait is bounded by the connection's timeout, and no retry
+                # begins once a stop is waiting (mailer.py).
+                stopping.hold()
                 try:
                     outcome = session.deliver(msg, reader.envelope, reader.smtputf8)
                 except SettingRefused as exc:
                     state.finish(claimed, FAILED, str(exc), 1)
                     raise InputError.one(exc.setting, None, str(exc)) from None
                 except ServerDown as exc:
-                    attempts, _ = retry_policy()
-                    state.finish(claimed, FAILED, str(exc), attempts)
+                    state.finish(claimed, FAILED, str(exc), session.attempts)
                     tally.failed.append(f"{label}: {exc}")
                     down = str(exc)
                     continue
-                status = DELIVERED if outcome.delivered else FAILED
-                state.finish(claimed, status, outcome.answer, outcome.attempts)
+                else:
+                    status = DELIVERED if outcome.delivered else FAILED
+                    state.finish(claimed, status, outcome.answer, outcome.attempts)
+                finally:
+                    held = stopping.release()
+                    if held is not None:
+                        raise KeyboardInterrupt() if held == signal.SIGINT else Terminated(held)
                 checkpoint("delivered")
                 if outcome.delivered:
                     tally.sent.append(label)
@@ -255,6 +265,25 @@ def send(
             session.close()
         state.close()
     return _report(tally, dry_run, say)
+
+
+def _write_eml(folder: Path, name: str, msg: bytes) -> Path:
+    """One message into the dry-run folder, replacing whatever is at its name (a symbolic link
+    planted there included: the link is replaced, never followed)."""
+    from .publish import write_atomic
+
+    target = folder / name
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_atomic(target, msg)
+    except OSError as exc:
+        raise InputError.one(
+            folder,
+            None,
+            f"cannot write the dry run's messages here ({exc.strerror}); choose another folder "
+            "with --dry-run",
+        ) from None
+    return target
 
 
 def _eml_name(edition: Edition, email: str) -> str:

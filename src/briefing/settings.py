@@ -49,7 +49,8 @@ def _security(value: str) -> str | None:
 
 
 def _port(value: str) -> str | None:
-    return None if value.isdigit() and 0 < int(value) < 65536 else f"{value!r} is not a port number"
+    ok = value.isascii() and value.isdigit() and 0 < int(value) < 65536  # not "²"
+    return None if ok else f"{value!r} is not a port number"
 
 
 def _list_id(value: str) -> str | None:
@@ -64,6 +65,8 @@ def _base_url(value: str) -> str | None:
     parts = urlsplit(value)
     if parts.scheme not in ("https", "http") or not parts.netloc:
         return f"{value!r} is not a web address (https://host/path/)"
+    if parts.username is not None or parts.password is not None:
+        return f"{value!r}: a user or password in the address would be mailed to every reader"
     if parts.query or parts.fragment or any(c.isspace() for c in value):
         return f"{value!r}: give the folder's address, with no query, fragment or spaces"
     return None

@@ -509,9 +509,9 @@ def _import_legacy(db: sqlite3.Connection, legacy: Path) -> int:
         records = data["records"] if isinstance(data, dict) else None
         if not isinstance(records, dict):
             raise ValueError("no 'records'")
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, RecursionError) as exc:
         raise StateError(
-            f"unreadable ({exc}); it records who has received what, so it is imported before "
+            f"unreadable ({type(exc).__name__}: {str(exc)[:200]}); it records who has received what, so it is imported before "
             "anything is sent: repair it, or move it aside if no one was ever sent an edition",
             legacy,
         ) from None

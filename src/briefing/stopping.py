@@ -94,6 +94,11 @@ def hold() -> None:
     _state.holding = True
 
 
+def pending() -> bool:
+    """Whether a stop arrived while held: work that can end early (a retry) should not begin."""
+    return _state.held is not None
+
+
 def release() -> int | None:
     """Stops take effect again; returns the signal that arrived while they were held."""
     held, _state.held, _state.holding = _state.held, None, False

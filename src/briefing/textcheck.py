@@ -92,6 +92,9 @@ def is_noncharacter(code: int) -> bool:
 # What Python's email package (str.splitlines) or a mail program takes for the end of a line.
 _LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 _HEADER_NOTABLE = re.compile(f"[{re.escape(_LINE_BREAKS)}\t]")
+# An RFC 2047 encoded word ("=?utf-8?q?...?="): the email package and mail programs decode it,
+# so one in a value would carry any character, a line break included, past the checks above.
+_ENCODED_WORD = re.compile(r"=\?[^?\s]*\?[bBqQ]\?[^?\s]*\?=")
 MAX_HEADER = 300  # characters: a subject line of 300 already folds over four lines of a header
 
 
@@ -115,6 +118,11 @@ def header_problem(text: str) -> str | None:
         return (
             f"contains a line break (U+{code:04X}) at character {match.start() + 1}; it "
             "reaches a mail header, which must be one line"
+        )
+    if match := _ENCODED_WORD.search(text):
+        return (
+            f"contains {match.group()[:40]!r} at character {match.start() + 1}, which mail "
+            "programs decode as an encoded word (RFC 2047); write the text itself instead"
         )
     return problem(text)
 

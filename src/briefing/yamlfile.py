@@ -72,6 +72,10 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LocatedDict:
     result.key_lines = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, list | dict):  # `? [a, b]`: legal YAML, but no field is named so
+            raise DuplicateKey(
+                None, None, "a key must be a name, not a list or a mapping", key_node.start_mark
+            )
         if key in result:
             raise DuplicateKey(
                 None,

@@ -552,6 +552,19 @@ def test_a_number_setting_that_is_not_one_is_refused_before_anything_is_claimed(
     assert desk.mailbox.messages == [] and _deliveries(desk.out) == {}
 
 
+def test_a_state_store_from_a_newer_version_is_left_alone(desk, capsys):
+    import sqlite3
+
+    desk.readers.write_text(ANA)
+    desk.build()
+    db = sqlite3.connect(desk.out / STATE_FILE)
+    db.execute("UPDATE meta SET value='999' WHERE key='schema'")
+    db.commit()
+    db.close()
+    code, out, err = desk.send(capsys)
+    assert code == 2 and "newer version of briefing" in err and desk.mailbox.messages == []
+
+
 def test_a_key_that_is_not_a_name_is_refused_with_its_line(desk, capsys):
     desk.readers.write_text(ANA + "- ? [a, b]\n  : 1\n")
     desk.build()

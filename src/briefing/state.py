@@ -188,6 +188,16 @@ class SqliteState:
                 path,
             ) from None
         state = cls(path, db)
+        schema = state._meta("schema")
+        if schema is not None and not (
+            schema.isascii() and schema.isdigit() and int(schema) <= SCHEMA
+        ):
+            db.close()
+            raise StateError(
+                f"written by a newer version of briefing (schema {schema[:20]!r}; this one "
+                f"reads {SCHEMA}); upgrade briefing rather than let an older one change it",
+                path,
+            )
         if new or state._meta("deliveries_since") is None:
             state._begin_history(output, editions_exist)
         return state

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from .errors import Problems
+from .fieldcheck import Checker
 from .model import Fact, Judgment
 from .yamlfile import LocatedDict, read_yaml
 
@@ -52,10 +53,9 @@ def terms_in(text: str) -> set[str]:
 def load(
     path: Path, shown: str, facts: dict[str, Fact], problems: Problems
 ) -> tuple[Judgment, ...]:
-    from .load import _Checker  # the loader's field checks, shared rather than copied
 
     data = read_yaml(path, shown)
-    check = _Checker(problems, shown)
+    check = Checker(problems, shown)
     if data is None:
         return ()
     if not isinstance(data, list):

@@ -18,6 +18,7 @@ from .chartspec import ChartSpec, parse_chart
 from .clock import generated_date
 from .derive import OPERATIONS, DerivedSpec, DeriveError, Operand, compute, declarations
 from .errors import InputError, Problems
+from .fieldcheck import ID_RE, Checker
 from .judgments import load as load_judgments
 from .model import (
     RELIABILITY,
@@ -31,13 +32,9 @@ from .model import (
     Reliability,
     Source,
 )
-from .textcheck import header_problem, isolate
-from .textcheck import problem as text_problem
-from .typography import smart_quotes
 from .units import UNITS
 from .yamlfile import MAX_FILE_BYTES, LocatedDict, read_yaml
 
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 DATE_RE = re.compile(r"^(?P<y>\d{4})(?:-(?P<m>\d{1,2})(?:-(?P<d>\d{1,2}))?)?$")
 DECADE_RE = re.compile(r"^(?P<y>\d{3}0)s$")
 UNDATED = "undated"
@@ -85,115 +82,6 @@ class Evidence:
 
 
 # ---------------------------------------------------------------- helpers -------------------------
-
-
-class _Checker:
-    """Field access that records a problem (with file and line) instead of raising."""
-
-    def __init__(self, problems: Problems, shown: str):
-        self.problems = problems
-        self.shown = shown
-
-    def mapping(self, value: Any, line: int, what: str) -> LocatedDict | None:
-        if isinstance(value, LocatedDict):
-            return value
-        self.problems.add(self.shown, line, f"{what} must be a mapping of fields (key: value)")
-        return None
-
-    def unknown_keys(self, entry: LocatedDict, allowed: set[str], what: str) -> None:
-        for key in entry:
-            if key not in allowed:
-                hint = difflib.get_close_matches(str(key), sorted(allowed), n=1)
-                tip = (
-                    f"; did you mean {hint[0]!r}?"
-                    if hint
-                    else f"; allowed: {', '.join(sorted(allowed))}"
-                )
-                self.problems.add(
-                    self.shown, entry.line_of(key), f"unknown field {key!r} in {what}{tip}"
-                )
-
-    def items(self, entry: LocatedDict, key: str, message: str) -> list:
-        """A required, non-empty list; an empty one, with `message` recorded, otherwise."""
-        value = entry.get(key)
-        if isinstance(value, list) and value:
-            return value
-        self.problems.add(self.shown, entry.line_of(key), message)
-        return []
-
-    def text(
-        self,
-        entry: LocatedDict,
-        key: str,
-        what: str,
-        required: bool = True,
-        header: bool = False,
-    ) -> str | None:
-        """A text field, checked; `header` for one that reaches a mail header (a title, a
-        subject), which must also be one clean line (`textcheck.header_problem`)."""
-        if key not in entry or entry[key] is None:
-            if required:
-                self.problems.add(
-                    self.shown, entry.line, f"{what} is missing required field {key!r}"
-                )
-            return None
-        value = entry[key]
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            self.problems.add(self.shown, entry.line_of(key), f"{key!r} in {what} must be text")
-            return None
-        value = str(value).strip()
-        if not value and required:
-            self.problems.add(self.shown, entry.line_of(key), f"{key!r} in {what} is empty")
-            return None
-        if why := (header_problem if header else text_problem)(value):
-            self.problems.add(self.shown, entry.line_of(key), f"{key!r} in {what} {why}")
-            return None
-        return isolate(smart_quotes(value))
-
-    def known_unit(self, unit: object, line: int) -> bool:
-        """Whether `unit` is one the engine knows; if not, the problem names them all."""
-        if unit in UNITS:
-            return True
-        self.problems.add(
-            self.shown, line, f"unknown unit {unit!r}; known units: {', '.join(sorted(UNITS))}"
-        )
-        return False
-
-    def texts(self, entry: LocatedDict, key: str, what: str) -> tuple[str, ...]:
-        """A list of short texts; a single text where a list belongs is an error, not a list
-        of its letters."""
-        raw = entry.get(key)
-        if raw is None:
-            return ()
-        if not isinstance(raw, list) or not all(
-            isinstance(v, str | int | float) and not isinstance(v, bool) for v in raw
-        ):
-            self.problems.add(
-                self.shown,
-                entry.line_of(key),
-                f"{key!r} in {what} must be a list, like [{raw if isinstance(raw, str) else 'a, b'}]",
-            )
-            return ()
-        out = []
-        for value in raw:
-            if why := text_problem(str(value)):
-                self.problems.add(
-                    self.shown, entry.line_of(key), f"an item of {key!r} in {what} {why}"
-                )
-            else:
-                out.append(str(value).strip())
-        return tuple(out)
-
-    def ident(self, entry: LocatedDict, key: str, what: str) -> str | None:
-        value = self.text(entry, key, what)
-        if value is not None and not ID_RE.match(value):
-            self.problems.add(
-                self.shown,
-                entry.line_of(key),
-                f"{key} {value!r} in {what} must use lower-case letters, digits and hyphens",
-            )
-            return None
-        return value
 
 
 MAX_MAGNITUDE = 1e15  # beyond any quantity a briefing reports; catches typos and overflow
@@ -264,7 +152,7 @@ SOURCE_FIELDS = {
 
 def load_sources(path: Path, shown: str, problems: Problems) -> dict[str, Source]:
     data = read_yaml(path, shown)
-    check = _Checker(problems, shown)
+    check = Checker(problems, shown)
     sources: dict[str, Source] = {}
     lines: dict[str, int] = {}
     if not isinstance(data, list):
@@ -334,7 +222,7 @@ def load_sources(path: Path, shown: str, problems: Problems) -> dict[str, Source
     return sources
 
 
-def _reliability(entry: LocatedDict, check: _Checker, what: str) -> Reliability | None:
+def _reliability(entry: LocatedDict, check: Checker, what: str) -> Reliability | None:
     """The source's grade on the Admiralty scale, with the reason an analyst would give."""
     raw = entry.get("reliability")
     scale = ", ".join(f"{g} ({m})" for g, m in RELIABILITY.items())
@@ -378,7 +266,7 @@ FACT_FIELDS = {
 DERIVED_FIELDS = {"id", "operation", "inputs", "unit", "decimals", "method"}
 
 
-def _derived(entry: LocatedDict, check: _Checker, fid: str | None) -> tuple[DerivedSpec, ...]:
+def _derived(entry: LocatedDict, check: Checker, fid: str | None) -> tuple[DerivedSpec, ...]:
     """The `derived:` declarations of one fact; inputs default to that fact's quantities."""
     problems, shown = check.problems, check.shown
     raw_list = entry.get("derived")
@@ -456,7 +344,7 @@ def _derived(entry: LocatedDict, check: _Checker, fid: str | None) -> tuple[Deri
 
 
 def _fact(
-    entry: LocatedDict, check: _Checker, sources: dict[str, Source], domains: dict[str, Domain]
+    entry: LocatedDict, check: Checker, sources: dict[str, Source], domains: dict[str, Domain]
 ) -> Fact | None:
     problems, shown = check.problems, check.shown
     before = len(problems.items)
@@ -632,7 +520,7 @@ PALETTE_SLOTS = 8
 
 def load_domains(path: Path, shown: str, problems: Problems) -> dict[str, Domain]:
     data = read_yaml(path, shown)
-    check = _Checker(problems, shown)
+    check = Checker(problems, shown)
     domains: dict[str, Domain] = {}
     if not isinstance(data, list) or not data:
         problems.add(shown, getattr(data, "line", 1), "the domains file must be a list of domains")
@@ -689,7 +577,7 @@ def load_evidence(spec: ReportSpec, root: Path, problems: Problems) -> Evidence:
         if not isinstance(data, list):
             problems.add(shown, getattr(data, "line", 1), "a facts file must be a list of facts")
             continue
-        check = _Checker(problems, shown)
+        check = Checker(problems, shown)
         for raw in data:
             entry = check.mapping(raw, data.line, "each fact")
             if entry is None:
@@ -781,7 +669,7 @@ def report_files(root: Path) -> list[Path]:
 def load_report(path: Path, root: Path, problems: Problems) -> ReportSpec | None:
     shown = _shown(path, root)
     data = read_yaml(path, shown)
-    check = _Checker(problems, shown)
+    check = Checker(problems, shown)
     entry = check.mapping(data, 1, "a report definition")
     if entry is None:
         return None

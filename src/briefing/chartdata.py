@@ -15,7 +15,7 @@ from typing import Any
 from . import units
 from .chartspec import ChartSpec
 from .derive import Derived
-from .labels import label
+from .labels import columns, label
 from .load import Evidence
 from .model import Fact, Quantity
 
@@ -150,7 +150,7 @@ def timeline(spec: ChartSpec, evidence: Evidence, derived: dict[str, Derived]) -
         f"{facts[-1].summary.rstrip('.')} ({facts[-1].when})."
     )
     table = ChartTable(
-        ["Domain", "Events", "Dates"],
+        columns("domains_columns"),
         [
             [d.label, str(counts[d.id]), ", ".join(f.when for f in facts if f.domain == d.id)]
             for d in lanes
@@ -191,7 +191,7 @@ def period_counts(spec: ChartSpec, evidence: Evidence, derived: dict[str, Derive
         + "."
     )
     table = ChartTable(
-        ["Period", *(d.label for d in lanes), "Total"],
+        columns("period_columns", lanes=[d.label for d in lanes]),
         [
             [name, *(str(counts[(d.id, p)]) for d in lanes), str(total)]
             for name, p, total in zip(names, periods, totals, strict=True)
@@ -225,7 +225,7 @@ def parts(spec: ChartSpec, evidence: Evidence, derived: dict[str, Derived]) -> P
         + "; ".join(f"{label}: {v.text}" for label, v, _ in pieces)
         + "."
     )
-    table = ChartTable(["Part", "Value"], [[label, v.text] for label, v, _ in pieces])
+    table = ChartTable(columns("parts_columns"), [[label, v.text] for label, v, _ in pieces])
     payload = {
         "parts": [(label, v.quantity.value, v.text, rest) for label, v, rest in pieces],
         "total": total,
@@ -268,7 +268,7 @@ def exchange(spec: ChartSpec, evidence: Evidence, derived: dict[str, Derived]) -
         + "."
         + (f" {note}." if note else "")
     )
-    table = ChartTable(["From", "To", "What", "Quantity"], rows)
+    table = ChartTable(columns("exchange_columns"), rows)
     payload = {"parties": parties, "flows": flows, "note": note, "heading": heading}
     return Plot(spec, spec.title.format(**fields), alt, _unique(used), table, payload)
 
@@ -292,7 +292,7 @@ def chronology(spec: ChartSpec, evidence: Evidence, derived: dict[str, Derived])
         + "."
     )
     table = ChartTable(
-        ["Date", "Event", "Claimed by"],
+        columns("timeline_columns"),
         [[when, text, f.claimed_by] for (_, when, text), f in zip(events, facts, strict=True)],
     )
     payload = {

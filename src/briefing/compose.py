@@ -22,7 +22,7 @@ from .clock import generated_date
 from .derive import derive
 from .errors import InputError, Problems
 from .judgments import SCALE
-from .labels import label
+from .labels import columns, label
 from .load import RESERVED_SECTION, Evidence, ReportSpec
 from .markdown import MarkdownReader
 from .model import (
@@ -276,7 +276,7 @@ class Composer:
         return Table(
             caption=label("timeline_caption"),
             number=self.made.tables,
-            columns=label("timeline_columns").split("|"),
+            columns=columns("timeline_columns"),
             rows=rows,
             widths=[0.17, 0.58, 0.25],
         )
@@ -286,7 +286,7 @@ class Composer:
         return Table(
             caption=label("scale_caption"),
             number=self.made.tables,
-            columns=label("scale_columns").split("|"),
+            columns=columns("scale_columns"),
             rows=[
                 [[Text(term[:1].upper() + term[1:])], [Text(band)]] for term, band in SCALE.items()
             ],

@@ -30,6 +30,12 @@ LABELS: dict[str, str] = {
     "kicker": "Briefing",
     "timeline_caption": "Every dated fact in the evidence base, oldest first",
     "timeline_columns": "Date|Development|Claimed by",
+    # The columns of each chart's data table (one chart kind each; the chronology is the
+    # timeline's own columns, so the two never name the same thing twice).
+    "domains_columns": "Domain|Events|Dates",
+    "period_columns": "Period|{lanes}|Total",
+    "parts_columns": "Part|Value",
+    "exchange_columns": "From|To|What|Quantity",
     "what_changed": "What changed since the edition of {date}",
     "grade": "Reliability {grade}: {meaning}.",
     "claimed_by": "Claimed by",
@@ -48,6 +54,16 @@ LABELS: dict[str, str] = {
 
 def label(key: str, **values: object) -> str:
     return LABELS[key].format(**values)
+
+
+def columns(key: str, **values: object) -> list[str]:
+    """A table's column headers from one `|`-separated entry; a `{name}` given as a list of
+    texts stands for that many columns."""
+    out: list[str] = []
+    for cell in LABELS[key].split("|"):
+        name = cell[1:-1] if cell.startswith("{") and cell.endswith("}") else None
+        out.extend(values[name] if name in values else [cell.format(**values)])  # type: ignore[arg-type]
+    return out
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,10 @@ import re
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__, chartfonts, fontsubset
+from . import chartfonts, shaping
 from .chartdata import Plot, claims_line, prepare, source_line
 from .chartspec import ChartSpec
 from .derive import Derived
@@ -368,20 +367,10 @@ class Drawings:
 
 
 def _engine() -> str:
-    """What else decides a drawing's bytes: this code, its typeface, and the versions of
-    matplotlib and of the subsetter that cuts the typeface."""
-    h = hashlib.sha256(__version__.encode())
-    for path in (Path(__file__), Path(chartfonts.__file__), Path(fontsubset.__file__)):
-        h.update(path.read_bytes())
-    for face in faces():
-        h.update(face.path.read_bytes())
-    for package in ("matplotlib", "uharfbuzz"):
-        with contextlib.suppress(metadata.PackageNotFoundError):
-            h.update(metadata.version(package).encode())
-    return h.hexdigest()
-
-
-_ENGINE = functools.cache(_engine)
+    """What else decides a drawing's bytes (the drawing code, the typeface, matplotlib and
+    what it draws with, the subsetter): the items of shaping.py that shape the charts, so the
+    cache and the up-to-date check read one list."""
+    return shaping.digest([shaping.CHARTS])
 
 
 def warm_up() -> None:
@@ -390,7 +379,7 @@ def warm_up() -> None:
 
 
 def drawing_key(spec: ChartSpec, plot: Plot) -> str:
-    drawn = {"kind": spec.kind, "id": spec.id, "payload": plot.payload, "engine": _ENGINE()}
+    drawn = {"kind": spec.kind, "id": spec.id, "payload": plot.payload, "engine": _engine()}
     text = json.dumps(drawn, sort_keys=True, default=repr, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 

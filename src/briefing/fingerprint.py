@@ -15,7 +15,9 @@ What a report uses is read from its own files, never from every file under `data
   which sources each rests on (`source_share`, `sole_source`) and the date the information is
   current to (on every cover), as those values, not as the facts behind them;
 - every source and domain (the document lists the sources; domains colour the charts);
-- the package's code, the libraries that draw the output, and the output options.
+- what shapes the output besides the report (shaping.py: the package's code, the fonts, every
+  library that shapes one of the formats asked for, pandoc, the engine patches), and the output
+  options.
 
 Which facts a template uses is found by reading its Jinja2 syntax tree, conservatively: a use the
 analysis cannot pin to named facts counts as a use of all of them. The analysis of each template
@@ -25,20 +27,18 @@ and never imports Jinja2.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from . import shaping
 from .chartspec import strings
 from .load import UNDATED, ReportSpec, fact_files, parse_date
 
-RENDERERS = ("weasyprint", "matplotlib", "pypandoc-binary", "Jinja2", "markdown-it-py", "PyYAML")
-PACKAGE = Path(__file__).resolve().parent
 WHAT_CHANGED = "sections/what-changed.md.j2"  # rendered into every edition after the first
 ALL = "*"
 # The context names that lead into the evidence (prose.py documents them).
@@ -55,12 +55,7 @@ class Fingerprint:
     sections: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+file_sha256 = shaping.file_sha256
 
 
 def _sha(value: object) -> str:
@@ -85,22 +80,10 @@ def _shown(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def _library_versions() -> dict[str, str]:
-    versions = {}
-    for name in RENDERERS:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "absent"
-    return versions
-
-
-def _code() -> dict[str, str]:
-    return {
-        f"briefing/{p.relative_to(PACKAGE).as_posix()}": file_sha256(p)
-        for p in _files_under(PACKAGE)
-        if p.suffix in (".py", ".ttf")  # the shipped typefaces are part of the engine
-    }
+@functools.cache
+def _analyser() -> str:
+    """This module's checksum: the template analyses it made are reused only by itself."""
+    return file_sha256(Path(__file__))
 
 
 # ---------------------------------------------------------------- templates -----------------------
@@ -376,9 +359,9 @@ def fingerprint(
     The manifest's "inputs" read: files (whole files counted by checksum: the definition,
     templates, stylesheets, sources, domains), templates (what each template uses), facts (each
     fact used -> the checksum of its content), evidence (the whole-base values the report states)
-    and analyser (the checksum of this module, which made the analyses)."""
-    code = _code()
-    analyser = code["briefing/fingerprint.py"]
+    analyser (the checksum of this module, which made the analyses) and shaping (each item of
+    shaping.py that shapes the formats asked for, with its value here)."""
+    analyser = _analyser()
     templates = root / "templates"
     cache = _Templates(
         templates,
@@ -473,15 +456,15 @@ def fingerprint(
         "evidence": evidence,
         "templates": {name: cache.get(name) for name in dict.fromkeys(names)},
         "analyser": analyser,
+        # What shaped the output besides the report, readable, so a rebuild can be explained.
+        "shaping": shaping.values(formats),
     }
     options = {"formats": sorted(formats), "pdf_variant": pdf_variant}
     whole_digest = {
         "files": files,
         "facts": list(facts.items()),  # in the evidence's order, which ties in a timeline keep
         "evidence": evidence,
-        "code": code,
-        "tool": __version__,
-        "libraries": _library_versions(),
+        "shaping": shaping.digest(formats),  # code, fonts, libraries, pandoc, patches
         "options": options,
     }
     digest = hashlib.sha256(json.dumps(whole_digest, sort_keys=True).encode()).hexdigest()

@@ -31,11 +31,12 @@ from .drafts import DRAFTS, DraftStore
 from .editions import EVIDENCE, MANIFEST, MANIFEST_FORMAT, Edition, EditionStore
 from .errors import InputError, Problems
 from .fingerprint import Fingerprint, fingerprint
-from .load import Evidence, ReportSpec, load_evidence, load_report, report_files
+from .load import load_evidence, load_report, report_files
 from .lock import output_lock
 from .preflight import check_templates
 from .publish import checkpoint, ensure_folder, staging, sweep, write_atomic
 from .sharedlibs import check_pdf_libraries
+from .specs import Evidence, ReportSpec
 from .writers import FORMATS, REGISTRY, WriteContext, write_format
 
 if TYPE_CHECKING:

@@ -14,9 +14,10 @@ from datetime import date
 from typing import Any
 
 from . import units
-from .load import Evidence, parse_date
+from .load import parse_date
 from .model import Fact, Quantity, Section, long_date
 from .snapshot import fact_from_record, fact_record, source_from_record
+from .specs import Evidence
 
 ADDED, CHANGED, REMOVED = "added", "changed", "removed"
 

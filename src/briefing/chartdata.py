@@ -16,8 +16,8 @@ from . import units
 from .chartspec import ChartSpec
 from .derive import Derived
 from .labels import columns, label
-from .load import Evidence
 from .model import Fact, Quantity
+from .specs import Evidence
 
 
 class ChartDataError(Exception):

@@ -23,7 +23,6 @@ from .derive import derive
 from .errors import InputError, Problems
 from .judgments import SCALE
 from .labels import columns, label
-from .load import RESERVED_SECTION, Evidence, ReportSpec
 from .markdown import MarkdownReader
 from .model import (
     Block,
@@ -45,6 +44,7 @@ from .model import (
 from .notes import NoteBook, renumber, section_cites
 from .preflight import WHAT_CHANGED
 from .prose import Helpers, environment
+from .specs import RESERVED_SECTION, Evidence, ReportSpec
 
 if TYPE_CHECKING:
     from .charts import Drawings

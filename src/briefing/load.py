@@ -9,7 +9,6 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -32,55 +31,12 @@ from .model import (
     Reliability,
     Source,
 )
+from .specs import RESERVED_SECTION, UNDATED, Evidence, ReportSpec, SectionSpec
 from .units import UNITS
 from .yamlfile import MAX_FILE_BYTES, LocatedDict, read_yaml
 
 DATE_RE = re.compile(r"^(?P<y>\d{4})(?:-(?P<m>\d{1,2})(?:-(?P<d>\d{1,2}))?)?$")
 DECADE_RE = re.compile(r"^(?P<y>\d{3}0)s$")
-UNDATED = "undated"
-RESERVED_SECTION = "what-changed"  # composed by the engine for every edition after the first
-
-
-@dataclass(frozen=True)
-class SectionSpec:
-    id: str
-    title: str
-    template: str
-    origin: str
-
-
-@dataclass(frozen=True)
-class ReportSpec:
-    """A report definition from reports/<id>.yaml, paths already resolved."""
-
-    id: str
-    path: Path
-    title: str
-    subtitle: str
-    author: str
-    subject: str
-    keywords: tuple[str, ...]
-    language: str
-    sources_file: Path
-    facts_paths: tuple[Path, ...]
-    domains_file: Path
-    sections: tuple[SectionSpec, ...]
-    charts: tuple[ChartSpec, ...]
-    judgments_file: Path | None = None  # the report's key judgments, if it makes any
-    layout: str = "layouts/briefing.html.j2"  # under templates/; the HTML, printed as the PDF
-    # under templates/, applied in order (a report's sheet can refine a shared one)
-    stylesheets: tuple[str, ...] = ("styles/briefing.css",)
-    contents: bool = True  # a contents list (HTML, PDF) and a contents field (DOCX)
-
-
-@dataclass(frozen=True)
-class Evidence:
-    sources: dict[str, Source]
-    facts: dict[str, Fact]
-    domains: dict[str, Domain]  # in declared order
-    judgments: tuple[Judgment, ...] = ()  # the report's analysis, resting on the facts
-
-
 # ---------------------------------------------------------------- helpers -------------------------
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .errors import Problems
-from .load import ReportSpec
+from .specs import ReportSpec
 
 WHAT_CHANGED = "sections/what-changed.md.j2"
 

@@ -11,7 +11,7 @@ import hashlib
 import json
 from typing import Any
 
-from .load import Evidence, parse_date
+from .load import parse_date
 from .model import (
     RELIABILITY,
     Citation,
@@ -22,6 +22,7 @@ from .model import (
     Reliability,
     Source,
 )
+from .specs import Evidence
 
 FORMAT = 1
 

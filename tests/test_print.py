@@ -340,21 +340,10 @@ def printed(built, tmp_path_factory, reproducible) -> tuple[str, bytes]:
 def test_streams_compressed_ahead_are_the_bytes_pydyf_would_write(printed, tmp_path, monkeypatch):
     """The print compresses its streams on threads while it paints; the file must be exactly
     the one pydyf writes when it compresses them itself."""
-    from contextlib import contextmanager
-
     from briefing.writers import pdf as pdf_writer
 
     html, ahead = printed
-
-    class Idle:
-        def finish(self, _pdf) -> None:
-            pass
-
-    @contextmanager
-    def not_packing():
-        yield Idle()
-
-    monkeypatch.setattr(pdf_writer, "_packing", not_packing)
+    monkeypatch.setenv("BRIEFING_STOCK_ENGINE", "pack-ahead")  # that patch of engine.py off
     plain = tmp_path / "plain.pdf"
     pdf_writer.write_pdf(html, plain, "layouts/briefing.html.j2")
     assert ahead == plain.read_bytes()
@@ -362,15 +351,15 @@ def test_streams_compressed_ahead_are_the_bytes_pydyf_would_write(printed, tmp_p
 
 def test_the_lean_default_stylesheet_prints_the_same_file(printed, tmp_path, monkeypatch):
     """The print leaves out the engine's default rules for footnotes and sidenotes and narrows
-    its marker rule (writers/uastyles.py); the briefing must come out the same, byte for byte,
+    its marker rule (writers/engine.py); the briefing must come out the same, byte for byte,
     as with the engine's full default stylesheet."""
+    from briefing.writers import engine
     from briefing.writers import pdf as pdf_writer
-    from briefing.writers import uastyles
 
-    assert uastyles._lean_sheet() is not None, "the installed WeasyPrint's default sheet changed"
+    assert engine.lean_sheet() is not None, "the installed WeasyPrint's default sheet changed"
     html, lean = printed
-    assert not uastyles.needs_default(html)
-    monkeypatch.setattr(uastyles, "needs_default", lambda _html: True)
+    assert not engine.needs_default(html)
+    monkeypatch.setenv("BRIEFING_STOCK_ENGINE", "lean-default-stylesheet")
     full = tmp_path / "full.pdf"
     pdf_writer.write_pdf(html, full, "layouts/briefing.html.j2")
     assert lean == full.read_bytes()
@@ -385,11 +374,11 @@ def test_the_lean_default_stylesheet_prints_the_same_file(printed, tmp_path, mon
     ],
 )
 def test_a_document_that_uses_the_left_out_rules_gets_the_full_stylesheet(css, tmp_path):
+    from briefing.writers.engine import LeanHTML, html_document, needs_default
     from briefing.writers.pdf import write_pdf
-    from briefing.writers.uastyles import html_document, needs_default
 
     html = f"<html lang='en'><style>{css}</style><p class=item>Text<aside>A note</aside></p></html>"
-    assert needs_default(html) and not html_document(html).lean
+    assert needs_default(html) and not isinstance(html_document(html), LeanHTML)
     assert not needs_default(html.replace(css, "li::before { content: counter(list-item) }"))
     if "footnote" in css:  # the call and the marker the default rules number are printed
         target = tmp_path / "footnote.pdf"
@@ -400,8 +389,8 @@ def test_a_document_that_uses_the_left_out_rules_gets_the_full_stylesheet(css, t
 def test_list_markers_keep_the_default_marker_style(tmp_path):
     """The narrowed marker rule still reaches list items: a marker is not upper-cased with its
     item's text (the default rule sets `text-transform: none` on markers)."""
+    from briefing.writers.engine import needs_default
     from briefing.writers.pdf import write_pdf
-    from briefing.writers.uastyles import needs_default
 
     html = (
         "<html lang='en'><ol style='list-style-type: lower-alpha; text-transform: uppercase'>"
@@ -417,14 +406,12 @@ def test_list_markers_keep_the_default_marker_style(tmp_path):
 def test_the_last_streams_are_compressed_quicker_and_hold_the_same(built, tmp_path, monkeypatch):
     """The object and cross-reference streams pydyf makes as it writes the file are compressed
     at a quicker level than pydyf's own: every object must be the same once decompressed."""
-    from contextlib import nullcontext
-
     from briefing.writers import pdf as pdf_writer
 
     html = (built.folder / "iran-venezuela-in-focus.html").read_text(encoding="utf-8")
     quick = tmp_path / "quick.pdf"
     pdf_writer.write_pdf(html, quick, "layouts/in-focus.html.j2")
-    monkeypatch.setattr(pdf_writer, "_quicker_last_streams", nullcontext)
+    monkeypatch.setenv("BRIEFING_STOCK_ENGINE", "quicker-last-streams")
     slow = tmp_path / "slow.pdf"
     pdf_writer.write_pdf(html, slow, "layouts/in-focus.html.j2")
     assert quick.read_bytes() != slow.read_bytes()

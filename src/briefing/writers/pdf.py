@@ -17,13 +17,9 @@ import gc
 import io
 import logging
 import time
-import zlib
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from types import SimpleNamespace
-from xml.etree import ElementTree
 
 import pydyf
 
@@ -31,8 +27,6 @@ from ..sharedlibs import found_by_ldconfig_only
 
 with found_by_ldconfig_only():
     from weasyprint import CSS, Attachment
-    from weasyprint.document import Page
-    from weasyprint.images import SVGImage
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
@@ -41,19 +35,15 @@ from ..charts import DRAWING_FILE, svg_size
 from ..errors import InputError
 from ..labels import label
 from ..model import Document
-from ..parallel import usable_cpus
-from . import WriteContext, htmlparse
+from . import WriteContext, engine
 from .breaks import break_long_tokens
 from .html import CHART_SCHEME, HtmlWriter, svg_uri
-from .uastyles import html_document
 
 # The names users give on the command line, and what WeasyPrint calls them.
 VARIANTS = {"pdfua": "pdf/ua-1", "pdfa": "pdf/a-3b"}
 DEFAULT_VARIANT = "pdfua"
 FONT_SCHEME = "briefing-font"
 EVIDENCE_NAME = "evidence.json"
-
-htmlparse.repair()
 
 
 class InlineOnlyFetcher(URLFetcher):
@@ -92,49 +82,18 @@ def _wait_for_drawing(folders: tuple[Path, ...], name: str) -> bytes:
     raise TimeoutError(f"chart drawing {name} never arrived")
 
 
-class _LaterDrawing:
-    """A chart drawing still being made by another worker, as the print sees it.
-
-    WeasyPrint loads every image as it builds the page's boxes, a tenth of a second into the
-    print, when the drawing worker is often still importing matplotlib. The layout needs only
-    the picture's size, which the chart's values decide (`charts.SIZES`): WeasyPrint works it
-    out here from the very attributes the drawing will carry, so the pages come out the same
-    to the last bit. The drawing itself is read when its page is painted, a second later."""
-
-    def __init__(
-        self, url: str, inches: tuple[float, float], fetcher: URLFetcher, fonts: FontConfiguration
-    ) -> None:
-        self.url, self.fetcher = url, fetcher
-        # What WeasyPrint's layout would have handed the drawing: the print's typefaces (its
-        # words are set in them); nothing else, as a chart embeds no images.
-        self.context = SimpleNamespace(font_config=fonts)
-        width, height = svg_size(inches)
-        outline = f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"/>'
-        self.sized = SVGImage(ElementTree.fromstring(outline), url, fetcher, None)
-        self.drawn: SVGImage | None = None
-
-    def get_intrinsic_size(self, image_resolution, font_size):
-        return self.sized.get_intrinsic_size(image_resolution, font_size)
-
-    def draw(self, stream, concrete_width, concrete_height, style) -> None:
-        if self.drawn is None:
-            svg = self.fetcher.fetch(self.url).read()
-            tree = ElementTree.fromstring(svg)
-            self.drawn = SVGImage(tree, self.url, self.fetcher, self.context)
-        self.drawn.draw(stream, concrete_width, concrete_height, style)
-
-
 def _later_drawings(
-    doc: Document | None, fetcher: InlineOnlyFetcher, fonts: FontConfiguration
-) -> dict[str, _LaterDrawing]:
-    """WeasyPrint's image cache, filled ahead with the drawings still to come."""
+    doc: Document | None, fetcher: InlineOnlyFetcher
+) -> list[tuple[str, tuple[str, str]]]:
+    """The drawings still to come, by address, with the size each will declare: the layout
+    needs only that, and reads the drawing when its page is painted (engine.drawings_ahead)."""
     if doc is None or not fetcher.drawings:
-        return {}
-    return {
-        url: _LaterDrawing(url, chart.size, fetcher, fonts)
+        return []
+    return [
+        (url, svg_size(chart.size))
         for chart in doc.charts
         if not chart.svg and (url := svg_uri(chart)).startswith(f"{CHART_SCHEME}:")
-    }
+    ]
 
 
 def _font_url(face: fonts.Face) -> str:
@@ -166,128 +125,13 @@ def _describing_links(pdf: pydyf.PDF, descriptions: dict[str, str]) -> None:
                 obj["Contents"] = pydyf.String(descriptions[target])
 
 
-def _content(stream: pydyf.Stream) -> bytes:
-    """What pydyf would compress for this stream (its items are almost always bytes)."""
-    try:
-        return b"\n".join(stream.stream)
-    except TypeError:
-        return b"\n".join(pydyf._to_bytes(item) for item in stream.stream)
-
-
-def _deflate(data: bytes, level: int = 9) -> bytes:
-    packer = zlib.compressobj(level=level)  # 9 is pydyf's own setting: the same bytes
-    return packer.compress(data) + packer.flush()
-
-
-# For the two streams pydyf makes as it writes the file (see _quicker_last_streams).
-LAST_STREAMS_LEVEL = 7
-
-
-class _Packer:
-    """Compresses the PDF's streams on every processor while the pages are still being painted.
-
-    pydyf compresses each stream one after the other as it writes the file, and until then
-    holds every page's drawing as a list of small byte strings (a million of them in a
-    200-page print). Here each page is joined as soon as it is painted and compressed by a
-    thread (zlib lets go of the interpreter while it works) while the next page is painted;
-    the rest (typefaces, images, metadata) are compressed the same way just before the file
-    is written. Each stream ends up as the same bytes pydyf would have written."""
-
-    def __init__(self, threads: ThreadPoolExecutor) -> None:
-        self.threads = threads
-        self.pending: list[tuple[pydyf.Stream, Future[bytes]]] = []
-
-    def add(self, stream: pydyf.Stream) -> None:
-        if not isinstance(stream, pydyf.Stream) or not stream.compress or "Filter" in stream.extra:
-            return
-        data = _content(stream)
-        stream.stream = []  # the list goes as soon as it is joined
-        stream.extra["Filter"] = "/FlateDecode"  # where pydyf would put it: taken, too
-        stream.compress = False
-        self.pending.append((stream, self.threads.submit(_deflate, data)))
-
-    def finish(self, pdf: pydyf.PDF) -> None:
-        for obj in pdf.objects:
-            self.add(obj)
-        for stream, packed in self.pending:
-            stream.stream = [packed.result()]
-        self.pending = []
-
-
-@contextmanager
-def _packing() -> Iterator[_Packer]:
-    """Pages are handed to the packer as they are painted, during this print only."""
-    painter = Page.paint
-    with ThreadPoolExecutor(usable_cpus()) as threads:
-        packer = _Packer(threads)
-
-        def paint(page: Page, stream: pydyf.Stream, scale: float = 1) -> None:
-            painter(page, stream, scale)
-            packer.add(stream)
-
-        Page.paint = paint
-        try:
-            yield packer
-        finally:
-            Page.paint = painter
-
-
-@contextmanager
-def _quicker_last_streams() -> Iterator[None]:
-    """The object stream (every dictionary of the file, the structure tree's included) and the
-    cross-reference stream are made by pydyf as it writes the file, after everything else, and
-    compressed at zlib's slowest level: 0.47 s of a 200-page print, on one processor, with
-    nothing left to do beside it. At level 7 they take 0.10 s; the cross-reference stream comes
-    out the same size and the object stream 2% larger (the whole file 0.7%)."""
-    written = pydyf.Stream.data
-
-    def data(stream: pydyf.Stream) -> bytes:
-        if not stream.compress or stream.extra.get("Type") not in ("/ObjStm", "/XRef"):
-            return written.fget(stream)
-        # What pydyf writes for the stream, with the compression done here.
-        packed = pydyf.Stream(
-            [_deflate(_content(stream), LAST_STREAMS_LEVEL)],
-            {**stream.extra, "Filter": "/FlateDecode"},
-        )
-        return written.fget(packed)
-
-    pydyf.Stream.data = property(data)
-    try:
-        yield
-    finally:
-        pydyf.Stream.data = written
-
-
-def _finisher(descriptions: dict[str, str] | None, packer: _Packer):
+def _finisher(descriptions: dict[str, str] | None, session: engine.Print):
     def finish(_document, pdf: pydyf.PDF) -> None:
         if descriptions:
             _describing_links(pdf, descriptions)
-        packer.finish(pdf)
+        session.finish(pdf)
 
     return finish
-
-
-def _cached_page_references() -> None:
-    """WeasyPrint's tagger asks pydyf for the list of page references once per structure
-    element, and pydyf builds the whole list each time: quadratic in pages, 2.5 s of a
-    150-page print. The list only grows as pages are added, so it is kept per page count."""
-    built = getattr(pydyf.PDF, "page_references", None)
-    if not isinstance(built, property) or getattr(built.fget, "cached", False):
-        return
-
-    def page_references(pdf: pydyf.PDF) -> tuple[bytes, ...]:
-        kids = pdf.pages["Kids"]
-        kept = pdf.__dict__.get("_briefing_page_references")
-        if kept is None or kept[0] != len(kids):
-            kept = (len(kids), built.fget(pdf))
-            pdf.__dict__["_briefing_page_references"] = kept
-        return kept[1]
-
-    page_references.cached = True  # type: ignore[attr-defined]
-    pydyf.PDF.page_references = property(page_references)
-
-
-_cached_page_references()
 
 
 @contextmanager
@@ -357,13 +201,9 @@ def write_pdf(
             )
         )
     try:
-        with (
-            _failing_on_engine_errors(),
-            few_collections(),
-            _quicker_last_streams(),
-            _packing() as packer,
-        ):
-            page = html_document(html, url_fetcher=fetcher, base_url=None)
+        # The engine's patches (engine.py) are applied for this print only, and undone after.
+        with _failing_on_engine_errors(), few_collections(), engine.patched() as session:
+            page = session.document(html, url_fetcher=fetcher, base_url=None)
             # A long unbreakable token costs the print the cube of its length (breaks.py).
             break_long_tokens(page.etree_element)
             page.write_pdf(
@@ -373,8 +213,8 @@ def write_pdf(
                 pdf_variant=VARIANTS[variant],
                 pdf_tags=True,
                 attachments=attachments or None,
-                cache=_later_drawings(doc, fetcher, font_config),
-                finisher=_finisher(link_descriptions(doc) if doc is not None else None, packer),
+                cache=session.images_ahead(_later_drawings(doc, fetcher), fetcher, font_config),
+                finisher=_finisher(link_descriptions(doc) if doc is not None else None, session),
             )
     except FatalURLFetchingError as exc:
         raise InputError.one(

@@ -9,13 +9,24 @@ STAMP  := $(VENV)/.installed
 # every build (and every worker it starts) would compile the package from source.
 BYTECODE := $(VENV)/.bytecode
 SOURCES  := $(shell find src -name '*.py')
+# The exact versions `make` installs, with hashes: the package's dependencies, and those plus
+# the test tools. Refreshed by `make lock` (below) from the bounds in pyproject.toml.
+LOCK      := requirements.lock
+TEST_LOCK := requirements-test.lock
 
-.PHONY: briefing test lint bench bench-send bench-long-token clean
+.PHONY: briefing test lint bench bench-send bench-long-token lock clean
 
-$(STAMP): pyproject.toml
+# The environment is exactly the lock: every library at the version and with the hash
+# requirements-test.lock records (the build backend, setuptools, included), then the package
+# itself, which has no hash, without dependencies and built by that locked setuptools.
+# `--no-deps` because the lock already lists every dependency, and because the pip a fresh
+# venv starts with (23.2 for Python 3.11) refuses an extra such as `fonttools[woff]` in
+# hash-checking mode; `pip check` then proves nothing the lock misses is required.
+$(STAMP): pyproject.toml $(TEST_LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r $(TEST_LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/pip check
 	touch $(STAMP)
 
 $(BYTECODE): $(STAMP) $(SOURCES)
@@ -40,6 +51,24 @@ bench-send: $(BYTECODE)
 
 bench-long-token: $(BYTECODE)
 	cd benchmarks && ../$(BIN)/python long_token.py
+
+# `make lock` refreshes both lock files from pyproject.toml with pip-tools' pip-compile, run
+# from a throwaway venv (the tool is no dependency of the project). The network is needed.
+# It keeps every pin the bounds still allow, so after a bound changes only what must move
+# moves; `make lock UPGRADE=1` moves every pin to the newest release the bounds allow.
+# The locks hold what this platform installs (resolved by the Python that runs make: CPython
+# 3.11, Linux x86_64); run `make test` after refreshing them, then commit them.
+LOCK_TOOL  := pip-tools~=7.7
+LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --all-build-deps --strip-extras \
+              --no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade)
+
+lock:
+	tool=$$(mktemp -d) && trap 'rm -rf "$$tool"' EXIT && \
+	$(PYTHON) -m venv "$$tool" && \
+	"$$tool/bin/pip" install --quiet '$(LOCK_TOOL)' && \
+	export CUSTOM_COMPILE_COMMAND="make lock" && \
+	"$$tool/bin/pip-compile" $(LOCK_FLAGS) --output-file=$(LOCK) pyproject.toml && \
+	"$$tool/bin/pip-compile" $(LOCK_FLAGS) --extra=test --output-file=$(TEST_LOCK) pyproject.toml
 
 # Removes the environment and caches only: editions are deleted on purpose, with
 # `briefing prune --keep N`, never by a make target.

@@ -164,13 +164,13 @@ class _EngineErrors(logging.Handler):
 
 @contextmanager
 def _failing_on_engine_errors() -> Iterator[None]:
-    engine = logging.getLogger("weasyprint")
+    logger = logging.getLogger("weasyprint")
     errors = _EngineErrors()
-    engine.addHandler(errors)
+    logger.addHandler(errors)
     try:
         yield
     finally:
-        engine.removeHandler(errors)
+        logger.removeHandler(errors)
     if errors.messages:
         raise RuntimeError("the PDF engine left something out: " + "; ".join(errors.messages))
 

@@ -28,11 +28,12 @@ from .changes import Previous
 from .chartdata import check as check_charts
 from .clock import build_time
 from .drafts import DRAFTS, DraftStore
-from .editions import EVIDENCE, MANIFEST, MANIFEST_FORMAT, Edition, EditionStore
+from .editions import EVIDENCE, MANIFEST, Edition, EditionStore, write_manifest
 from .errors import InputError, Problems
 from .fingerprint import Fingerprint, fingerprint
 from .load import load_evidence, load_report, report_files
 from .lock import output_lock
+from .manifest import Changes, FileEntry, Manifest
 from .preflight import check_templates
 from .publish import checkpoint, ensure_folder, staging, sweep, write_atomic
 from .sharedlibs import check_pdf_libraries
@@ -130,7 +131,7 @@ def build(
             store = DraftStore(output, spec.id) if draft else EditionStore(output, spec.id)
             newest = store.newest()
             # The newest edition's manifest keeps its templates' analyses (fingerprint.py).
-            known = newest.manifest.get("inputs") if newest is not None else None
+            known = newest.manifest.inputs if newest is not None else None
             fp = fingerprint(spec, root, formats, pdf_variant, known)
             # A draft says what changed since the newest published edition.
             previous = store.published() if isinstance(store, DraftStore) else newest
@@ -140,7 +141,7 @@ def build(
             base = (
                 newest is None
                 or not draft
-                or newest.manifest.get("previous") == getattr(previous, "id", None)
+                or newest.manifest.previous == getattr(previous, "id", None)
             )
             if newest is not None and not force and newest.fingerprint == fp.digest and base:
                 if not store.is_published(newest):
@@ -191,15 +192,13 @@ def build(
                 checkpoint("published")
                 summary = edition.summary
                 if draft:
-                    files = [edition.path / f["name"] for f in edition.manifest["files"]]
+                    files = [edition.path / f.name for f in edition.manifest.files]
                     since = f" since edition {plan.previous.id}" if plan.previous else ""
                     if plan.previous is None:
                         summary = "no edition published yet"
                     say(f"{plan.spec.id}: draft written to {edition.path} ({summary}{since})")
                 else:
-                    files = [
-                        output / f"{plan.spec.id}.{f['format']}" for f in edition.manifest["files"]
-                    ]
+                    files = [output / f"{plan.spec.id}.{f.format}" for f in edition.manifest.files]
                     say(f"{plan.spec.id}: published edition {edition.id} ({summary})")
                 for path in files:
                     say(f"{plan.spec.id}: wrote {path}")
@@ -271,12 +270,12 @@ def _previous(edition: Edition | None, warn: Callable[[str], None]) -> Previous 
             "this edition will not say what changed"
         )
         return None
-    inputs = edition.manifest.get("inputs")
-    used = inputs.get("facts") if isinstance(inputs, dict) else None  # older manifests: None
+    inputs = edition.manifest.inputs
+    used = inputs.get("facts") if inputs is not None else None  # older manifests: None
     return Previous(
         edition.id,
         edition.generated,
-        edition.manifest.get("current_to_text", ""),
+        edition.manifest.current_to_text,
         snap,
         frozenset(used) if isinstance(used, dict) else None,
     )
@@ -489,43 +488,40 @@ def _render(
     (folder / SUMMARY).write_bytes(summary.dump(summary.summarise(doc, changed)))
 
     changes = composer.changes
-    manifest = {
-        "manifest": MANIFEST_FORMAT,
-        "report": spec.id,
-        "title": spec.title,
-        "subtitle": spec.subtitle,
-        "author": spec.author,
-        # Given when the edition is placed (editions.EditionStore.place), so a build that fails
-        # or is stopped before publishing takes no id and leaves the state store untouched.
-        "edition": None,
-        "sequence": None,
-        "previous": plan.previous.id if plan.previous else None,
-        "generated": doc.generated.isoformat(),
-        "built_at": build_time().isoformat(),
-        "current_to": doc.current_to.iso(),
-        "current_to_text": str(doc.current_to),
-        "tool": {"name": "briefing", "version": __version__},
-        "fingerprint": plan.fingerprint.digest,
-        "inputs": plan.fingerprint.inputs,
-        "options": plan.fingerprint.options,
-        "files": [_file_entry(path, fmt) for fmt, path in written],
-        "evidence": {
-            **_file_entry(folder / EVIDENCE, "json"),
+    manifest = Manifest(
+        report=spec.id,
+        title=spec.title,
+        subtitle=spec.subtitle,
+        author=spec.author,
+        # The id and sequence are given when the edition is placed (EditionStore.place), so a
+        # build that fails or is stopped before publishing takes no id and leaves the state
+        # store untouched.
+        previous=plan.previous.id if plan.previous else None,
+        generated=doc.generated,
+        built_at=build_time().isoformat(),
+        current_to=doc.current_to.iso(),
+        current_to_text=str(doc.current_to),
+        tool_version=__version__,
+        fingerprint=plan.fingerprint.digest,
+        inputs=plan.fingerprint.inputs,
+        options=plan.fingerprint.options,
+        files=tuple(_file_entry(path, fmt) for fmt, path in written),
+        evidence={
+            **_file_entry(folder / EVIDENCE, "json").to_json(),
             "facts": len(kept.facts),
             "sources": len(ev.sources),
         },
-        "summary": _file_entry(folder / SUMMARY, "json"),
-        "changes": None
+        summary_file=_file_entry(folder / SUMMARY, "json").to_json(),
+        changes=None
         if changes is None
-        else {
-            "added": changes.ids("added"),
-            "changed": changes.ids("changed"),
-            "removed": changes.ids("removed"),
-            "summary": changes.summary(),
-        },
-    }
-    text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
-    (folder / MANIFEST).write_text(text, encoding="utf-8")
+        else Changes(
+            tuple(changes.ids("added")),
+            tuple(changes.ids("changed")),
+            tuple(changes.ids("removed")),
+            changes.summary(),
+        ),
+    )
+    write_manifest(folder / MANIFEST, manifest)
     drawings = tuple(chart.key for chart in doc.charts)
     return _Staged(folder, time.perf_counter() - started, drawings)
 
@@ -545,11 +541,6 @@ class _Drawn:
         return self._drawn[chart_id]
 
 
-def _file_entry(path: Path, fmt: str) -> dict:
+def _file_entry(path: Path, fmt: str) -> FileEntry:
     data = path.read_bytes()
-    return {
-        "name": path.name,
-        "format": fmt,
-        "bytes": len(data),
-        "sha256": hashlib.sha256(data).hexdigest(),
-    }
+    return FileEntry(path.name, fmt, hashlib.sha256(data).hexdigest(), len(data))

@@ -31,7 +31,7 @@ def catalog_key(
     editions: dict[str, list[Edition]], gone: dict[str, list[EditionRecord]], base_url: str
 ) -> str:
     listed = [
-        [rid, e.id, e.manifest.get("fingerprint"), e.sequence]
+        [rid, e.id, e.manifest.fingerprint, e.sequence]
         for rid, eds in sorted(editions.items())
         for e in eds
     ]
@@ -79,8 +79,8 @@ def _rows(
         reports.append(
             {
                 "id": rid,
-                "title": newest.manifest.get("title", rid),
-                "subtitle": newest.manifest.get("subtitle", ""),
+                "title": newest.manifest.title or rid,
+                "subtitle": newest.manifest.subtitle,
                 "editions": [_row(e, e is newest, base_url) for e in reversed(eds)],
                 "gone": [_gone(r) for r in reversed(gone.get(rid, []))],
             }
@@ -114,11 +114,11 @@ def _row(e: Edition, newest: bool, base_url: str = "") -> dict:
         "newest": newest,
         "generated": long_date(e.generated),
         "generated_iso": e.generated.isoformat(),
-        "current_to": e.manifest.get("current_to_text", ""),
+        "current_to": e.manifest.current_to_text,
         "summary": e.summary,
         "files": [
-            {**f, "href": f"{base}/{f['name']}", "size": _size(int(f["bytes"]))}
-            for f in e.manifest.get("files", [])
+            {**f.to_json(), "href": f"{base}/{f.name}", "size": _size(f.bytes)}
+            for f in e.manifest.files
         ],
     }
 
@@ -159,7 +159,7 @@ def render_feed(editions: dict[str, list[Edition]], base_url: str = "") -> bytes
     rows = sorted(
         (e for eds in editions.values() for e in eds), key=lambda e: (_built(e), e.report, e.id)
     )
-    titles = sorted({e.manifest.get("title", e.report) for e in rows})
+    titles = sorted({e.manifest.title or e.report for e in rows})
     fg = FeedGenerator()
     fg.id(_urn("feed", *sorted(editions)))
     fg.title(titles[0] if len(titles) == 1 else "Briefings")
@@ -173,24 +173,24 @@ def render_feed(editions: dict[str, list[Edition]], base_url: str = "") -> bytes
         m = e.manifest
         entry = fg.add_entry(order="prepend")
         entry.id(_urn("edition", e.report, e.id, e.fingerprint))
-        entry.title(f"{m.get('title', e.report)}: edition of {long_date(e.generated)}")
-        entry.author({"name": m.get("author") or "Briefing desk"})
+        entry.title(f"{m.title or e.report}: edition of {long_date(e.generated)}")
+        entry.author({"name": m.author or "Briefing desk"})
         entry.published(_built(e))
         entry.updated(_built(e))
         entry.content(
-            f"Information current to {m.get('current_to_text', 'an unknown date')}. "
+            f"Information current to {m.current_to_text or 'an unknown date'}. "
             f"What changed: {e.summary}.",
             type="text",
         )
         entry.register_extension("files", _FileLinks, atom=True, rss=False)
         entry.files.links = [
             {
-                "href": f"{base_url}{e.report}/editions/{e.id}/{f['name']}",
-                "rel": "alternate" if REGISTRY[f["format"]].primary else "enclosure",
-                "type": REGISTRY[f["format"]].media_type,
-                "length": str(f["bytes"]),
+                "href": f"{base_url}{e.report}/editions/{e.id}/{f.name}",
+                "rel": "alternate" if REGISTRY[f.format].primary else "enclosure",
+                "type": REGISTRY[f.format].media_type,
+                "length": str(f.bytes),
             }
-            for f in m.get("files", [])
+            for f in m.files
         ]
     return fg.atom_str(pretty=True)
 
@@ -218,7 +218,7 @@ class _FileLinks:
 
 
 def _built(e: Edition) -> datetime:
-    return datetime.fromisoformat(e.manifest["built_at"])
+    return datetime.fromisoformat(e.manifest.built_at)
 
 
 def _urn(*parts: str) -> str:

@@ -11,7 +11,6 @@ with the newest published edition, as the next edition's would.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -37,14 +36,9 @@ class DraftStore:
     def newest(self) -> Edition | None:
         """The last draft, to tell whether the inputs changed since it was written."""
         try:
-            manifest = json.loads((self.folder / MANIFEST).read_text(encoding="utf-8"))
+            return Edition.read(self.report, DRAFT, self.folder)
         except (OSError, ValueError):
             return None
-        return (
-            Edition(self.report, DRAFT, self.folder, manifest)
-            if isinstance(manifest, dict)
-            else None
-        )
 
     def published(self) -> Edition | None:
         """The newest published edition: what the draft's what-changed compares with."""
@@ -60,8 +54,7 @@ class DraftStore:
         if self.folder.exists():
             os.rename(self.folder, staged.parent / f"{staged.name}.replaced-draft")
         os.rename(staged, self.folder)
-        manifest = json.loads((self.folder / MANIFEST).read_text(encoding="utf-8"))
-        return Edition(self.report, DRAFT, self.folder, manifest)
+        return Edition.read(self.report, DRAFT, self.folder)
 
     def is_published(self, edition: Edition) -> bool:
         return True  # nothing of a draft is ever published

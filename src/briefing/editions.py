@@ -20,11 +20,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
 
+from .manifest import Manifest
 from .publish import TEMP_PREFIXES, checkpoint, fsync_folder, link_atomic, owned
 from .state import PRUNED, PUBLISHED, EditionRecord, SqliteState, StateError
 from .writers import REGISTRY
@@ -32,7 +32,6 @@ from .writers import REGISTRY
 MANIFEST = "manifest.json"
 EVIDENCE = "evidence.json"
 CURRENT = "current"
-MANIFEST_FORMAT = 1
 
 
 @dataclass(frozen=True)
@@ -40,31 +39,33 @@ class Edition:
     report: str
     id: str
     path: Path
-    manifest: dict[str, Any]
+    manifest: Manifest
+
+    @classmethod
+    def read(cls, report: str, edition_id: str, path: Path) -> Edition:
+        """The edition in `path`; OSError or ValueError if its manifest cannot be read."""
+        data = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+        return cls(report, edition_id, path, Manifest.parse(data))
 
     @property
     def sequence(self) -> int:
-        return int(self.manifest.get("sequence", 0))
+        return self.manifest.sequence
 
     @property
     def fingerprint(self) -> str:
-        return str(self.manifest.get("fingerprint", ""))
+        return self.manifest.fingerprint
 
     @property
     def generated(self) -> date:
-        return date.fromisoformat(self.manifest["generated"])
+        return self.manifest.generated
 
     def counts(self) -> tuple[int, int, int] | None:
         """Facts added, changed, removed; None for a first edition (nothing to compare)."""
-        ch = self.manifest.get("changes")
-        if not ch:
-            return None
-        return len(ch["added"]), len(ch["changed"]), len(ch["removed"])
+        return self.manifest.changes.counts() if self.manifest.changes else None
 
     @property
     def summary(self) -> str:
-        ch = self.manifest.get("changes")
-        return ch["summary"] if ch else "first edition"
+        return self.manifest.changes.summary if self.manifest.changes else "first edition"
 
 
 class EditionStore:
@@ -98,10 +99,8 @@ class EditionStore:
                 )
                 continue
             try:
-                manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
-                edition = Edition(self.report, path.name, path, manifest)
-                _ = edition.sequence, edition.generated  # both must read, or it is not usable
-            except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+                edition = Edition.read(self.report, path.name, path)
+            except (OSError, ValueError) as exc:
                 self.warnings.append(f"{path}: unreadable manifest ({exc}); edition ignored")
                 continue
             found.append(edition)
@@ -115,8 +114,7 @@ class EditionStore:
         """Give a complete staged edition its id and sequence number (handed out now, when it
         is about to exist, so a build that failed earlier took none) and move it into the
         store. Never replaces one."""
-        staged_manifest = json.loads((staged / MANIFEST).read_text(encoding="utf-8"))
-        generated = date.fromisoformat(staged_manifest["generated"])
+        generated = Edition.read(self.report, "", staged).generated
         taken = (
             {p.name for p in self.editions_dir.iterdir()} if self.editions_dir.is_dir() else set()
         )
@@ -135,8 +133,7 @@ class EditionStore:
                 )
             os.rename(staged, target)
             fsync_folder(self.editions_dir)
-            manifest = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
-            edition = Edition(self.report, edition_id, target, manifest)
+            edition = Edition.read(self.report, edition_id, target)
             state.record_edition(edition_record(edition))
         finally:
             state.close()
@@ -222,7 +219,7 @@ def _not_an_edition(path: Path) -> str:
 
 
 def _files(edition: Edition) -> list[str]:
-    return [f["name"] for f in edition.manifest.get("files", [])]
+    return [f.name for f in edition.manifest.files]
 
 
 def _link_ok(link: Path, target: str) -> bool:
@@ -249,9 +246,13 @@ def all_editions(output: Path) -> dict[str, list[Edition]]:
 
 def stamp_manifest(path: Path, edition_id: str, sequence: int) -> None:
     """Write the edition's id and sequence into its staged manifest."""
-    manifest = json.loads(path.read_text(encoding="utf-8"))
-    manifest["edition"], manifest["sequence"] = edition_id, sequence
-    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    manifest = Manifest.parse(json.loads(path.read_text(encoding="utf-8")))
+    write_manifest(path, replace(manifest, edition=edition_id, sequence=sequence))
+
+
+def write_manifest(path: Path, manifest: Manifest) -> None:
+    text = json.dumps(manifest.to_json(), indent=2, ensure_ascii=False) + "\n"
+    path.write_text(text, encoding="utf-8")
 
 
 def open_state(output: Path) -> SqliteState:
@@ -277,18 +278,15 @@ def edition_record(edition: Edition) -> EditionRecord:
         PUBLISHED,
         facts,
         {
-            "title": m.get("title", edition.report),
-            "built_at": m.get("built_at", ""),
-            "current_to_text": m.get("current_to_text", ""),
-            "previous": m.get("previous"),
-            "fingerprint": m.get("fingerprint", ""),
+            "title": m.title or edition.report,
+            "built_at": m.built_at,
+            "current_to_text": m.current_to_text,
+            "previous": m.previous,
+            "fingerprint": m.fingerprint,
             "summary": edition.summary,
             "counts": list(edition.counts() or []),
-            "files": [
-                {k: f.get(k) for k in ("name", "format", "bytes", "sha256")}
-                for f in m.get("files", [])
-            ],
-            "evidence": (m.get("evidence") or {}).get("sha256", ""),
+            "files": [f.to_json() for f in m.files],
+            "evidence": m.evidence.get("sha256", ""),
         },
     )
 

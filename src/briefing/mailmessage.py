@@ -68,16 +68,16 @@ def edition_summary(edition: Edition) -> dict[str, Any]:
 
 def attachment(edition: Edition, fmt: str) -> tuple[str, bytes] | None:
     """The edition's file in `fmt`, checked against its manifest; None if the edition has none."""
-    entry = next((f for f in edition.manifest.get("files", []) if f["format"] == fmt), None)
+    entry = edition.manifest.file(fmt)
     if entry is None:
         return None
-    data = (edition.path / entry["name"]).read_bytes()
-    if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+    data = (edition.path / entry.name).read_bytes()
+    if hashlib.sha256(data).hexdigest() != entry.sha256:
         raise EditionDamaged(
-            f"{edition.path / entry['name']}: its SHA-256 does not match the manifest; "
+            f"{edition.path / entry.name}: its SHA-256 does not match the manifest; "
             "the edition was altered after it was published"
         )
-    return entry["name"], data
+    return entry.name, data
 
 
 FORMAT_NAMES = {"pdf": "PDF", "docx": "Word file", "html": "web page"}
@@ -101,7 +101,7 @@ def message_id(edition: Edition, email: str, resends: int, sender: str) -> str:
     this reader and this sending of it. A message retried after a crash keeps its id (the state
     store keeps it), so a mail client shows the duplicate once; a deliberate `--resend` is a
     new message with a new id, which no client hides."""
-    built = edition.manifest.get("built_at", "")
+    built = edition.manifest.built_at
     key = hashlib.sha256(
         f"{edition.report}/{edition.id}/{built}/{email.lower()}/{resends}".encode()
     ).hexdigest()[:24]
@@ -128,13 +128,13 @@ def links(edition: Edition, base_url: str) -> list[dict[str, str]]:
     if not base_url:
         return []
     out = []
-    for f in sorted(edition.manifest.get("files", []), key=lambda f: f["format"] != "html"):
-        label = LINK_LABELS.get(f["format"], f["format"].upper())
+    for f in sorted(edition.manifest.files, key=lambda f: f.format != "html"):
+        label = LINK_LABELS.get(f.format, f.format.upper())
         out.append(
             {
-                "format": f["format"],
+                "format": f.format,
                 "label": label,
-                "url": f"{base_url}{edition.report}/editions/{edition.id}/{f['name']}",
+                "url": f"{base_url}{edition.report}/editions/{edition.id}/{f.name}",
             }
         )
     return out
@@ -257,7 +257,7 @@ def compose(
     # With a public address the web page travels as a link: mail filters quarantine HTML
     # attachments. Without one, every chosen format is attached.
     linked = links(edition, mail.base_url)
-    built = {f["format"] for f in edition.manifest.get("files", [])}
+    built = edition.manifest.formats
     lacking = [f for f in reader.formats if f not in built]
     if lacking:
         names = " or ".join(FORMAT_NAMES.get(f, f.upper()) for f in lacking)
@@ -274,7 +274,7 @@ def compose(
         "summary": summary,
         "reader": reader,
         "edition": edition.id,
-        "first": edition.manifest.get("previous") is None,
+        "first": edition.manifest.previous is None,
         "note": note,
         "what_changed": edition.summary,
         "attached": [name for name, _ in attached],

@@ -61,7 +61,7 @@ def decide(
     if since is not None and since.id == edition.id and not resend:
         return Decision(reader, edition, False, "already received")
     if since is None:
-        first = edition.manifest.get("previous") is None
+        first = edition.manifest.previous is None
         return Decision(
             reader,
             edition,
@@ -86,7 +86,7 @@ def decide(
             "(readers with every_edition: true get these)",
             since,
         )
-    if edition.manifest.get("previous") == since.id:
+    if edition.manifest.previous == since.id:
         changes = summary.get("changes")
         reason = f"facts changed since {since.id}" if not same else "every edition asked for"
         return Decision(reader, edition, True, f"{reason}: {edition.summary}", since, changes)

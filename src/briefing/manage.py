@@ -84,7 +84,7 @@ def list_editions(output: Path, wanted: list[str]) -> int:
                 (
                     e.id,
                     long_date(e.generated),
-                    e.manifest.get("current_to_text", ""),
+                    e.manifest.current_to_text,
                     added,
                     changed,
                     removed,

@@ -14,7 +14,7 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 
-from . import __version__
+from . import __version__, shaping
 from .editions import Edition, EditionStore, all_editions
 from .model import long_date
 from .publish import checkpoint, write_atomic
@@ -36,7 +36,8 @@ def catalog_key(
         for e in eds
     ]
     removed = [[rid, r.id, r.status, r.gone] for rid, rs in sorted(gone.items()) for r in rs]
-    whole = json.dumps([listed, removed, base_url])
+    # The index and feed are made by Jinja2 and feedgen: an upgrade of either remakes them.
+    whole = json.dumps([listed, removed, base_url, shaping.digest([shaping.CATALOG])])
     return hashlib.sha256(whole.encode()).hexdigest()
 
 

@@ -101,6 +101,39 @@ def test_bad_data_is_rejected_with_file_and_line(project, tmp_path, capsys, case
     _untouched(out, files)
 
 
+# A fact reaches the documents only with a source and a place in it: the loader refuses one
+# without, at the fact's lines (an unknown source id is a case above).
+OIL_CITATION = (
+    "  citations:\n"
+    "    - source: telesur-2025\n"
+    '      locator: \'"Energy and Oil: Defying U.S. Sanctions", para. 1 '
+    "(\"two of the world''s largest oil reserves holders\")'\n"
+)
+OIL_LOCATOR = OIL_CITATION.split("\n")[2] + "\n"
+UNCITED = {
+    "no citations": (OIL_CITATION, "", "citations"),
+    "an empty list of citations": (OIL_CITATION, "  citations: []\n", "citations"),
+    "a citation without a locator": (OIL_LOCATOR, "", "locator"),
+    "an empty locator": (OIL_LOCATOR, "      locator: ''\n", "locator"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(UNCITED))
+def test_a_fact_without_a_source_and_a_place_in_it_is_refused(project, tmp_path, capsys, case):
+    old, new, field = UNCITED[case]
+    rel = "data/facts/energy.yaml"
+    _edit(project / rel, old, new)
+    out, files = _previous_output(tmp_path)
+    code, err = _run(project, out, capsys)
+    assert code == 2, err
+    lines = re.findall(rf"^{re.escape(rel)}:(\d+): (.*)$", err, re.M)
+    # The fact 'oil-reserves' is the file's first, on lines 1 to 7.
+    assert lines and all(1 <= int(n) <= 7 for n, _ in lines), err
+    assert all("'oil-reserves'" in message and field in message for _, message in lines), err
+    assert "nothing was written" in err
+    _untouched(out, files)
+
+
 def test_every_problem_is_reported_in_one_run(project, tmp_path, capsys):
     _edit(project / "data/facts/history.yaml", "date: 1975", "date: 1975-02-30")
     _edit(project / "data/facts/energy.yaml", "source: telesur-2025", "source: nowhere")

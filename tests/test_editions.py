@@ -50,8 +50,21 @@ def snapshot_of(folder: Path) -> dict[str, tuple[int, str]]:
 
 
 def html_build(project: Path, out: Path) -> tuple[str, ...]:
-    """The quick build these tests repeat: the briefing alone, HTML only, quietly."""
-    return ("build", REPORT, "--project", str(project), "-o", str(out), "-f", "html", "-q")
+    """The quick build these tests repeat: the briefing alone, HTML only, quietly, in this
+    process (a worker would import matplotlib afresh for each)."""
+    return (
+        "build",
+        REPORT,
+        "--project",
+        str(project),
+        "-o",
+        str(out),
+        "-f",
+        "html",
+        "-q",
+        "-j",
+        "1",
+    )
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -139,7 +152,8 @@ def test_every_run_appends_one_line_to_the_build_log(two_editions):
 
 def test_force_rebuilds_an_unchanged_report(project, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    args = ("build", REPORT, "--project", str(project), "-o", str(tmp_path / "o"), "-f", "html")
+    out = str(tmp_path / "o")
+    args = ("build", REPORT, "--project", str(project), "-o", out, "-f", "html", "-j", "1")
     assert run(capsys, *args)[0] == 0
     assert "up to date" in run(capsys, *args)[1]
     code, out, _ = run(capsys, *args, "--force")

@@ -614,7 +614,7 @@ def published(tmp_path_factory) -> Path:
     os.environ["SOURCE_DATE_EPOCH"] = EPOCH
     try:
         args = ["build", REPORT, "-C", str(project), "-o", str(root / "output"), "-f", "html"]
-        assert main([*args, "-q"]) == 0
+        assert main([*args, "-q", "-j", "1"]) == 0
     finally:
         if saved is None:
             os.environ.pop("SOURCE_DATE_EPOCH")

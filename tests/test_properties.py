@@ -29,6 +29,9 @@ from .test_generator import make_project
 FAST = settings(
     max_examples=300, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
 )
+# Each example is a whole build of all three formats: 12 of them, each in this process with one
+# job (workers spawned for every build would import WeasyPrint and matplotlib afresh, most of
+# the cost; that the jobs do not change the files is test_speed's). About 3 s an example here.
 SLOW = settings(
     max_examples=12, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
 )
@@ -167,6 +170,8 @@ PRINTABLE = st.text(
 ).filter(lambda t: t.strip() and text_problem(t.strip()) is None)
 
 
+# A chart label in a script no bundled font has is drawn with boxes, and matplotlib says so.
+@pytest.mark.filterwarnings("ignore:Glyph .* missing from font:UserWarning")
 @SLOW
 @given(text=PRINTABLE)
 def test_accepted_text_builds_well_formed_documents_that_show_it_literally(
@@ -174,7 +179,7 @@ def test_accepted_text_builds_well_formed_documents_that_show_it_literally(
 ):
     with_summary(port, text)
     out = tmp_path_factory.mktemp("built")
-    assert main(["build", "-C", str(port), "-o", str(out), "-q", "--force"]) == 0
+    assert main(["build", "-C", str(port), "-o", str(out), "-q", "--force", "-j", "1"]) == 0
     shown = " ".join(isolate(text.strip()).split())
     page = (out / "port-trade.html").read_text(encoding="utf-8")
     assert shown in " ".join(html.unescape(page).split())

@@ -10,13 +10,13 @@ import json
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from briefing import yamlfile
-from briefing.parallel import usable_cpus
 
 from .conftest import EPOCH, REPORT, ROOT, build_command, copy_project, edit
 
@@ -215,7 +215,23 @@ def test_jobs_is_refused_unless_a_whole_number_from_one(tmp_path):
             build_command(ROOT, tmp_path / "out", "--jobs", bad), capture_output=True, text=True
         )
         assert done.returncode == 2 and "--jobs needs a whole number" in done.stderr
-    assert usable_cpus() >= 1
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no processor affinity here")
+def test_the_default_jobs_count_only_the_processors_this_process_may_use():
+    """A container or `taskset` may allow fewer processors than the machine has."""
+    allowed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))});"
+            "from briefing.parallel import usable_cpus; print(usable_cpus())",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert allowed.stdout.strip() == "1"
 
 
 def test_weasyprint_libraries_are_found_without_running_a_compiler(monkeypatch) -> None:

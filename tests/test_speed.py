@@ -217,6 +217,35 @@ def test_jobs_is_refused_unless_a_whole_number_from_one(tmp_path):
         assert done.returncode == 2 and "--jobs needs a whole number" in done.stderr
 
 
+# A process that changes a module, then starts workers, with or without a second thread running.
+STARTS_ALIKE = """
+import sys
+import threading
+
+from briefing import parallel
+
+if __name__ == "__main__":
+    if sys.argv[1] == "threaded":
+        threading.Thread(target=threading.Event().wait, daemon=True).start()
+    parallel.changed_here = True  # in this process only
+    with parallel.workers(2) as pool:
+        asked = "getattr(__import__('briefing').parallel, 'changed_here', False)"
+        print(pool.submit(0, eval, asked).result())
+"""
+
+
+@pytest.mark.parametrize("threads", ["single", "threaded"])
+def test_workers_start_afresh_whatever_threads_this_process_runs(threads):
+    """Workers once forked when the process had one thread and started afresh otherwise: a
+    forked worker saw what this process had changed (a test's patch), one started afresh did
+    not, so a test passed alone and failed after any test that imported matplotlib (which starts
+    a thread). A fork from a threaded process can also inherit a lock some other thread held."""
+    done = subprocess.run(
+        [sys.executable, "-c", STARTS_ALIKE, threads], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "False", done.stderr
+
+
 @pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no processor affinity here")
 def test_the_default_jobs_count_only_the_processors_this_process_may_use():
     """A container or `taskset` may allow fewer processors than the machine has."""

@@ -142,7 +142,7 @@ def test_a_long_unbreakable_token_prints_in_bounded_time(project, tmp_path):
 
 def test_long_tokens_get_break_opportunities_only_in_text():
     from briefing.writers.breaks import ZWSP, break_long_tokens
-    from briefing.writers.uastyles import html_document
+    from briefing.writers.engine import html_document
 
     token = "q" * 300
     url = "https://example.org/" + "a" * 200

@@ -342,18 +342,21 @@ def test_the_html_parser_builds_each_pattern_once_and_parses_the_same(built, mon
     import tinyhtml5
     from tinyhtml5 import inputstream
 
-    from briefing.writers import htmlparse
+    from briefing.writers import engine
 
     html = (built.folder / f"{REPORT}.html").read_text(encoding="utf-8")
     monkeypatch.setattr(inputstream, "characters_until_regex", {})
     as_shipped = tinyhtml5.parse(html, namespace_html_elements=False)
-    htmlparse.repair()
+    shipped = inputstream.characters_until_regex
+    undo = engine.install_pattern_cache()
     repaired = inputstream.characters_until_regex
-    assert isinstance(repaired, htmlparse.PatternCache)
+    assert isinstance(repaired, engine.PatternCache)
     again = tinyhtml5.parse(html, namespace_html_elements=False)
     assert ElementTree.tostring(again) == ElementTree.tostring(as_shipped)
     # One pattern for each set of characters the tokenizer asked about, none filed by pattern.
     assert 3 <= len(repaired) <= 30
+    undo()
+    assert inputstream.characters_until_regex is shipped  # put back as it was
     assert not any(isinstance(characters, re.Pattern) for characters, _ in repaired)
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+from aiosmtpd.smtp import SMTP, AuthResult
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -37,11 +37,24 @@ from briefing.state import STATE_FILE
 
 from .conftest import EPOCH, copy_project
 from .test_routine_send import ANA, REPORT, desk  # noqa: F401 - the shared fixtures
-from .test_send import Mailbox, free_port, smtp, start  # noqa: F401
+from .test_send import Mailbox, accepting, free_port, smtp, start  # noqa: F401
 
 JOSE = "- name: José Núñez\n  email: josé@example.org\n  formats: []\n"
 ZOE = "- name: Zoë Ølberg\n  email: zoe@example.org\n  formats: []\n"
 SECRET = "pässwörd-密码-🔑"
+
+
+@contextlib.contextmanager
+def serving(monkeypatch, mailbox: Mailbox | None = None, kind: type = Controller, **options):
+    """A server of the test's own on a free port, named in the environment, stopped after."""
+    mailbox = mailbox or Mailbox()
+    controller = kind(mailbox, hostname="127.0.0.1", port=free_port(), **options)
+    controller.start()
+    monkeypatch.setenv("BRIEFING_SMTP_PORT", str(controller.port))
+    try:
+        yield mailbox
+    finally:
+        controller.stop()
 
 
 def everything_written(out: Path) -> bytes:
@@ -128,11 +141,7 @@ def test_a_dry_run_never_makes_a_file_name_from_an_address(desk, tmp_path, capsy
 def test_an_international_address_fails_alone_where_the_server_cannot_take_it(
     desk, capsys, monkeypatch
 ):
-    mailbox = Mailbox()
-    port = free_port()
-    controller = start(mailbox, port, enable_SMTPUTF8=False)
-    try:
-        monkeypatch.setenv("BRIEFING_SMTP_PORT", str(port))
+    with serving(monkeypatch, enable_SMTPUTF8=False) as mailbox:
         desk.readers.write_text(ANA + JOSE + ZOE)
         desk.build()
         code, out, err = desk.send(capsys)
@@ -142,18 +151,12 @@ def test_an_international_address_fails_alone_where_the_server_cannot_take_it(
         code, out, err = desk.send(capsys)  # a rerun sends nothing new, and still says why
         assert code == 4 and len(mailbox.messages) == 2
         assert "SMTPUTF8" in err
-    finally:
-        controller.stop()
 
 
 def test_an_international_address_is_delivered_where_the_server_offers_smtputf8(
     desk, capsys, monkeypatch
 ):
-    mailbox = Mailbox()
-    port = free_port()
-    controller = start(mailbox, port, enable_SMTPUTF8=True)
-    try:
-        monkeypatch.setenv("BRIEFING_SMTP_PORT", str(port))
+    with serving(monkeypatch, enable_SMTPUTF8=True) as mailbox:
         desk.readers.write_text(
             ANA + JOSE + "- name: Bücher\n  email: kauf@bücher.example\n  formats: []\n"
         )
@@ -169,8 +172,6 @@ def test_an_international_address_is_delivered_where_the_server_offers_smtputf8(
         assert sorted(got) == ["ana@example.org", "josé@example.org", "kauf@xn--bcher-kva.example"]
         assert got["josé@example.org"]["To"].addresses[0].addr_spec == "josé@example.org"
         assert got["josé@example.org"]["To"].addresses[0].display_name == "José Núñez"
-    finally:
-        controller.stop()
 
 
 # ---------------------------------------------------------------- credentials ---------------------
@@ -189,7 +190,7 @@ class EchoingSMTP(SMTP):
 
 
 class EchoingController(Controller):
-    def __init__(self, handler, code: int, **kw):
+    def __init__(self, handler, code: int = 535, **kw):
         super().__init__(handler, **kw)
         self.code = code
 
@@ -201,19 +202,13 @@ class EchoingController(Controller):
 
 @pytest.mark.parametrize("code", [535, 454], ids=["permanent", "temporary"])
 def test_an_echoing_server_never_gets_the_secret_into_any_output(desk, capsys, monkeypatch, code):
-    mailbox = Mailbox()
-    port = free_port()
-    controller = EchoingController(
-        mailbox,
-        code,
-        hostname="127.0.0.1",
-        port=port,
+    with serving(
+        monkeypatch,
+        kind=EchoingController,
+        code=code,
         auth_require_tls=False,
         authenticator=lambda *a: AuthResult(success=True),
-    )
-    controller.start()
-    try:
-        monkeypatch.setenv("BRIEFING_SMTP_PORT", str(port))
+    ) as mailbox:
         monkeypatch.setenv("BRIEFING_SMTP_USER", "desk")
         monkeypatch.setenv("BRIEFING_SMTP_PASSWORD", SECRET)
         monkeypatch.setenv("BRIEFING_SMTP_ALLOW_PLAINTEXT_AUTH", "1")
@@ -230,8 +225,6 @@ def test_an_echoing_server_never_gets_the_secret_into_any_output(desk, capsys, m
         assert mailbox.messages == []
         # What the store keeps (addresses, the servers' answers) is its owner's alone.
         assert (desk.out / STATE_FILE).stat().st_mode & 0o077 == 0
-    finally:
-        controller.stop()
 
 
 def test_a_login_over_cleartext_is_refused_unless_asked_for_by_name(
@@ -248,22 +241,13 @@ def test_a_login_over_cleartext_is_refused_unless_asked_for_by_name(
 
 @pytest.mark.parametrize("mechanism", ["PLAIN", "LOGIN"])
 def test_a_password_in_any_script_logs_in(desk, capsys, monkeypatch, mechanism):
-    def authenticator(server, session, envelope, mechanism, auth_data):
-        ok = isinstance(auth_data, LoginPassword) and auth_data.password == SECRET.encode()
-        return AuthResult(success=ok, handled=False)
-
-    mailbox = Mailbox()
-    port = free_port()
-    controller = start(
-        mailbox,
-        port,
-        authenticator=authenticator,
+    with serving(
+        monkeypatch,
+        authenticator=accepting(SECRET),
         auth_required=True,
         auth_require_tls=False,
         auth_exclude_mechanism=[m for m in ("PLAIN", "LOGIN") if m != mechanism],
-    )
-    try:
-        monkeypatch.setenv("BRIEFING_SMTP_PORT", str(port))
+    ) as mailbox:
         monkeypatch.setenv("BRIEFING_SMTP_USER", "desk")
         monkeypatch.setenv("BRIEFING_SMTP_ALLOW_PLAINTEXT_AUTH", "1")
         desk.readers.write_text(ANA)
@@ -276,8 +260,6 @@ def test_a_password_in_any_script_logs_in(desk, capsys, monkeypatch, mechanism):
         code, out, err = desk.send(capsys)
         assert code == 0, err
         assert [r for r, _ in mailbox.parsed()] == [["ana@example.org"]]
-    finally:
-        controller.stop()
 
 
 def test_a_server_without_starttls_is_a_setting_to_fix_not_a_server_to_retry(
@@ -441,10 +423,7 @@ class ClosingController(Controller):
 
 
 def test_a_server_that_hangs_up_is_noticed_once_like_a_dead_one(desk, capsys, monkeypatch):
-    controller = ClosingController(Mailbox(), hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        monkeypatch.setenv("BRIEFING_SMTP_PORT", str(controller.port))
+    with serving(monkeypatch, kind=ClosingController):
         monkeypatch.setenv("BRIEFING_SMTP_ATTEMPTS", "3")
         monkeypatch.setenv("BRIEFING_SMTP_BACKOFF", "0.01")
         desk.readers.write_text(
@@ -455,8 +434,6 @@ def test_a_server_that_hangs_up_is_noticed_once_like_a_dead_one(desk, capsys, mo
         assert code == 4 and "Traceback" not in err
         assert "stopped after 3 failed connections" in err
         assert err.count("not attempted: r") == 5
-    finally:
-        controller.stop()
 
 
 class SlowData(Mailbox):
@@ -469,16 +446,14 @@ class SlowData(Mailbox):
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_stop_while_the_server_decides_sends_no_message_twice(desk, monkeypatch, signum):
-    mailbox = SlowData()
-    controller = start(mailbox, free_port())
-    try:
+    with serving(monkeypatch, SlowData()) as mailbox:
         desk.readers.write_text(
             "".join(f"- name: R {n}\n  email: r{n}@example.org\n  formats: []\n" for n in range(4))
         )
         desk.build()
         command = [sys.executable, "-m", "briefing.cli", "send", "-C", str(desk.project)]
         command += ["-o", str(desk.out), "--readers", str(desk.readers), "-q"]
-        env = {**os.environ, "BRIEFING_SMTP_PORT": str(controller.port)}
+        env = dict(os.environ)
         run = subprocess.Popen(command, env=env, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 30
         while not mailbox.messages and time.monotonic() < deadline:
@@ -492,8 +467,6 @@ def test_a_stop_while_the_server_decides_sends_no_message_twice(desk, monkeypatc
         assert Counter(r[0] for r, _ in mailbox.messages) == {
             f"r{n}@example.org": 1 for n in range(4)
         }
-    finally:
-        controller.stop()
 
 
 def test_printing_to_a_full_disk_never_stops_a_send(desk):

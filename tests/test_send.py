@@ -101,6 +101,16 @@ def start(mailbox: Mailbox, port: int, **options) -> Controller:
     return controller
 
 
+def accepting(password: str):
+    """An aiosmtpd authenticator that lets in whoever gives `password`."""
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and auth_data.password == password.encode()
+        return AuthResult(success=ok, handled=False)
+
+    return authenticator
+
+
 @pytest.fixture
 def smtp():
     mailbox = Mailbox()
@@ -275,10 +285,6 @@ def test_a_permanent_refusal_for_one_reader_stops_no_one_else(desk, smtp, capsys
 
 
 def test_a_login_is_required_and_the_password_never_shown(desk, capsys, monkeypatch):
-    def authenticator(server, session, envelope, mechanism, auth_data):
-        ok = isinstance(auth_data, LoginPassword) and auth_data.password == PASSWORD.encode()
-        return AuthResult(success=ok, handled=False)
-
     mailbox = Mailbox()
     port = free_port()
     # PLAIN only: aiosmtpd 1.4 stalls on AUTH LOGIN with an initial response, which smtplib
@@ -286,7 +292,7 @@ def test_a_login_is_required_and_the_password_never_shown(desk, capsys, monkeypa
     controller = start(
         mailbox,
         port,
-        authenticator=authenticator,
+        authenticator=accepting(PASSWORD),
         auth_required=True,
         auth_require_tls=False,
         auth_exclude_mechanism=["LOGIN"],

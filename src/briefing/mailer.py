@@ -306,20 +306,17 @@ class Session:
         _close(self.client)
         self.client = None
 
-    def _connection(self) -> smtplib.SMTP:
-        return _open(self.settings, self.context)
-
     def _once(self, msg: bytes, recipient: str, smtputf8: bool) -> str:
         reused = self.client is not None
         if self.client is None:
-            self.client = self._connection()
+            self.client = _open(self.settings, self.context)
         try:
             return _transfer(self.client, msg, self.settings, recipient, smtputf8)
         except _Dropped:
             self.close()
             if not reused:
                 raise
-            self.client = self._connection()  # the server closed an idle connection
+            self.client = _open(self.settings, self.context)  # the server closed an idle connection
             return _transfer(self.client, msg, self.settings, recipient, smtputf8)
         except _Temporary:
             self.close()

@@ -32,6 +32,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import InputError
+from .processes import alive
 
 TEMP_PREFIXES = (".staging-", ".tmp-")
 # A temporary name without a live owner on this machine is left this long before a sweep
@@ -53,18 +54,6 @@ def owned(prefix: str) -> str:
     return f"{prefix}{os.getpid()}-{_host()}-"
 
 
-def _alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process: alive
-        return True
-    return True
-
-
 def abandoned(path: Path, now: float | None = None) -> bool:
     """Whether the temporary file or folder at `path` belongs to no running process: its owner
     on this machine has exited (or is over a day old, its pid since reused), or it names no
@@ -73,7 +62,7 @@ def abandoned(path: Path, now: float | None = None) -> bool:
     pid, _, rest = rest.partition("-")
     host = rest.partition("-")[0]
     mine = pid.isdigit() and host == _host()
-    if mine and not _alive(int(pid)):
+    if mine and not alive(int(pid)):
         return True
     try:
         age = (time.time() if now is None else now) - path.lstat().st_mtime

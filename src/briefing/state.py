@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .errors import InputError, Problem
+from .processes import alive
 
 STATE_FILE = "state.sqlite"
 LEGACY_LOG = "deliveries.json"
@@ -65,13 +66,7 @@ def _alive(holder: str) -> bool:
     host, _, pid = holder.rpartition(":")
     if host != socket.gethostname() or not pid.isdigit():
         return True  # another machine's run: only the lease can tell
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return alive(int(pid))
 
 
 @dataclass(frozen=True)

@@ -40,8 +40,8 @@ test: $(BYTECODE)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks .ci
+	$(BIN)/ruff format --check src tests benchmarks .ci
 
 bench: $(BYTECODE)
 	$(BIN)/python benchmarks/speed.py

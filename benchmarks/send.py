@@ -31,7 +31,7 @@ from pathlib import Path
 from measure import Sample, Series, run
 from synthetic import copy_project
 
-from briefing.state import DELIVERED, PUBLISHED, SqliteState
+from briefing.publish.state import DELIVERED, PUBLISHED, SqliteState
 
 REPORT = "iran-venezuela-in-focus"
 BRIEFING = str(Path(sys.executable).with_name("briefing"))

@@ -32,7 +32,7 @@ from pathlib import Path
 from measure import Series, ratio_line, run
 from synthetic import MAIN_REPORT, copy_project, grow, many_reports
 
-from briefing import fonts
+from briefing.base import fonts
 
 HERE = Path(__file__).resolve().parent
 PYTHON = sys.executable

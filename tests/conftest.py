@@ -19,10 +19,10 @@ import pytest
 from docx import Document as DocxDocument
 from pypdf import PdfReader
 
-from briefing.build import select_reports
-from briefing.cli import main
-from briefing.errors import Problems
-from briefing.load import Evidence, load_evidence
+from briefing.base.errors import Problems
+from briefing.cli.main import main
+from briefing.config.load import Evidence, load_evidence
+from briefing.publish.pipeline import select_reports
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = "iran-venezuela"
@@ -158,7 +158,7 @@ def build_command(project: Path, out: Path, *extra: str) -> list[str]:
     return [
         sys.executable,
         "-m",
-        "briefing.cli",
+        "briefing",
         "build",
         REPORT,
         "--project",

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from briefing import __version__
-from briefing.cli import main
-from briefing.copycheck import copied_runs, read_prints
-from briefing.judgments import SCALE
+from briefing.cli.main import main
+from briefing.compose.copycheck import copied_runs, read_prints
+from briefing.config.judgments import SCALE
 
 from .conftest import ROOT, docx_text, edit, normalise, pdf_text
 
@@ -265,7 +265,7 @@ def test_the_fingerprints_match_the_sources_when_they_are_at_hand():
         pytest.skip(
             "the source articles are not beside this clone; the committed fingerprints are used"
         )
-    from briefing.copycheck import fingerprints
+    from briefing.compose.copycheck import fingerprints
 
     expected = set()
     for path in sorted(sources.glob("*.txt")):

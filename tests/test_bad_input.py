@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from briefing.cli import main
+from briefing.cli.main import main
 
 from .conftest import edit as _edit
 from .conftest import previous_output as _previous_output
@@ -226,7 +226,7 @@ def test_format_option_builds_only_what_is_asked(project, tmp_path, capsys):
 def test_failure_while_rendering_leaves_previous_output_and_no_staging(
     tmp_path, capsys, monkeypatch
 ):
-    from briefing.writers import docx
+    from briefing.writers.docx import writer as docx
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("simulated pandoc crash")

@@ -9,13 +9,13 @@ from xml.etree import ElementTree
 
 import pytest
 
-from briefing.build import select_reports
-from briefing.chartdata import ChartDataError, prepare, select
-from briefing.chartspec import ChartSpec, Selection
-from briefing.derive import DerivedSpec, DeriveError, Operand, compute, derive
-from briefing.errors import Problems
-from briefing.load import Evidence, load_evidence
-from briefing.model import Quantity
+from briefing.base.derive import DerivedSpec, DeriveError, Operand, compute, derive
+from briefing.base.errors import Problems
+from briefing.base.model import Quantity
+from briefing.charts.data import ChartDataError, prepare, select
+from briefing.config.chartspec import ChartSpec, Selection
+from briefing.config.load import Evidence, load_evidence
+from briefing.publish.pipeline import select_reports
 
 from .test_generator import make_project
 
@@ -165,9 +165,9 @@ def test_chronology_uses_declared_labels_or_the_summary(evidence):
 
 
 def test_every_declared_kind_has_a_drawing_function():
-    from briefing.chartdata import PREPARE
-    from briefing.charts import DRAW, SIZES
-    from briefing.chartspec import KINDS
+    from briefing.charts.data import PREPARE
+    from briefing.charts.draw import DRAW, SIZES
+    from briefing.config.chartspec import KINDS
 
     assert set(KINDS) == set(PREPARE) == set(DRAW) == set(SIZES)
 
@@ -227,7 +227,7 @@ def test_unit_mistakes_are_refused_with_their_declaration(evidence, made, messag
 
 
 def test_a_bad_declaration_in_the_data_is_a_path_line_problem(tmp_path, capsys):
-    from briefing.cli import main
+    from briefing.cli.main import main
 
     root = make_project(tmp_path)
     facts = root / "data/port/facts.yaml"
@@ -245,7 +245,7 @@ def test_a_bad_declaration_in_the_data_is_a_path_line_problem(tmp_path, capsys):
 def test_every_kind_is_drawn_at_the_size_the_print_lays_out(evidence):
     """The print sizes a chart before it is drawn (charts.SIZES): each kind's drawing, full
     and for phones, must declare exactly that size."""
-    from briefing.charts import DRAW, NARROW, figure_size, svg_size
+    from briefing.charts.draw import DRAW, NARROW, figure_size, svg_size
 
     derived = derive(evidence.facts)
     rest = replace(derived["price-per-tonne"], id="rest", quantity=Quantity(200, "USD-per-tonne"))

@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 import pytest
 from pypdf import PdfReader
 
-from briefing.derive import derive
+from briefing.base.derive import derive
 
 from .conftest import REPORT, docx_document, docx_parts, normalise, section_titles, xml_text
 
@@ -333,7 +333,7 @@ def test_outputs_have_report_names_and_lead_into_the_first_edition(built):
 
 
 def test_identical_inputs_give_identical_files(built, tmp_path, monkeypatch):
-    from briefing.cli import main
+    from briefing.cli.main import main
 
     from .conftest import EPOCH, ROOT
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from briefing.cli import main
+from briefing.cli.main import main
 
 from .conftest import (
     EPOCH,
@@ -163,7 +163,7 @@ def test_force_rebuilds_an_unchanged_report(project, tmp_path, capsys, monkeypat
 def test_the_no_change_path_imports_no_rendering_library(two_editions):
     """The decision comes before WeasyPrint, matplotlib or pandoc load (the benchmark times it)."""
     probe = (
-        "import sys; from briefing.cli import main; "
+        "import sys; from briefing.cli.main import main; "
         f"code = main(['build', {REPORT!r}, '-q', '--project', {str(two_editions.project)!r}, "
         f"'--output', {str(two_editions.out)!r}]); "
         "heavy = sorted(m for m in ('weasyprint', 'matplotlib', 'pypandoc', 'jinja2', 'markdown_it', 'feedgen') if m in sys.modules); "

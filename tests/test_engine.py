@@ -91,7 +91,7 @@ def test_the_pages_look_the_same_with_and_without_the_patches(both_prints, tmp_p
 
 @pytest.fixture
 def engine(monkeypatch):
-    from briefing.writers import engine
+    from briefing.writers.pdf import engine
 
     monkeypatch.delenv("BRIEFING_STOCK_ENGINE", raising=False)
     monkeypatch.setattr(engine, "_said", set())  # as in a fresh process
@@ -119,7 +119,7 @@ def test_importing_the_writer_patches_nothing():
         "from weasyprint.document import Page\n"
         "before = (inputstream.characters_until_regex, pydyf.PDF.__dict__['page_references'],"
         " pydyf.Stream.__dict__['data'], Page.__dict__['paint'])\n"
-        "import briefing.writers.pdf\n"
+        "import briefing.writers.pdf.writer\n"
         "after = (inputstream.characters_until_regex, pydyf.PDF.__dict__['page_references'],"
         " pydyf.Stream.__dict__['data'], Page.__dict__['paint'])\n"
         "assert all(a is b for a, b in zip(before, after)), after\n"
@@ -156,7 +156,7 @@ def test_stock_engine_turns_every_patch_off(engine, monkeypatch):
 def test_on_another_version_the_patches_for_it_are_left_off_and_said_once(
     engine, monkeypatch, capsys, tmp_path
 ):
-    from briefing.writers.pdf import write_pdf
+    from briefing.writers.pdf.writer import write_pdf
 
     pinned = engine.installed
     monkeypatch.setattr(

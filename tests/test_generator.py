@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from briefing.build import select_reports
-from briefing.cli import main
-from briefing.errors import Problems
-from briefing.load import load_evidence
+from briefing.base.errors import Problems
+from briefing.cli.main import main
+from briefing.config.load import load_evidence
+from briefing.publish.pipeline import select_reports
 
 from .conftest import ROOT, docx_document, docx_parts, docx_text, html_text, pdf_text
 
@@ -282,7 +282,7 @@ def test_a_chart_declaration_is_checked_without_drawing(project, tmp_path, capsy
         "values: [price-per-barrel-2020, gold-value-per-ounce-2021]",
     )
     probe = (
-        "import sys; from briefing.cli import main; "
+        "import sys; from briefing.cli.main import main; "
         f"code = main(['build', 'iran-venezuela', '-C', {str(project)!r}, '-o', {str(tmp_path / 'o')!r}, '-q']); "
         "print(code, 'matplotlib' in sys.modules)"
     )
@@ -301,8 +301,8 @@ def test_a_chart_declaration_is_checked_without_drawing(project, tmp_path, capsy
 def test_a_writer_meets_an_unknown_node_with_an_error():
     from datetime import date
 
-    from briefing.model import Document, Paragraph, PartialDate, Section, Text
-    from briefing.writers.docx import blocks
+    from briefing.base.model import Document, Paragraph, PartialDate, Section, Text
+    from briefing.writers.docx.writer import blocks
     from briefing.writers.html import render_html
 
     class Mystery:

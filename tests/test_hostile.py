@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from briefing.cli import main
+from briefing.cli.main import main
 
 from .conftest import build_command, edit
 from .conftest import previous_output as previous

@@ -86,7 +86,7 @@ def test_header_text_is_one_clean_line(project, tmp_path, capsys, case):
 
 
 def test_header_problem_is_public_and_simple():
-    from briefing.textcheck import header_problem
+    from briefing.base.textcheck import header_problem
 
     assert header_problem("Iran and Venezuela: the 2026 edition") is None
     assert header_problem("محمود احمدی‌نژاد") is None  # right-to-left names are welcome
@@ -141,8 +141,8 @@ def test_a_long_unbreakable_token_prints_in_bounded_time(project, tmp_path):
 
 
 def test_long_tokens_get_break_opportunities_only_in_text():
-    from briefing.writers.breaks import ZWSP, break_long_tokens
-    from briefing.writers.engine import html_document
+    from briefing.writers.pdf.breaks import ZWSP, break_long_tokens
+    from briefing.writers.pdf.engine import html_document
 
     token = "q" * 300
     url = "https://example.org/" + "a" * 200
@@ -291,7 +291,7 @@ def test_an_unknown_chart_named_in_a_template(project, tmp_path, capsys, additio
 
 def test_a_disk_that_fills_while_pandoc_writes(project, tmp_path, capsys, monkeypatch):
     """pandoc's own words for a full disk (GHC's), as it prints them and exits 1."""
-    from briefing.writers import docx
+    from briefing.writers.docx import writer as docx
 
     real = docx.subprocess.run
 

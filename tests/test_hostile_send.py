@@ -30,10 +30,10 @@ from aiosmtpd.smtp import SMTP, AuthResult
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from briefing.build import select_reports
-from briefing.cli import main
-from briefing.errors import InputError, Problems
-from briefing.state import STATE_FILE
+from briefing.base.errors import InputError, Problems
+from briefing.cli.main import main
+from briefing.publish.pipeline import select_reports
+from briefing.publish.state import STATE_FILE
 
 from .conftest import EPOCH, copy_project
 from .test_routine_send import ANA, REPORT, desk  # noqa: F401 - the shared fixtures
@@ -357,7 +357,7 @@ def test_a_format_the_edition_lacks_is_that_readers_failure_not_a_delivery(desk,
 
 
 def _deliveries(out: Path) -> dict[str, str]:
-    from briefing.state import SqliteState
+    from briefing.publish.state import SqliteState
 
     state = SqliteState.open(out, editions_exist=True)
     try:
@@ -451,7 +451,7 @@ def test_a_stop_while_the_server_decides_sends_no_message_twice(desk, monkeypatc
             "".join(f"- name: R {n}\n  email: r{n}@example.org\n  formats: []\n" for n in range(4))
         )
         desk.build()
-        command = [sys.executable, "-m", "briefing.cli", "send", "-C", str(desk.project)]
+        command = [sys.executable, "-m", "briefing", "send", "-C", str(desk.project)]
         command += ["-o", str(desk.out), "--readers", str(desk.readers), "-q"]
         env = dict(os.environ)
         run = subprocess.Popen(command, env=env, stderr=subprocess.PIPE)
@@ -474,7 +474,7 @@ def test_printing_to_a_full_disk_never_stops_a_send(desk):
         "".join(f"- name: R {n}\n  email: r{n}@example.org\n  formats: []\n" for n in range(3))
     )
     desk.build()
-    command = [sys.executable, "-m", "briefing.cli", "send", "-C", str(desk.project)]
+    command = [sys.executable, "-m", "briefing", "send", "-C", str(desk.project)]
     command += ["-o", str(desk.out), "--readers", str(desk.readers)]
     with open("/dev/full", "w") as full:
         run = subprocess.run(command, stdout=full, stderr=subprocess.PIPE, timeout=60)
@@ -482,7 +482,7 @@ def test_printing_to_a_full_disk_never_stops_a_send(desk):
     assert len(desk.mailbox.messages) == 3
     with open("/dev/full", "w") as full:
         listing = subprocess.run(
-            [sys.executable, "-m", "briefing.cli", "editions", "-o", str(desk.out)],
+            [sys.executable, "-m", "briefing", "editions", "-o", str(desk.out)],
             stdout=full,
             stderr=subprocess.PIPE,
             timeout=60,

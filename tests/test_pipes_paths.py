@@ -26,9 +26,10 @@ from pathlib import Path
 
 import pytest
 
-from briefing.cli import main
-from briefing.errors import EXIT_BUSY, EXIT_INPUT
-from briefing.publish import owned, sweep, write_atomic
+from briefing.base.errors import EXIT_BUSY, EXIT_INPUT
+from briefing.base.files import owned, write_atomic
+from briefing.cli.main import main
+from briefing.publish.staging import sweep
 
 from .conftest import EPOCH, ROOT
 from .test_send import EXPECTED, READERS, desk, smtp  # noqa: F401 - shared fixtures
@@ -38,7 +39,7 @@ TRACES = ("Traceback", "Exception ignored", "internal error")
 
 
 def cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "briefing.cli", *args]
+    return [sys.executable, "-m", "briefing", *args]
 
 
 def environment(**extra: str) -> dict[str, str]:
@@ -265,7 +266,7 @@ def test_a_link_among_the_editions_is_named_ignored_and_never_followed(
 WRITER = """
 import sys
 from pathlib import Path
-from briefing.publish import write_atomic
+from briefing.base.files import write_atomic
 out = Path(sys.argv[1])
 targets = [out / "state.json", out / "report" / "log.json", out / "report" / "editions" / "x"]
 for i in range(int(sys.argv[2])):

@@ -282,7 +282,7 @@ def test_table_cells_are_not_hyphenated(project, tmp_path):
         encoding="utf-8",
     )
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "briefing.cli", "build", "--project", str(project)]
+    command = [sys.executable, "-m", "briefing", "build", "--project", str(project)]
     done = subprocess.run(
         [*command, "--output", str(out), "--format", "pdf", "-q", "iran-venezuela"],
         capture_output=True,
@@ -303,7 +303,7 @@ def test_table_cells_are_not_hyphenated(project, tmp_path):
 def test_a_picture_the_engine_cannot_draw_stops_the_print(tmp_path):
     """WeasyPrint prints a page without a picture it cannot read and only logs it; a briefing
     missing a figure is a briefing that lost something, so the print fails instead."""
-    from briefing.writers.pdf import write_pdf
+    from briefing.writers.pdf.writer import write_pdf
 
     broken = "data:image/svg+xml;base64,PHN2ZyB3aWR0aD0="  # '<svg width=' and nothing more
     html = f'<html lang="en"><body><p>Before</p><img src="{broken}" alt="x"></body></html>'
@@ -329,7 +329,7 @@ def reproducible():
 def printed(built, tmp_path_factory, reproducible) -> tuple[str, bytes]:
     """The main briefing's HTML, and that HTML printed as the build prints it: the file the
     tests below compare with prints made some other way."""
-    from briefing.writers.pdf import write_pdf
+    from briefing.writers.pdf.writer import write_pdf
 
     html = (built.folder / "iran-venezuela.html").read_text(encoding="utf-8")
     target = tmp_path_factory.mktemp("printed") / "as-built.pdf"
@@ -340,7 +340,7 @@ def printed(built, tmp_path_factory, reproducible) -> tuple[str, bytes]:
 def test_streams_compressed_ahead_are_the_bytes_pydyf_would_write(printed, tmp_path, monkeypatch):
     """The print compresses its streams on threads while it paints; the file must be exactly
     the one pydyf writes when it compresses them itself."""
-    from briefing.writers import pdf as pdf_writer
+    from briefing.writers.pdf import writer as pdf_writer
 
     html, ahead = printed
     monkeypatch.setenv("BRIEFING_STOCK_ENGINE", "pack-ahead")  # that patch of engine.py off
@@ -353,8 +353,8 @@ def test_the_lean_default_stylesheet_prints_the_same_file(printed, tmp_path, mon
     """The print leaves out the engine's default rules for footnotes and sidenotes and narrows
     its marker rule (writers/engine.py); the briefing must come out the same, byte for byte,
     as with the engine's full default stylesheet."""
-    from briefing.writers import engine
-    from briefing.writers import pdf as pdf_writer
+    from briefing.writers.pdf import engine
+    from briefing.writers.pdf import writer as pdf_writer
 
     assert engine.lean_sheet() is not None, "the installed WeasyPrint's default sheet changed"
     html, lean = printed
@@ -374,8 +374,8 @@ def test_the_lean_default_stylesheet_prints_the_same_file(printed, tmp_path, mon
     ],
 )
 def test_a_document_that_uses_the_left_out_rules_gets_the_full_stylesheet(css, tmp_path):
-    from briefing.writers.engine import LeanHTML, html_document, needs_default
-    from briefing.writers.pdf import write_pdf
+    from briefing.writers.pdf.engine import LeanHTML, html_document, needs_default
+    from briefing.writers.pdf.writer import write_pdf
 
     html = f"<html lang='en'><style>{css}</style><p class=item>Text<aside>A note</aside></p></html>"
     assert needs_default(html) and not isinstance(html_document(html), LeanHTML)
@@ -389,8 +389,8 @@ def test_a_document_that_uses_the_left_out_rules_gets_the_full_stylesheet(css, t
 def test_list_markers_keep_the_default_marker_style(tmp_path):
     """The narrowed marker rule still reaches list items: a marker is not upper-cased with its
     item's text (the default rule sets `text-transform: none` on markers)."""
-    from briefing.writers.engine import needs_default
-    from briefing.writers.pdf import write_pdf
+    from briefing.writers.pdf.engine import needs_default
+    from briefing.writers.pdf.writer import write_pdf
 
     html = (
         "<html lang='en'><ol style='list-style-type: lower-alpha; text-transform: uppercase'>"
@@ -406,7 +406,7 @@ def test_list_markers_keep_the_default_marker_style(tmp_path):
 def test_the_last_streams_are_compressed_quicker_and_hold_the_same(built, tmp_path, monkeypatch):
     """The object and cross-reference streams pydyf makes as it writes the file are compressed
     at a quicker level than pydyf's own: every object must be the same once decompressed."""
-    from briefing.writers import pdf as pdf_writer
+    from briefing.writers.pdf import writer as pdf_writer
 
     html = (built.folder / "iran-venezuela-in-focus.html").read_text(encoding="utf-8")
     quick = tmp_path / "quick.pdf"

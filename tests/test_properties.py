@@ -16,13 +16,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from briefing.build import select_reports
-from briefing.cli import main
-from briefing.errors import InputError, Problems
-from briefing.load import load_evidence
-from briefing.textcheck import isolate
-from briefing.textcheck import problem as text_problem
-from briefing.typography import smart_quotes
+from briefing.base.errors import InputError, Problems
+from briefing.base.textcheck import isolate
+from briefing.base.textcheck import problem as text_problem
+from briefing.base.typography import smart_quotes
+from briefing.cli.main import main
+from briefing.config.load import load_evidence
+from briefing.publish.pipeline import select_reports
 
 from .test_generator import make_project
 

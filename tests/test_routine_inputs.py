@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from briefing.cli import main
+from briefing.cli.main import main
 
 from .conftest import EPOCH, copy_project, edit, html_text
 
@@ -193,7 +193,7 @@ def test_watch_writes_drafts_and_never_an_edition(first):
     project, out = first
     before = published_state(out)
     watcher = subprocess.Popen(
-        [sys.executable, "-m", "briefing.cli", "watch", LONG, "--project", str(project)]
+        [sys.executable, "-m", "briefing", "watch", LONG, "--project", str(project)]
         + ["--output", str(out), "--format", "html", "-j", "1"],
         env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH},
         stdout=subprocess.PIPE,

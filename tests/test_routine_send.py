@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from briefing.cli import main
-from briefing.state import STATE_FILE, SqliteState
+from briefing.cli.main import main
+from briefing.publish.state import STATE_FILE, SqliteState
 
 from .conftest import EPOCH, copy_project, edit, html_text
 from .test_send import Mailbox, smtp  # noqa: F401 - the shared SMTP server fixture
@@ -201,7 +201,7 @@ def test_two_sends_at_once_send_each_message_once(desk):
     desk.readers.write_text(readers)
     desk.build()
     desk.mailbox.mail_delay = 0.05  # so the two runs overlap
-    command = [sys.executable, "-m", "briefing.cli", "send", "-C", str(desk.project)]
+    command = [sys.executable, "-m", "briefing", "send", "-C", str(desk.project)]
     command += ["-o", str(desk.out), "--readers", str(desk.readers), "-q"]
     runs = [subprocess.Popen(command, env=dict(os.environ), stderr=subprocess.PIPE) for _ in "ab"]
     for run in runs:
@@ -319,7 +319,7 @@ def test_a_bad_settings_file_is_refused_with_its_lines(desk, capsys):
 
 
 def test_the_sample_settings_file_is_valid(tmp_path):
-    from briefing.settings import load
+    from briefing.config.settings import load
 
     shutil.copy(Path(__file__).resolve().parents[1] / "docs" / "briefing.toml", tmp_path)
     settings = load(tmp_path, env={})

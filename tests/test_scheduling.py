@@ -16,8 +16,8 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from briefing.cli import main
-from briefing.lock import output_lock
+from briefing.cli.main import main
+from briefing.publish.lock import output_lock
 
 from .conftest import (
     EPOCH,
@@ -111,7 +111,7 @@ def test_a_lock_left_by_a_killed_process_does_not_block(first_edition):
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from briefing.lock import output_lock\n"
+            "import sys, time; from pathlib import Path; from briefing.publish.lock import output_lock\n"
             f"with output_lock(Path({str(out)!r}), wait=False, say=print):\n"
             "    print('held', flush=True); time.sleep(600)",
         ],
@@ -206,7 +206,7 @@ class _Lines:
 def test_watch_rebuilds_when_a_data_file_changes(first_edition):
     project, out = first_edition
     watcher = subprocess.Popen(
-        [sys.executable, "-m", "briefing.cli", "watch", REPORT, "--project", str(project)]
+        [sys.executable, "-m", "briefing", "watch", REPORT, "--project", str(project)]
         + ["--output", str(out), "--format", "html"],
         env=environment(),
         stdout=subprocess.PIPE,
@@ -249,9 +249,9 @@ def test_bad_input_after_an_edition_changes_nothing_published(first_edition, cap
 
 
 def test_the_fingerprint_covers_every_input_that_shapes_the_output(project):
-    from briefing.build import select_reports
-    from briefing.errors import Problems
-    from briefing.fingerprint import fingerprint
+    from briefing.base.errors import Problems
+    from briefing.publish.fingerprint import fingerprint
+    from briefing.publish.pipeline import select_reports
 
     def digest(formats=("pdf", "docx", "html")) -> str:
         spec = select_reports(project, [REPORT], Problems())[0]

@@ -25,8 +25,8 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from briefing.cli import main
-from briefing.state import SqliteState
+from briefing.cli.main import main
+from briefing.publish.state import SqliteState
 
 READERS = """\
 - name: Ana Analyst
@@ -376,7 +376,7 @@ def _send_process(desk, port: int, **env: str) -> subprocess.Popen:
         [
             sys.executable,
             "-m",
-            "briefing.cli",
+            "briefing",
             "send",
             "-C",
             str(root),

@@ -16,11 +16,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from briefing import charts, shaping
-from briefing.build import select_reports
-from briefing.cli import main
-from briefing.errors import Problems
-from briefing.fingerprint import fingerprint
+from briefing.base import shaping
+from briefing.base.errors import Problems
+from briefing.charts import draw as charts
+from briefing.cli.main import main
+from briefing.publish.fingerprint import fingerprint
+from briefing.publish.pipeline import select_reports
 
 from .conftest import EPOCH, copy_project
 
@@ -36,7 +37,7 @@ def package(tmp_path_factory) -> Path:
 
 def read_from(mp: pytest.MonkeyPatch, package: Path) -> None:
     mp.setattr(shaping, "PACKAGE", package)
-    mp.setattr(shaping, "ENGINE_PATCHES", package / "writers" / "engine.py")
+    mp.setattr(shaping, "ENGINE_PATCHES", package / "writers" / "pdf" / "engine.py")
     shaping.forget()
 
 
@@ -208,8 +209,8 @@ CHANGES: dict[str, tuple[Callable[[pytest.MonkeyPatch, Path], None], set[str]]] 
     "BRIEFING_STOCK_ENGINE": (stock_engine, {"pdf"}),
     "fonts": (fonts, {"html", "pdf", "docx", "charts"}),
     "python": (python, {"html", "pdf", "docx", "charts"}),
-    "drawing code": (module("charts.py"), {"html", "pdf", "docx", "charts"}),
-    "other code": (module("compose.py"), {"html", "pdf", "docx"}),
+    "drawing code": (module("charts/draw.py"), {"html", "pdf", "docx", "charts"}),
+    "other code": (module("compose/document.py"), {"html", "pdf", "docx"}),
 }
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from briefing import yamlfile
+from briefing.config import yamlfile
 
 from .conftest import EPOCH, REPORT, ROOT, build_command, copy_project, edit
 
@@ -222,14 +222,14 @@ STARTS_ALIKE = """
 import sys
 import threading
 
-from briefing import parallel
+from briefing.publish import workers as parallel
 
 if __name__ == "__main__":
     if sys.argv[1] == "threaded":
         threading.Thread(target=threading.Event().wait, daemon=True).start()
     parallel.changed_here = True  # in this process only
     with parallel.workers(2) as pool:
-        asked = "getattr(__import__('briefing').parallel, 'changed_here', False)"
+        asked = "getattr(__import__('briefing.publish.workers', fromlist=['_']), 'changed_here', False)"
         print(pool.submit(0, eval, asked).result())
 """
 
@@ -254,7 +254,7 @@ def test_the_default_jobs_count_only_the_processors_this_process_may_use():
             sys.executable,
             "-c",
             "import os; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))});"
-            "from briefing.parallel import usable_cpus; print(usable_cpus())",
+            "from briefing.base.processes import usable_cpus; print(usable_cpus())",
         ],
         capture_output=True,
         text=True,
@@ -268,7 +268,7 @@ def test_weasyprint_libraries_are_found_without_running_a_compiler(monkeypatch) 
     gcc and ld (a tenth of a second each build) are never run, and the lookup is restored."""
     import ctypes.util
 
-    from briefing.sharedlibs import found_by_ldconfig_only
+    from briefing.base.sharedlibs import found_by_ldconfig_only
 
     if not hasattr(ctypes.util, "_findSoname_ldconfig"):
         pytest.skip("this Python has no ldconfig lookup")
@@ -291,7 +291,7 @@ def test_the_quick_text_check_lets_through_only_what_the_full_check_passes() -> 
     """Text without a notable character skips the character-by-character walk; every code
     point is tried, alone and between words, so a character missing from the shortcut's list
     would show here as a pass the walk refuses."""
-    from briefing import textcheck
+    from briefing.base import textcheck
 
     for code in range(0x110000):
         ch = chr(code)
@@ -302,7 +302,7 @@ def test_the_quick_text_check_lets_through_only_what_the_full_check_passes() -> 
 def test_the_quick_right_to_left_test_agrees_with_the_unicode_database() -> None:
     import unicodedata
 
-    from briefing import textcheck
+    from briefing.base import textcheck
 
     for code in range(0x110000):
         ch = chr(code)
@@ -317,7 +317,7 @@ def test_the_print_styles_few_pseudo_elements(built, monkeypatch, tmp_path) -> N
     the pseudo-elements that draw something (markers, note numbers, dot leaders) may remain."""
     from weasyprint.css import StyleFor
 
-    from briefing.writers.pdf import write_pdf
+    from briefing.writers.pdf.writer import write_pdf
 
     html = (built.folder / f"{REPORT}.html").read_text(encoding="utf-8")
     styled: list[str] = []
@@ -342,7 +342,7 @@ def test_the_html_parser_builds_each_pattern_once_and_parses_the_same(built, mon
     import tinyhtml5
     from tinyhtml5 import inputstream
 
-    from briefing.writers import engine
+    from briefing.writers.pdf import engine
 
     html = (built.folder / f"{REPORT}.html").read_text(encoding="utf-8")
     monkeypatch.setattr(inputstream, "characters_until_regex", {})
@@ -361,7 +361,7 @@ def test_the_html_parser_builds_each_pattern_once_and_parses_the_same(built, mon
 
 
 def test_only_cells_holding_a_word_too_long_for_a_column_may_break_inside_words() -> None:
-    from briefing.model import Strong, Text
+    from briefing.base.model import Strong, Text
     from briefing.writers.html import LONG_WORD, holds_long_word
 
     assert not holds_long_word("x" * LONG_WORD + " and telecommunications infrastructure")
@@ -373,7 +373,7 @@ def test_only_cells_holding_a_word_too_long_for_a_column_may_break_inside_words(
 def test_the_worker_beside_the_print_yields_the_processors_to_it():
     """The drawing worker has time to spare and the print has none: it runs at a lower
     priority than the printing worker, which keeps the build's own."""
-    from briefing.parallel import YIELDING_NICENESS, Workers, warm
+    from briefing.publish.workers import YIELDING_NICENESS, Workers, warm
 
     pool = Workers(2)
     try:

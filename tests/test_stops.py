@@ -305,7 +305,7 @@ def test_pandoc_meeting_a_full_disk_raises_the_os_error_it_is():
     """The real pandoc writing to /dev/full (every write: ENOSPC). The Word writer raises what
     it reports as an OSError, which the build maps to exit 2 naming the folder, like a full disk
     met by our own writes (above), rather than "pandoc failed", an internal error."""
-    from briefing.writers.docx import pandoc_path, run_pandoc
+    from briefing.writers.docx.writer import pandoc_path, run_pandoc
 
     args = [pandoc_path(), "-f", "markdown", "-t", "docx", "-o", "/dev/full"]
     with pytest.raises(OSError) as caught:

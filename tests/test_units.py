@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from briefing.load import parse_date
-from briefing.model import PartialDate, Quantity
-from briefing.units import adjective, number, quantity
+from briefing.base.model import PartialDate, Quantity
+from briefing.base.units import adjective, number, quantity
+from briefing.config.load import parse_date
 
 
 @pytest.mark.parametrize(

@@ -167,7 +167,7 @@ def test_embedded_fonts_are_subsets_that_keep_every_character_and_feature(built)
 
     from fontTools.ttLib import TTFont
 
-    from briefing import fonts
+    from briefing.base import fonts
 
     path = built.folder / "iran-venezuela.docx"
     with zipfile.ZipFile(path) as z:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..model import Document
+from briefing.base.model import Document
 
 
 @dataclass
@@ -62,15 +62,15 @@ REGISTRY: dict[str, Format] = {
             "pdf",
             "pdf",
             "application/pdf",
-            "pdf:PdfWriter",
-            warm=("briefing.writers.pdf",),
+            "pdf.writer:PdfWriter",
+            warm=("briefing.writers.pdf.writer",),
             from_html=True,
         ),
         Format(
             "docx",
             "docx",
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-            "docx:DocxWriter",
+            "docx.writer:DocxWriter",
             warm=("docx", "pypandoc"),
             needs_png=True,
         ),

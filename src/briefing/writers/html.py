@@ -9,14 +9,14 @@ from pathlib import Path
 
 import jinja2
 
-from .. import __version__
-from ..errors import InputError
-from ..labels import NoteStyle, label, page_css, source_entry
-from ..model import Document, Inline, RenderedChart, long_date
-from ..notes import plain_text
-from ..prose import RECURSION, describe
-from ..templating import environment, kind
-from . import WriteContext
+from briefing import __version__
+from briefing.base.errors import InputError
+from briefing.base.model import Document, Inline, RenderedChart, long_date
+from briefing.base.templating import environment, kind
+from briefing.base.wording import NoteStyle, label, page_css, source_entry
+from briefing.compose.notes import plain_text
+from briefing.compose.prose import RECURSION, describe
+from briefing.writers import WriteContext
 
 LAYOUT = "layouts/briefing.html.j2"
 STYLESHEET = "styles/briefing.css"

@@ -1,0 +1,155 @@
+"""The words a reader sees around the content, in one table, and the entries built from them.
+
+Captions, note entries, source entries, cover labels and page furniture are composed here once;
+the HTML layout (and so the PDF) and the DOCX writer all use these, so the formats cannot drift
+apart. A translation is a second table (see the roadmap), not edits in every writer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from briefing.base.model import Note, Source
+
+LABELS: dict[str, str] = {
+    "figure": "Figure {n}.",
+    "table": "Table {n}.",
+    "chart_data": "Data for Figure {n}",
+    "contents": "Contents",
+    "notes": "Notes",
+    "skip": "Skip to the briefing",
+    "current_to": "Information current to",
+    "generated": "Edition generated",
+    "prepared_by": "Prepared by",
+    "back_to_text": "Back to the text of note {n}",
+    "note": "Note {n}",
+    "advocate": "advocate source",
+    "page": "Page {page} of {pages}",
+    "by": "by",
+    "published": "Published {date}.",
+    "kicker": "Briefing",
+    "timeline_caption": "Every dated fact in the evidence base, oldest first",
+    "timeline_columns": "Date|Development|Claimed by",
+    # The columns of each chart's data table (one chart kind each; the chronology is the
+    # timeline's own columns, so the two never name the same thing twice).
+    "domains_columns": "Domain|Events|Dates",
+    "period_columns": "Period|{lanes}|Total",
+    "parts_columns": "Part|Value",
+    "exchange_columns": "From|To|What|Quantity",
+    "what_changed": "What changed since the edition of {date}",
+    "grade": "Reliability {grade}: {meaning}.",
+    "claimed_by": "Claimed by",
+    "claims_caption": "As claimed by {names}.",
+    "judgment": "Key judgment {n}",
+    "alternative": "Alternative view",
+    "confidence": "{level} confidence",
+    "likelihood": "{term} ({band})",
+    "why_confidence": "Why this confidence:",
+    "would_change": "What would change it:",
+    "less_likely": "Why it is judged less likely:",
+    "scale_caption": "The estimative terms used in the key judgments and the probabilities they stand for",
+    "scale_columns": "Term|Probability",
+}
+
+
+def label(key: str, **values: object) -> str:
+    return LABELS[key].format(**values)
+
+
+def columns(key: str, **values: object) -> list[str]:
+    """A table's column headers from one `|`-separated entry; a `{name}` given as a list of
+    texts stands for that many columns."""
+    out: list[str] = []
+    for cell in LABELS[key].split("|"):
+        name = cell[1:-1] if cell.startswith("{") and cell.endswith("}") else None
+        out.extend(values[name] if name in values else [cell.format(**values)])  # type: ignore[arg-type]
+    return out
+
+
+@dataclass(frozen=True)
+class NotePart:
+    """One source inside a note: a link to its entry in the source list, then the rest."""
+
+    separator: str  # what comes before it: "" for the first source of a note, " " after
+    source_id: str
+    link_text: str  # the source's name
+    tail: str  # the full reference the first time a source is cited, then the locators
+    linked: bool  # False when the source is no longer in the document (a removed fact's)
+
+
+class NoteStyle:
+    """How notes read: a source's first note gives the full reference (title, author, date),
+    later notes its name alone; one note lists each source once with all its locators, and
+    never repeats a locator. The first note is the first in reading order, so the one style
+    serves every writer, which all walk the notes in that order."""
+
+    def __init__(self, notes: list[Note], present: set[str]):
+        self.present = present
+        self.parts: dict[int, list[NotePart]] = {}
+        seen: set[str] = set()
+        for note in notes:
+            self.parts[id(note)] = self._parts(note, seen)
+
+    def _parts(self, note: Note, seen: set[str]) -> list[NotePart]:
+        by_source: dict[str, tuple[Source, list[str]]] = {}
+        for fact in note.facts:
+            for c in fact.citations:
+                source, locators = by_source.setdefault(c.source.id, (c.source, []))
+                if c.locator not in locators:
+                    locators.append(c.locator)
+        parts = []
+        for i, (sid, (source, locators)) in enumerate(by_source.items()):
+            full = ""
+            if sid not in seen:
+                seen.add(sid)
+                byline = f", {label('by')} {source.byline}" if source.byline else ""
+                full = f", “{source.title}”{byline}, {source.published}"
+            tail = f"{full}, {'; '.join(locators)}."
+            parts.append(NotePart(" " if i else "", sid, source.name, tail, sid in self.present))
+        return parts
+
+    def __call__(self, note: Note) -> list[NotePart]:
+        return self.parts[id(note)]
+
+
+@dataclass(frozen=True)
+class SourceEntry:
+    heading: str  # the source's name, as everywhere else
+    badge: str  # "advocate source", or ""
+    reference: str  # "Outlet: “Title”, by X. Published 9 June 2025."
+    grade: str  # "Reliability: D (not usually reliable)."
+    grade_reason: str
+    perspective: str
+
+
+def source_entry(s: Source) -> SourceEntry:
+    byline = f", {label('by')} {s.byline}" if s.byline else ""
+    grade = (
+        label("grade", grade=s.reliability.grade, meaning=s.reliability.meaning)
+        if s.reliability
+        else ""
+    )
+    return SourceEntry(
+        heading=s.name,
+        badge=label("advocate") if s.advocate else "",
+        reference=f"{s.outlet}: “{s.title}”{byline}. {label('published', date=s.published)}",
+        grade=grade,
+        grade_reason=s.reliability.reason if s.reliability else "",
+        perspective=s.perspective,
+    )
+
+
+def page_css() -> str:
+    """Page furniture for the print stylesheet, from the labels (WeasyPrint reads it)."""
+
+    def quoted(text: str) -> str:
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    page = LABELS["page"].split("{page}")
+    middle, after = page[1].split("{pages}")
+    return (
+        "@media print { @page { "
+        f"@bottom-right {{ content: {quoted(page[0])} counter(page) {quoted(middle)} counter(pages) {quoted(after)}; }} "
+        f"@bottom-left {{ content: {quoted(LABELS['current_to'] + ' ')} string(currentto); }} }} "
+        f"@page contents {{ @top-right {{ content: {quoted(LABELS['contents'])}; }} }} }}"
+    )

@@ -1,0 +1,320 @@
+"""Composition: one report's templates and evidence into the typed document.
+
+The steps each live in their own module: `prose.py` renders a section template with the data
+and helpers; `markdown.py` reads the CommonMark it produces into blocks, with `notes.py` making
+the notes; `attribution.py` checks the house rules on sourcing. This module runs them section by
+section, supplies the blocks templates ask for (figures, the timeline table, the source list),
+and places the what-changed section (WHAT_CHANGED, composed the same way with `changes`,
+`groups` and `previous` added to what it sees) after the first section, numbering notes again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from briefing.base.clock import generated_date
+from briefing.base.derive import derive
+from briefing.base.errors import InputError, Problems
+from briefing.base.model import (
+    Block,
+    Cite,
+    Document,
+    Fact,
+    Figure,
+    Inline,
+    JudgmentBlock,
+    JudgmentList,
+    Note,
+    PartialDate,
+    RenderedChart,
+    Section,
+    SourceList,
+    Table,
+    Text,
+)
+from briefing.base.wording import columns, label
+from briefing.charts.data import ChartDataError
+from briefing.compose import attribution
+from briefing.compose.changes import Changes, Previous, compare, fact_sections
+from briefing.compose.markdown import MarkdownReader
+from briefing.compose.notes import NoteBook, renumber, section_cites
+from briefing.compose.preflight import WHAT_CHANGED
+from briefing.compose.prose import Helpers, environment
+from briefing.config.judgments import SCALE
+from briefing.config.specs import RESERVED_SECTION, Evidence, ReportSpec
+
+if TYPE_CHECKING:
+    from briefing.charts.draw import Drawings
+
+WHAT_CHANGED_ID = RESERVED_SECTION
+
+
+def current_to(facts: dict[str, Fact]) -> PartialDate:
+    """The newest fact's date: what the information is current to (not when it was built).
+    A 'by' date counts as its limit, and reads without the 'by' on the cover."""
+    dated = [f.until or f.date for f in facts.values() if f.date]
+    return replace(max(dated, key=lambda d: (d.latest, d.earliest)), by=False)
+
+
+def in_row(fact: Fact) -> str:
+    """Who makes the claim and where each source says it, for a row of the chronology."""
+    names = list(dict.fromkeys(c.source.name for c in fact.citations))
+    passages = "; ".join(f"{c.source.name}, {c.locator}" for c in fact.citations)
+    if fact.claimant in names or fact.claimant == " and ".join(names):
+        return passages
+    return f"{fact.claimant}, via {passages}"  # a claim the source relays
+
+
+def source_share(evidence: Evidence) -> dict[str, int]:
+    """How many facts rest on each source, so prose can state the evidence's balance."""
+    counts = dict.fromkeys(evidence.sources, 0)
+    for fact in evidence.facts.values():
+        for sid in {c.source.id for c in fact.citations}:
+            counts[sid] += 1
+    return counts
+
+
+def sole_source(evidence: Evidence) -> dict[str, int]:
+    """How many facts rest on each source alone: what its reliability decides by itself."""
+    counts = dict.fromkeys(evidence.sources, 0)
+    for fact in evidence.facts.values():
+        ids = {c.source.id for c in fact.citations}
+        if len(ids) == 1:
+            counts[ids.pop()] += 1
+    return counts
+
+
+@dataclass
+class _Made:
+    """Figures and tables in the order they are made, for their numbers."""
+
+    charts: list[RenderedChart] = field(default_factory=list)
+    tables: int = 0
+
+
+class Composer:
+    """Renders one report's section templates into the typed document."""
+
+    def __init__(
+        self,
+        root: Path,
+        spec: ReportSpec,
+        evidence: Evidence,
+        previous: Previous | None = None,
+        drawings: Drawings | None = None,
+        say: Callable[[str], None] = lambda _m: None,
+        drawn: Callable[[str], dict[str, bytes]] | None = None,
+        used: tuple[str, ...] | None = None,
+        placed: dict[str, tuple[str, ...]] | None = None,
+    ):
+        self.root = root
+        self.drawings = drawings
+        self.say = say
+        # chart id -> its drawings, when another process makes them (empty: a placeholder,
+        # filled in once drawn, so the text need not wait for the charts)
+        self.drawn = drawn
+        self.spec = spec
+        self.evidence = evidence
+        self.previous = previous
+        # The facts this report uses (None: all), and by section (fingerprint.py): what the
+        # what-changed section may list, and where a fact no note cites is discussed.
+        self.used = used
+        self.placed = placed or {}
+        self.changes: Changes | None = None
+        # What cite() accepts: the evidence, plus facts an earlier edition had and this one
+        # removed (what-changed cites them as they last stood).
+        self.citable: dict[str, Fact] = dict(evidence.facts)
+        self.derived = derive(evidence.facts)
+        self.current_to = current_to(evidence.facts)
+        self.helpers = Helpers(
+            self.citable,
+            {c.id for c in spec.charts},
+            spec.path.name,
+            {j.id for j in evidence.judgments},
+        )
+        # What every section template sees; the same for all sections, so built once.
+        self.context = {
+            "facts": evidence.facts,
+            "sources": evidence.sources,
+            "domains": evidence.domains,
+            "derived": self.derived,
+            "report": spec,
+            "current_to": self.current_to,
+            "source_share": source_share(evidence),
+            "sole_source": sole_source(evidence),
+            **self.helpers.functions(),
+        }
+        self.env = environment(root / "templates")
+        self.problems = Problems()
+        self.notes = NoteBook(self.citable, self.helpers.pending)
+        self.made = _Made()
+        self.reader = MarkdownReader(
+            self.notes,
+            {
+                "chart": self._figure,
+                "table": self._table,
+                "sources": self._sources,
+                "judgments": self._judgments,
+                "scale": self._scale,
+            },
+            self.problems,
+        )
+
+    def compose(self) -> Document:
+        sections = [self._section(s.id, s.title, s.template) for s in self.spec.sections]
+        self.problems.raise_if_any()
+        places = fact_sections(
+            sections,
+            lambda sec: [(f.id, prose) for c, prose in section_cites(sec) for f in c.note.facts],
+        )
+        if self.previous is not None:
+            titles = [s.title for s in sections]
+            where = dict(places)
+            for spec in self.spec.sections:
+                for fid in self.placed.get(spec.id, ()):
+                    where.setdefault(fid, spec.title)
+            self.changes = compare(self.previous, self.evidence, where, self.used, titles)
+            sections.insert(1, self._what_changed(self.changes, titles))
+            self.problems.raise_if_any()
+        notes = renumber(sections)
+        return Document(
+            report_id=self.spec.id,
+            title=self.spec.title,
+            subtitle=self.spec.subtitle,
+            author=self.spec.author,
+            subject=self.spec.subject,
+            keywords=list(self.spec.keywords),
+            language=self.spec.language,
+            current_to=self.current_to,
+            generated=generated_date(),
+            sections=sections,
+            notes=notes,
+            sources=list(self.evidence.sources.values()),
+            charts=self.made.charts,
+            fact_sections=places,
+            contents=self.spec.contents,
+        )
+
+    def _section(self, sid: str, title: str, template: str, extra: dict | None = None) -> Section:
+        text = self.helpers.render(self.env, template, {**self.context, **(extra or {})})
+        shown = f"templates/{template}"
+        blocks = self.reader.blocks(text, shown)
+        attribution.check(blocks, shown, self.problems)
+        return Section(sid, title, blocks)
+
+    def _what_changed(self, changes: Changes, order: list[str]) -> Section:
+        for item in changes.items:
+            self.citable.setdefault(item.fact.id, item.fact)
+        if not (self.root / "templates" / WHAT_CHANGED).is_file():
+            raise InputError.one(
+                f"templates/{WHAT_CHANGED}",
+                None,
+                "missing: every edition after the first opens with this section; "
+                "restore it from the briefing project",
+            )
+        extra = {"changes": changes, "groups": changes.groups(order), "previous": changes.previous}
+        title = label("what_changed", date=changes.previous.date)
+        return self._section(WHAT_CHANGED_ID, title, WHAT_CHANGED, extra)
+
+    # --- the blocks templates ask for ------------------------------------------------------------
+
+    def _figure(self, chart_id: str) -> Figure:
+        from briefing.charts import draw as charts
+
+        spec = next((c for c in self.spec.charts if c.id == chart_id), None)
+        if spec is None:  # a placeholder written by hand: chart() checks the id it is given
+            raise InputError.one(
+                self.helpers.current,
+                None,
+                f"![](chart:{chart_id}) names the chart {chart_id!r}, which "
+                f"{self.spec.path.name} does not define; place a chart with chart('its-id')",
+            )
+        try:
+            chart = charts.render(
+                spec,
+                len(self.made.charts) + 1,
+                self.evidence,
+                self.derived,
+                self.drawings or charts.Drawings(),
+                lambda m: self.say(f"{self.spec.id}: {m}"),
+                self.drawn(chart_id) if self.drawn else None,
+            )
+        except ChartDataError as exc:
+            path, _, line = spec.origin.rpartition(":")
+            raise InputError.one(path, int(line), f"chart {chart_id!r}: {exc}") from None
+        self.made.charts.append(chart)
+        return Figure(chart)
+
+    def _table(self, name: str) -> Table:
+        dated = sorted(
+            (f for f in self.evidence.facts.values() if f.date), key=lambda f: f.date.sort_key()
+        )
+        # A row points back at the note where the text discusses the fact, so the chronology
+        # adds no second note for a claim already cited: the most specific such note (the
+        # fewest facts, then the first). Indexed once, so a long chronology stays linear.
+        discussed: dict[str, Note] = {}
+        for n in self.notes.notes:
+            for f in n.facts:
+                best = discussed.get(f.id)
+                if best is None or len(n.facts) < len(best.facts):
+                    discussed[f.id] = n
+        rows: list[list[list[Inline]]] = []
+        for fact in dated:
+            note = discussed.get(fact.id)
+            if note is not None:
+                rows.append(
+                    [[Text(fact.when)], [Text(fact.summary), Cite(note)], [Text(fact.claimed_by)]]
+                )
+            else:
+                # A fact only the chronology shows carries its passage in the row itself: a
+                # note of its own would double what a long evidence base costs to print.
+                rows.append([[Text(fact.when)], [Text(fact.summary)], [Text(in_row(fact))]])
+        self.made.tables += 1
+        return Table(
+            caption=label("timeline_caption"),
+            number=self.made.tables,
+            columns=columns("timeline_columns"),
+            rows=rows,
+            widths=[0.17, 0.58, 0.25],
+        )
+
+    def _scale(self, name: str) -> Table:
+        self.made.tables += 1
+        return Table(
+            caption=label("scale_caption"),
+            number=self.made.tables,
+            columns=columns("scale_columns"),
+            rows=[
+                [[Text(term[:1].upper() + term[1:])], [Text(band)]] for term, band in SCALE.items()
+            ],
+            widths=[0.6, 0.4],
+        )
+
+    def _judgments(self, name: str) -> Block:
+        """The judgments named (all of them when none is), each citing the facts it rests on."""
+        wanted = [j for j in name.split(",") if j] or [j.id for j in self.evidence.judgments]
+        by_id = {j.id: j for j in self.evidence.judgments}
+        if unknown := [j for j in wanted if j not in by_id]:  # a placeholder written by hand
+            raise InputError.one(
+                self.helpers.current,
+                None,
+                f"![](judgments:{name}) names the judgment {unknown[0]!r}, which the report's "
+                "judgments file does not define; place judgments with judgments('its-id')",
+            )
+        # Numbered in the order this document shows them; an alternative view is labelled.
+        numbers = {
+            jid: n for n, jid in enumerate((j for j in wanted if not by_id[j].alternative), 1)
+        }
+        blocks = []
+        for jid in wanted:
+            j = by_id[jid]
+            note = self.notes.new(tuple(self.evidence.facts[f] for f in j.basis), j.origin)
+            statement: list[Inline] = [Text(j.statement), Cite(note)]
+            blocks.append(JudgmentBlock(j, numbers.get(jid, 0), statement, SCALE[j.likelihood]))
+        return JudgmentList(blocks)
+
+    def _sources(self, name: str) -> SourceList:
+        return SourceList(list(self.evidence.sources.values()))

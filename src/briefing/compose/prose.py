@@ -1,0 +1,233 @@
+"""The Jinja2 side of composition: the environment prose templates run in, the helpers and data
+they see, and how their errors point back at a template line.
+
+Templates produce CommonMark. Values from the data pass through `finalize`, which backslash-
+escapes every ASCII punctuation mark, so data text can never turn into markup; markup the
+template author writes, and what the helpers return, is left alone. Helpers return inert
+placeholders (`[](cite:c3)`, `![](chart:id)`) that `markdown.py` turns into document nodes.
+
+Helpers a template can call:
+  {{ cite('fact-id', ...) }}   a note citing those facts (placed after the sentence's full stop)
+  {{ chart('chart-id') }}       a figure, on a line of its own
+  {{ timeline() }}              the table of every dated fact
+  {{ source_list() }}           the list of sources with their perspective and grade
+  {{ judgments('id', ...) }}    key judgments from the report's judgments file (all if none named)
+  {{ estimative_scale() }}      the table of estimative terms and their probabilities
+  {{ method() }}                marks a paragraph or bullet as method, not sourced fact, so it
+                                needs no note (every other one must cite)
+and filters: qty ('2.35 million barrels', 'nine tonnes'), num ('2.35 million'), adj ('20-year'),
+words (a count: 'two', '43') and upfirst.
+Templates also see `facts`, `sources`, `domains`, `derived` (the declared derived figures),
+`report`, `current_to`, `source_share` (how many facts rest on each source) and `sole_source`
+(how many rest on it alone).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from briefing.base import units
+from briefing.base.derive import Derived
+from briefing.base.errors import InputError
+from briefing.base.model import Fact
+from briefing.base.templating import environment as sandboxed
+
+PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+_ESCAPES = str.maketrans({c: "\\" + c for c in PUNCTUATION})
+_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
+
+
+def escape_markdown(value: object) -> str:
+    """Make data text inert: CommonMark lets a backslash escape any ASCII punctuation."""
+    return str(value).translate(_ESCAPES)
+
+
+def _finalize(value: object) -> object:
+    if isinstance(value, Markup):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    # Escaped text is exempt from smart quotes, so give data the prose's apostrophe here.
+    return escape_markdown(_APOSTROPHE.sub("\u2019", str(value)))
+
+
+def describe(exc: BaseException) -> str:
+    """An exception as a template author can act on it."""
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return f"template {exc.name!r} not found under templates/"
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return (
+            f"syntax error in {exc.name or 'an included template'} line {exc.lineno}: {exc.message}"
+        )
+    if isinstance(exc, ZeroDivisionError):
+        return "division by zero"
+    return f"{type(exc).__name__}: {exc}"
+
+
+# A template that includes itself, directly or through others, recurses until Python stops it.
+RECURSION = (
+    "template error: it includes itself, directly or through the templates it includes, "
+    "and would never end; remove the include that leads back to it"
+)
+
+
+class TemplateFault(Exception):
+    """Raised inside a helper; carries a message the caller pins to the template line."""
+
+
+def environment(templates: Path) -> jinja2.Environment:
+    env = sandboxed(
+        templates,
+        undefined=jinja2.StrictUndefined,
+        finalize=_finalize,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+    def _quantity_of(value: object):
+        return value.quantity if isinstance(value, Derived) else value
+
+    # Prose sets whole numbers under ten in words; tables and charts keep figures.
+    env.filters["qty"] = lambda q, decimals=None: units.quantity(
+        _quantity_of(q), decimals, words=True
+    )
+    env.filters["num"] = lambda q, decimals=None: units.number(
+        _quantity_of(q).value, decimals, words=True
+    )
+    env.filters["words"] = lambda n: units.number(n, words=True)
+    env.filters["adj"] = lambda q: units.adjective(_quantity_of(q))
+    env.filters["upfirst"] = lambda text: str(text)[:1].upper() + str(text)[1:]
+    return env
+
+
+def _template_line_of(exc: BaseException, filename: str) -> int | None:
+    tb = exc.__traceback__
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+class Helpers:
+    """The helper functions of one report's templates, and the cite() calls they collect.
+
+    cite() only records which facts a sentence rests on and where the call was; `notes.py`
+    turns each record into a numbered note when the Markdown is read."""
+
+    def __init__(
+        self,
+        citable: dict[str, Fact],
+        chart_ids: set[str],
+        report_file: str,
+        judgment_ids: set[str] | None = None,
+    ):
+        self.citable = citable
+        self.chart_ids = chart_ids
+        self.judgment_ids = judgment_ids or set()
+        self.report_file = report_file
+        self.pending: dict[str, tuple[tuple[str, ...], str]] = {}
+        self.current: str = ""  # "templates/<name>" of the template rendering now
+        self.template: jinja2.Template | None = None
+
+    def _calling_line(self) -> int | None:
+        """The template line of the helper call now running, so messages can point at it."""
+        if self.template is None or not self.template.filename:
+            return None
+        frame = sys._getframe(1)
+        while frame is not None:
+            if frame.f_code.co_filename == self.template.filename:
+                return self.template.get_corresponding_lineno(frame.f_lineno)
+            frame = frame.f_back
+        return None
+
+    def cite(self, *fact_ids: str) -> Markup:
+        line = self._calling_line()
+        where = f"{self.current}:{line}" if line else self.current
+        if not fact_ids:
+            raise TemplateFault("cite() needs at least one fact id")
+        for fid in fact_ids:
+            if fid not in self.citable:
+                raise TemplateFault(
+                    f"cite() names unknown fact {fid!r}; add it to data/facts or fix the id"
+                )
+        key = f"c{len(self.pending)}"
+        self.pending[key] = (fact_ids, where)
+        return Markup(f"[](cite:{key})")
+
+    def chart(self, chart_id: str) -> Markup:
+        if chart_id not in self.chart_ids:
+            raise TemplateFault(
+                f"chart() names {chart_id!r}, which {self.report_file} does not define"
+            )
+        return Markup(f"\n\n![](chart:{chart_id})\n\n")
+
+    def judgments(self, *ids: str) -> Markup:
+        unknown = [j for j in ids if j not in self.judgment_ids]
+        if unknown:
+            raise TemplateFault(
+                f"judgments() names {', '.join(map(repr, unknown))}, which the report's "
+                "judgments file does not define"
+            )
+        if not self.judgment_ids:
+            raise TemplateFault(
+                f"judgments() needs a judgments file; declare it in {self.report_file} under "
+                "data: judgments:"
+            )
+        return Markup(f"\n\n![](judgments:{','.join(ids)})\n\n")
+
+    def functions(self) -> dict[str, Any]:
+        return {
+            "cite": self.cite,
+            "chart": self.chart,
+            "timeline": lambda: Markup("\n\n![](table:timeline)\n\n"),
+            "source_list": lambda: Markup("\n\n![](sources:all)\n\n"),
+            "judgments": self.judgments,
+            "estimative_scale": lambda: Markup("\n\n![](scale:all)\n\n"),
+            "method": lambda: Markup("[](method:)"),
+        }
+
+    def render(self, env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
+        """One template rendered; every failure becomes an InputError at its template line."""
+        shown = f"templates/{name}"
+        self.current = shown
+        try:
+            template = env.get_template(name)
+        except jinja2.TemplateSyntaxError as exc:
+            raise InputError.one(
+                shown, exc.lineno, f"template syntax error: {exc.message}"
+            ) from None
+        except jinja2.TemplateNotFound as exc:  # gone since the report was loaded, or a link out
+            raise InputError.one(shown, None, describe(exc)) from None
+        self.template = template
+        try:
+            return template.render(context)
+        except TemplateFault as exc:
+            line = _template_line_of(exc, template.filename)
+            raise InputError.one(shown, line, str(exc)) from None
+        except RecursionError:
+            raise InputError.one(shown, None, RECURSION) from None
+        except jinja2.UndefinedError as exc:
+            line = _template_line_of(exc, template.filename)
+            raise InputError.one(
+                shown, line, f"{exc.message}; check the fact id and field name against data/"
+            ) from None
+        except (
+            jinja2.TemplateError,
+            ArithmeticError,
+            LookupError,
+            TypeError,
+            ValueError,
+            AttributeError,
+        ) as exc:
+            line = _template_line_of(exc, template.filename)
+            raise InputError.one(shown, line, f"template error: {describe(exc)}") from None

@@ -164,14 +164,6 @@ def test_chronology_uses_declared_labels_or_the_summary(evidence):
         prepare(chart("chronology", labels={"no-such-fact": "x"}), evidence, {})
 
 
-def test_every_declared_kind_has_a_drawing_function():
-    from briefing.charts.data import PREPARE
-    from briefing.charts.draw import DRAW, SIZES
-    from briefing.config.chartspec import KINDS
-
-    assert set(KINDS) == set(PREPARE) == set(DRAW) == set(SIZES)
-
-
 # ---------------------------------------------------------------- derived figures -----------------
 
 
@@ -243,9 +235,10 @@ def test_a_bad_declaration_in_the_data_is_a_path_line_problem(tmp_path, capsys):
 
 
 def test_every_kind_is_drawn_at_the_size_the_print_lays_out(evidence):
-    """The print sizes a chart before it is drawn (charts.SIZES): each kind's drawing, full
-    and for phones, must declare exactly that size."""
-    from briefing.charts.draw import DRAW, NARROW, figure_size, svg_size
+    """The print sizes a chart before it is drawn (each kind's `size`): each kind's drawing,
+    full and for phones, must declare exactly that size."""
+    from briefing.charts.draw import figure_size, svg_size
+    from briefing.charts.kinds import KINDS
 
     derived = derive(evidence.facts)
     rest = replace(derived["price-per-tonne"], id="rest", quantity=Quantity(200, "USD-per-tonne"))
@@ -268,11 +261,11 @@ def test_every_kind_is_drawn_at_the_size_the_print_lays_out(evidence):
         ),
         "chronology": chart("chronology"),
     }
-    assert set(specs) == set(DRAW)
+    assert set(specs) == set(KINDS)
     for kind, spec_ in specs.items():
         plot = prepare(spec_, evidence, {**derived, "rest": rest})
-        for narrow in (False, True) if kind in NARROW else (False,):
-            figure = DRAW[kind](plot, narrow=True) if narrow else DRAW[kind](plot)
+        for narrow in (False, True) if KINDS[kind].narrow else (False,):
+            figure = KINDS[kind].draw(plot, narrow)
             out = io.BytesIO()
             figure.savefig(out, format="svg")
             root = ElementTree.fromstring(out.getvalue())

@@ -29,6 +29,7 @@ from briefing.base.errors import InputError, Problems
 from briefing.base.files import checkpoint, write_atomic
 from briefing.base.sharedlibs import check_pdf_libraries
 from briefing.charts.data import check as check_charts
+from briefing.charts.data import check_declarations
 from briefing.compose.changes import Previous
 from briefing.compose.preflight import check_templates
 from briefing.config.load import load_evidence, load_report, report_files
@@ -171,6 +172,8 @@ def build(
                 for slot, (modules, yielding) in _warmups(todo[0].spec, formats, pool.jobs).items():
                     pool.submit(slot, warm, modules, yielding)
             evidence = {plan.spec.id: load_evidence(plan.spec, root, problems) for plan in todo}
+            for plan in todo:  # each chart's kind and fields, reported with the evidence's
+                check_declarations(plan.spec.charts, problems)
             problems.raise_if_any()
             job = _Job(root, output, stage, formats, pdf_variant)
             early: dict[str, Future] = {}

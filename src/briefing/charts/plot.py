@@ -1,0 +1,130 @@
+"""What every chart kind prepares with: the `Plot` it returns, the error that says its data does
+not fit, and the helpers the kinds share (selecting facts, resolving a value, filling a label,
+placing a date on an axis).
+
+Below the kinds (`charts/kinds/`), which import it, and kept apart from matplotlib: the data
+logic is unit-tested on its own, and alt text and the data table come from exactly the values
+drawn, so no number lives only in a picture.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from briefing.base import units
+from briefing.base.derive import Derived
+from briefing.base.model import Fact, Quantity
+from briefing.config.chartspec import ChartSpec
+from briefing.config.specs import Evidence
+
+
+class ChartDataError(Exception):
+    """The data a chart needs is missing or does not fit; the message says what to change."""
+
+
+@dataclass
+class ChartTable:
+    columns: list[str]
+    rows: list[list[str]]
+
+
+@dataclass
+class Plot:
+    """One chart's content, ready to draw: kind-specific values in `payload`."""
+
+    spec: ChartSpec
+    title: str
+    alt: str
+    facts: tuple[Fact, ...]
+    table: ChartTable
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+def select(spec: ChartSpec, evidence: Evidence) -> list[Fact]:
+    """The facts a declaration selects, oldest first (undated ones last, by id)."""
+    s = spec.select
+    for did in s.domains:
+        if did not in evidence.domains:
+            raise ChartDataError(
+                f"'select' names domain {did!r}, which the evidence does not declare"
+            )
+    for fid in s.facts:
+        if fid not in evidence.facts:
+            raise ChartDataError(f"'select' names fact {fid!r}, which the evidence does not hold")
+    chosen = [
+        f
+        for f in evidence.facts.values()
+        if (not s.domains or f.domain in s.domains)
+        and (not s.tags or set(s.tags) & set(f.tags))
+        and (not s.facts or f.id in s.facts)
+        and (not s.dated or f.date is not None)
+    ]
+    if not chosen:
+        raise ChartDataError("'select' matches no fact; widen it")
+    return sorted(chosen, key=lambda f: (f.date is None, f.date.sort_key() if f.date else (), f.id))
+
+
+@dataclass(frozen=True)
+class Value:
+    quantity: Quantity
+    decimals: int | None
+    facts: tuple[Fact, ...]
+    name: str = ""  # what it is, for the data table: the quantity's name or the figure's unit
+
+    @property
+    def text(self) -> str:
+        return units.quantity(self.quantity, self.decimals)
+
+
+def resolve(ref: Any, evidence: Evidence, derived: dict[str, Derived], default: str = "") -> Value:
+    """`fact-id.quantity`, a bare quantity of the chart's own fact, or a derived figure's id;
+    or a mapping {ref: ..., decimals: n}."""
+    decimals = None
+    if isinstance(ref, dict):
+        decimals = ref.get("decimals")
+        ref = ref.get("ref", "")
+    ref = str(ref)
+    if ref in derived:
+        d = derived[ref]
+        unit = units.UNITS[d.quantity.unit].singular or d.quantity.unit
+        places = d.decimals if decimals is None else decimals
+        return Value(d.quantity, places, d.facts, f"Value {unit}")
+    fid, _, name = ref.rpartition(".")
+    fid = fid or default
+    fact = evidence.facts.get(fid)
+    if fact is None or name not in fact.quantities:
+        raise ChartDataError(
+            f"{ref!r} is neither a derived figure nor 'fact-id.quantity' of a fact in the evidence"
+        )
+    shown = name.replace("-", " ").replace("_", " ")
+    return Value(fact.quantities[name], decimals, (fact,), shown[:1].upper() + shown[1:])
+
+
+def fill(label: str, values: list[Value]) -> str:
+    slots = label.count("{}")
+    if slots != len(values):
+        raise ChartDataError(f"label {label!r} has {slots} {{}} for {len(values)} value(s)")
+    return label.format(*(v.text for v in values))
+
+
+def year_of(fact: Fact) -> float:
+    d = fact.date.earliest  # type: ignore[union-attr]
+    if fact.date.decade:  # type: ignore[union-attr]
+        return d.year + 0.5
+    return d.year + (d.timetuple().tm_yday - 1) / 366
+
+
+def span_of(facts: list[Fact]) -> dict[str, Any]:
+    dated = [f for f in facts if f.date]
+    if not dated:
+        raise ChartDataError("this kind of chart needs dated facts; the selection has none")
+    return {
+        "first": min(f.date.earliest.year for f in dated),
+        "last": max(f.date.latest.year for f in dated),
+        "count": len(dated),
+    }
+
+
+def unique(facts: list[Fact]) -> tuple[Fact, ...]:
+    return tuple({f.id: f for f in facts}.values())

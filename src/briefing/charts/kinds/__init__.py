@@ -5,7 +5,7 @@ registry, the one list that the declarations' checks, the preparation and the dr
 A new kind is a module here and its line below. The list is written out rather than found by
 scanning the folder: the import graph (tests/test_layers.py) then sees every kind, the order is
 fixed by the text, and a half-written module is not picked up by accident;
-tests/test_charts_registry.py fails when a module here is not listed.
+tests/test_charts_kinds.py fails when a module here is not listed.
 """
 
 from __future__ import annotations

@@ -115,67 +115,51 @@ def unit_kind(s: Scope, e: LocatedDict, k: str, w: str) -> str | None:
 # ---------------------------------------------------------------- sources -------------------------
 
 SCALE = ", ".join(f"{g} ({m})" for g, m in RELIABILITY.items())
+GRADE = Schema(
+    "a grade",
+    "",
+    (
+        Field(
+            "grade", sc.one_of(RELIABILITY, "grade {value!r} is not on the scale: " + SCALE), True
+        ),
+        Field("reason", sc.text(), True),
+    ),
+    Reliability,
+)
+UNGRADED = "{what} needs 'reliability: {{grade: <A-F>, reason: ...}}', graded on the "
+ADVOCATE = "{what} needs 'advocate: true' or 'advocate: false' (does the outlet argue one side?)"
 SOURCE = Schema(
     "a source",
     "source {id!r}",
     (
         Field("id", sc.ident, True, unique="source id"),
         Field("name", sc.text(), True),
-        Field(
-            "reliability",
-            sc.mapping(
-                Schema(
-                    "a grade",
-                    "",
-                    (
-                        Field(
-                            "grade",
-                            sc.one_of(RELIABILITY, "grade {value!r} is not on the scale: " + SCALE),
-                            True,
-                        ),
-                        Field("reason", sc.text(), True),
-                    ),
-                )
-            ),
-            "{what} needs 'reliability: {{grade: <A-F>, reason: ...}}', graded on the "
-            "Admiralty scale: " + SCALE.replace("{", "{{"),
-        ),
+        Field("reliability", sc.mapping(GRADE), UNGRADED + "Admiralty scale: " + SCALE),
         Field("outlet", sc.text(), True),
         Field("title", sc.text(), True),
         Field("published", date_kind, True),
         Field("byline", sc.text(required=False)),
         Field("file", sc.text(), True),
-        Field(
-            "advocate",
-            sc.boolean(
-                ADVOCATE := "{what} needs 'advocate: true' or 'advocate: false' "
-                "(does the outlet argue one side?)"
-            ),
-            ADVOCATE,
-        ),
+        Field("advocate", sc.boolean(ADVOCATE), ADVOCATE),
         Field("perspective", sc.text(), True),
     ),
+    Source,
 )
 
 
 def load_sources(path: Path, shown: str, scope: Scope) -> dict[str, Source]:
-    sources: dict[str, Source] = {}
-    data = read_yaml(path, shown)
-    for entry in sc.entries(
-        scope, data, "the sources file must be a list of sources", "each source"
-    ):
-        if (v := sc.check(scope, entry, SOURCE)) is not None:
-            grade = Reliability(v["reliability"]["grade"], v["reliability"]["reason"])
-            sources[v["id"]] = Source(
-                v["id"], v["outlet"], v["title"], v["published"], v["byline"], v["file"],
-                v["advocate"], v["perspective"], v["name"], grade,
-            )  # fmt: skip
-    return sources
+    whole = "the sources file must be a list of sources"
+    found = (
+        sc.check(scope, e, SOURCE)
+        for e in sc.entries(scope, read_yaml(path, shown), whole, "each source")
+    )
+    return {source.id: source for source in found if source is not None}
 
 
 # ---------------------------------------------------------------- domains -------------------------
 
 PALETTE_SLOTS = 8
+WHOLE = "the domains file must be a list of domains"
 SLOT = f"{{what}} needs 'slot': a palette position from 0 to {PALETTE_SLOTS - 1}"
 DOMAIN = Schema(
     "a domain",
@@ -185,19 +169,14 @@ DOMAIN = Schema(
         Field("label", sc.text(), True),
         Field("slot", sc.whole(0, PALETTE_SLOTS - 1, SLOT), SLOT),
     ),
+    Domain,
 )
 
 
 def load_domains(path: Path, shown: str, scope: Scope) -> dict[str, Domain]:
-    data = read_yaml(path, shown)
-    if isinstance(data, list) and not data:
-        data = None  # an empty list declares no domain: refused like a file that is no list
-    whole = "the domains file must be a list of domains"
-    return {
-        v["id"]: Domain(v["id"], v["label"], v["slot"])
-        for entry in sc.entries(scope, data, whole, "each domain")
-        if (v := sc.check(scope, entry, DOMAIN)) is not None
-    }
+    data = read_yaml(path, shown) or None  # an empty list declares no domain: refused
+    found = (sc.check(scope, e, DOMAIN) for e in sc.entries(scope, data, WHOLE, "each domain"))
+    return {domain.id: domain for domain in found if domain is not None}
 
 
 # ---------------------------------------------------------------- facts ---------------------------
@@ -334,6 +313,7 @@ FACT = Schema(
                     "a quote",
                     "",
                     (Field("speaker", sc.text(), True), Field("text", sc.text(), True)),
+                    Quote,
                 )
             ),
         ),
@@ -391,7 +371,6 @@ def _fact(
         )
         for d in v["derived"]
     )
-    quote = v["quote"] and Quote(v["quote"]["speaker"], v["quote"]["text"])
     return Fact(
         id=own,
         date=when,
@@ -401,7 +380,7 @@ def _fact(
         claimant=claimant,
         citations=tuple(citations),
         quantities=v["quantities"],
-        quote=quote,
+        quote=v["quote"],
         origin=f"{scope.shown}:{entry.line}",
         derived=derived,
         domain_label=domains[v["domain"]].label,

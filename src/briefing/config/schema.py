@@ -133,11 +133,13 @@ class Field:
 @dataclass(frozen=True)
 class Schema:
     """The fields of one kind of entry. `noun` names an entry without an id ("a source");
-    `named` names one by its id ("source {id!r}")."""
+    `named` names one by its id ("source {id!r}"). `make`, if given, is called with the
+    checked values as keywords (the fields are named as its parameters) to build the entry."""
 
     noun: str
     named: str
     fields: tuple[Field, ...]
+    make: Callable[..., Any] | None = None
 
     def what(self, entry: LocatedDict) -> str:
         if "id" in entry and isinstance(entry["id"], str):
@@ -148,11 +150,10 @@ class Schema:
 MISSING = "{what} is missing required field {key!r}"
 
 
-def check(
-    scope: Scope, entry: LocatedDict, schema: Schema, what: str | None = None
-) -> dict[str, Any] | None:
-    """The entry's values by field name (defaults filled in), or None if any problem was
-    recorded; every field is read either way, so that every problem is reported."""
+def check(scope: Scope, entry: LocatedDict, schema: Schema, what: str | None = None) -> Any:
+    """The entry's values by field name (defaults filled in), or what `schema.make` builds
+    from them; None if any problem was recorded. Every field is read either way, so that every
+    problem is reported."""
     before = len(scope.problems.items)
     what = what or schema.what(entry)
     scope.checker.unknown_keys(entry, {f.name for f in schema.fields}, what)
@@ -173,7 +174,9 @@ def check(
         if value is not None and f.unique:
             scope.ids.claim(scope.problems, f.unique, value, scope.shown, line)
         values[f.name] = value if value not in (None, "") else f.default
-    return values if len(scope.problems.items) == before else None
+    if len(scope.problems.items) > before:
+        return None
+    return schema.make(**values) if schema.make else values
 
 
 def entries(scope: Scope, data: Any, whole: str, each: str) -> list[LocatedDict]:

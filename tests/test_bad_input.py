@@ -44,7 +44,7 @@ CASES = {
         "data/facts/arms.yaml",
         "id: hezbollah-foothold",
         "id: mohajer-2006",
-        "duplicate fact id 'mohajer-2006' (first defined at data/facts/arms.yaml:1)",
+        "duplicate fact id 'mohajer-2006' (first on line 1); give one of them a new id",
     ),
     "unknown domain": (
         "data/facts/finance.yaml",

@@ -14,8 +14,10 @@ from pathlib import Path
 
 from briefing.base.errors import Problems
 from briefing.base.model import Fact, Judgment
+from briefing.config import schema as sc
 from briefing.config.fieldcheck import Checker
-from briefing.config.yamlfile import LocatedDict, read_yaml
+from briefing.config.schema import Field, Ref, Schema, Scope
+from briefing.config.yamlfile import read_yaml
 
 # The estimative terms and the probabilities they stand for (ICD 203), least likely first.
 SCALE: dict[str, str] = {
@@ -26,18 +28,6 @@ SCALE: dict[str, str] = {
     "likely": "55–80%",
     "very likely": "80–95%",
     "almost certain": "95–99%",
-}
-CONFIDENCE = ("high", "moderate", "low")
-FIELDS = {
-    "id",
-    "kind",
-    "title",
-    "statement",
-    "likelihood",
-    "confidence",
-    "basis",
-    "would_change",
-    "less_likely_because",
 }
 _TERMS = re.compile(
     r"\b(" + "|".join(re.escape(t) for t in sorted(SCALE, key=len, reverse=True)) + r")\b",
@@ -50,33 +40,83 @@ def terms_in(text: str) -> set[str]:
     return {m.group(1).lower() for m in _TERMS.finditer(text)}
 
 
+CONFIDENCE = ("high", "moderate", "low")
+
+
+def basis(s: Scope, e, k: str, w: str) -> tuple[str, ...] | None:
+    """The ids of the facts a judgment rests on: a list, not empty."""
+    if isinstance(e[k], list) and e[k]:
+        return tuple(str(f) for f in e[k])
+    s.add(e.line_of(k), BASIS.format(what=w))
+    return None
+
+
+BASIS = "{what} has no 'basis': list the ids of the facts it rests on"
+NO_CONFIDENCE = "{what} has no 'confidence': give {{level: high|moderate|low, reason: ...}}"
+LEVEL = "confidence {value!r} must be high, moderate or low"
+JUDGMENT = Schema(
+    "a judgment",
+    "judgment {id!r}",
+    (
+        Field("id", sc.ident, True, unique="judgment id"),
+        Field(
+            "kind",
+            sc.one_of(
+                ("judgment", "alternative"), "'kind' of {what} must be judgment or alternative"
+            ),
+            default="judgment",
+        ),
+        Field("title", sc.text(), True),
+        Field("statement", sc.text(), True),
+        Field(
+            "likelihood",
+            sc.one_of(SCALE, "likelihood {value!r} is not one of: " + ", ".join(SCALE)),
+            True,
+        ),
+        Field(
+            "confidence",
+            sc.mapping(
+                Schema(
+                    "a confidence",
+                    "",
+                    (
+                        Field("level", sc.one_of(CONFIDENCE, LEVEL), True),
+                        Field("reason", sc.text(), True),
+                    ),
+                )
+            ),
+            NO_CONFIDENCE,
+        ),
+        Field(
+            "basis",
+            basis,
+            BASIS,
+            refers_to=Ref(
+                "facts",
+                "fact",
+                message="{what} rests on fact {value!r}, which does not exist; "
+                "fix the id or add the fact",
+            ),
+        ),
+        Field("would_change", sc.text(required=False), default=""),
+        Field("less_likely_because", sc.text(required=False), default=""),
+    ),
+)
+
+
 def load(
     path: Path, shown: str, facts: dict[str, Fact], problems: Problems
 ) -> tuple[Judgment, ...]:
-
     data = read_yaml(path, shown)
-    check = Checker(problems, shown)
     if data is None:
         return ()
-    if not isinstance(data, list):
-        problems.add(
-            shown, getattr(data, "line", 1), "a judgments file must be a list of judgments"
-        )
-        return ()
-    out: list[Judgment] = []
-    seen: set[str] = set()
-    for raw in data:
-        entry = check.mapping(raw, data.line, "each judgment")
-        if entry is None:
-            continue
-        judgment = _judgment(entry, check, facts)
-        if judgment is None:
-            continue
-        if judgment.id in seen:
-            problems.add(shown, entry.line_of("id"), f"duplicate judgment id {judgment.id!r}")
-            continue
-        seen.add(judgment.id)
-        out.append(judgment)
+    scope = Scope(Checker(problems, shown), {"facts": facts})
+    whole = "a judgments file must be a list of judgments"
+    out = [
+        j
+        for entry in sc.entries(scope, data, whole, "each judgment")
+        if (j := _judgment(scope, entry)) is not None
+    ]
     if out and not any(j.alternative for j in out):
         problems.add(
             shown,
@@ -87,77 +127,36 @@ def load(
     return tuple(out)
 
 
-def _judgment(entry: LocatedDict, check, facts: dict[str, Fact]) -> Judgment | None:
-    problems, shown = check.problems, check.shown
-    before = len(problems.items)
-    what = f"judgment {entry.get('id', '?')!r}"
-    check.unknown_keys(entry, FIELDS, what)
-    jid = check.ident(entry, "id", "a judgment")
-    kind = check.text(entry, "kind", what, required=False) or "judgment"
-    if kind not in ("judgment", "alternative"):
-        problems.add(
-            shown, entry.line_of("kind"), f"'kind' of {what} must be judgment or alternative"
-        )
-    title = check.text(entry, "title", what)
-    statement = check.text(entry, "statement", what)
-    likelihood = check.text(entry, "likelihood", what)
-    scale = ", ".join(SCALE)
-    if likelihood is not None and likelihood not in SCALE:
-        problems.add(
-            shown, entry.line_of("likelihood"), f"likelihood {likelihood!r} is not one of: {scale}"
-        )
-    elif likelihood and statement and terms_in(statement) != {likelihood}:
-        used = ", ".join(sorted(terms_in(statement))) or "none"
-        problems.add(
-            shown,
-            entry.line_of("statement"),
-            f"the statement of {what} must use its likelihood term {likelihood!r} and no other "
-            f"(it uses: {used}), so the words match the probability readers are given",
-        )
-
-    level = reason = None
-    raw = entry.get("confidence")
-    if raw is None:
-        problems.add(
-            shown,
-            entry.line,
-            f"{what} has no 'confidence': give {{level: high|moderate|low, reason: ...}}",
-        )
-    elif (
-        c := check.mapping(raw, entry.line_of("confidence"), f"'confidence' of {what}")
-    ) is not None:
-        check.unknown_keys(c, {"level", "reason"}, f"'confidence' of {what}")
-        level = check.text(c, "level", f"'confidence' of {what}")
-        reason = check.text(c, "reason", f"'confidence' of {what}")
-        if level is not None and level not in CONFIDENCE:
-            problems.add(
-                shown, c.line_of("level"), f"confidence {level!r} must be high, moderate or low"
+def _judgment(scope: Scope, entry) -> Judgment | None:
+    """One judgment, held to the rules a table cannot state: the statement speaks in its own
+    likelihood term, and an alternative says why it is less likely."""
+    before = len(scope.problems.items)
+    v = sc.check(scope, entry, JUDGMENT)
+    what = JUDGMENT.what(entry)
+    statement, likelihood = entry.get("statement"), entry.get("likelihood")
+    if v is not None or (isinstance(statement, str) and likelihood in SCALE):
+        statement, likelihood = (v["statement"], v["likelihood"]) if v else (statement, likelihood)
+        if terms_in(statement) != {likelihood}:
+            used = ", ".join(sorted(terms_in(statement))) or "none"
+            scope.add(
+                entry.line_of("statement"),
+                f"the statement of {what} must use its likelihood term {likelihood!r} and no "
+                f"other (it uses: {used}), so the words match the probability readers are given",
             )
-
-    basis = check.items(
-        entry, "basis", f"{what} has no 'basis': list the ids of the facts it rests on"
-    )
-    for fid in basis:
-        if str(fid) not in facts:
-            problems.add(
-                shown,
-                entry.line_of("basis"),
-                f"{what} rests on fact {fid!r}, which does not exist; fix the id or add the fact",
-            )
-    would_change = check.text(entry, "would_change", what, required=False) or ""
-    less_likely = check.text(entry, "less_likely_because", what, required=kind == "alternative")
-    if len(problems.items) > before or not (jid and title and statement and likelihood):
+    if entry.get("kind") == "alternative" and not entry.get("less_likely_because"):
+        scope.add(entry.line, f"{what} is missing required field 'less_likely_because'")
+    if v is None or len(scope.problems.items) > before:
         return None
     return Judgment(
-        id=jid,
-        title=title,
-        statement=statement,
-        likelihood=likelihood,
-        confidence=level or "",
-        confidence_reason=reason or "",
-        basis=tuple(str(f) for f in basis),
-        alternative=kind == "alternative",
-        would_change=would_change,
-        less_likely_because=less_likely or "",
-        origin=f"{shown}:{entry.line}",
+        id=v["id"],
+        title=v["title"],
+        statement=v["statement"],
+        likelihood=v["likelihood"],
+        confidence=v["confidence"]["level"],
+        confidence_reason=v["confidence"]["reason"],
+        basis=v["basis"],
+        alternative=v["kind"] == "alternative",
+        would_change=v["would_change"],
+        less_likely_because=v["less_likely_because"],
+        origin=f"{scope.shown}:{entry.line}",
     )

@@ -1,14 +1,17 @@
 """Read reports/ and data/, validate everything at the door, and build typed evidence.
 
 Every problem is reported with `path:line` and a hint, and all of them in one run, before any
-rendering starts, so a bad edit never reaches (or replaces) a published file.
+rendering starts, so a bad edit never reaches (or replaces) a published file. Each file's
+fields are declared once below as a `schema.Schema`; what a table cannot say (a date range, who
+makes a claim, the paths of a report's data) is checked after it, beside the table.
 """
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -36,17 +39,16 @@ from briefing.base.model import (
     Source,
 )
 from briefing.base.units import UNITS
+from briefing.config import schema as sc
 from briefing.config.chartspec import ChartSpec, parse_chart
-from briefing.config.fieldcheck import ID_RE, Checker
+from briefing.config.fieldcheck import Checker
 from briefing.config.judgments import load as load_judgments
+from briefing.config.schema import Field, Ref, Schema, Scope
 from briefing.config.specs import RESERVED_SECTION, UNDATED, Evidence, ReportSpec, SectionSpec
 from briefing.config.yamlfile import MAX_FILE_BYTES, LocatedDict, read_yaml
 
 DATE_RE = re.compile(r"^(?P<y>\d{4})(?:-(?P<m>\d{1,2})(?:-(?P<d>\d{1,2}))?)?$")
 DECADE_RE = re.compile(r"^(?P<y>\d{3}0)s$")
-# ---------------------------------------------------------------- helpers -------------------------
-
-
 MAX_MAGNITUDE = 1e15  # beyond any quantity a briefing reports; catches typos and overflow
 RANGES = {"percent": (0.0, 100.0), "rank": (1.0, 1000.0)}
 
@@ -97,373 +99,303 @@ def parse_date(raw: Any) -> PartialDate | str:
     return PartialDate(year, int(month) if month else None, int(day) if day else None)
 
 
+def date_kind(s: Scope, e: LocatedDict, k: str, w: str) -> PartialDate | None:
+    parsed = parse_date(e[k])
+    if isinstance(parsed, str):
+        s.add(e.line_of(k), parsed)
+        return None
+    return parsed
+
+
+def unit_kind(s: Scope, e: LocatedDict, k: str, w: str) -> str | None:
+    unit = s.checker.text(e, k, w)
+    return unit if unit and s.checker.known_unit(unit, e.line_of(k)) else None
+
+
 # ---------------------------------------------------------------- sources -------------------------
 
-SOURCE_FIELDS = {
-    "id",
-    "name",
-    "reliability",
-    "outlet",
-    "title",
-    "published",
-    "byline",
-    "file",
-    "advocate",
-    "perspective",
-}
+SCALE = ", ".join(f"{g} ({m})" for g, m in RELIABILITY.items())
+GRADE = Schema(
+    "a grade",
+    "",
+    (
+        Field(
+            "grade", sc.one_of(RELIABILITY, "grade {value!r} is not on the scale: " + SCALE), True
+        ),
+        Field("reason", sc.text(), True),
+    ),
+    Reliability,
+)
+UNGRADED = "{what} needs 'reliability: {{grade: <A-F>, reason: ...}}', graded on the "
+ADVOCATE = "{what} needs 'advocate: true' or 'advocate: false' (does the outlet argue one side?)"
+SOURCE = Schema(
+    "a source",
+    "source {id!r}",
+    (
+        Field("id", sc.ident, True, unique="source id"),
+        Field("name", sc.text(), True),
+        Field("reliability", sc.mapping(GRADE), UNGRADED + "Admiralty scale: " + SCALE),
+        Field("outlet", sc.text(), True),
+        Field("title", sc.text(), True),
+        Field("published", date_kind, True),
+        Field("byline", sc.text(required=False)),
+        Field("file", sc.text(), True),
+        Field("advocate", sc.boolean(ADVOCATE), ADVOCATE),
+        Field("perspective", sc.text(), True),
+    ),
+    Source,
+)
 
 
-def load_sources(path: Path, shown: str, problems: Problems) -> dict[str, Source]:
-    data = read_yaml(path, shown)
-    check = Checker(problems, shown)
-    sources: dict[str, Source] = {}
-    lines: dict[str, int] = {}
-    if not isinstance(data, list):
-        problems.add(shown, getattr(data, "line", 1), "the sources file must be a list of sources")
-        return sources
-    for raw in data:
-        entry = check.mapping(raw, getattr(data, "line", 1), "each source")
-        if entry is None:
-            continue
-        what = f"source {entry.get('id', '?')!r}"
-        check.unknown_keys(entry, SOURCE_FIELDS, what)
-        sid = check.ident(entry, "id", "a source")
-        outlet = check.text(entry, "outlet", what)
-        title = check.text(entry, "title", what)
-        file = check.text(entry, "file", what)
-        perspective = check.text(entry, "perspective", what)
-        byline = check.text(entry, "byline", what, required=False)
-        name = check.text(entry, "name", what)
-        reliability = _reliability(entry, check, what)
-        published = None
-        if "published" not in entry:
-            problems.add(shown, entry.line, f"{what} is missing required field 'published'")
-        else:
-            parsed = parse_date(entry["published"])
-            if isinstance(parsed, str):
-                problems.add(shown, entry.line_of("published"), parsed)
-            else:
-                published = parsed
-        advocate = entry.get("advocate")
-        if not isinstance(advocate, bool):
-            problems.add(
-                shown,
-                entry.line_of("advocate"),
-                f"{what} needs 'advocate: true' or 'advocate: false' (does the outlet argue one side?)",
-            )
-        if sid and sid in sources:
-            problems.add(
-                shown,
-                entry.line_of("id"),
-                f"duplicate source id {sid!r} (first on line {lines[sid]})",
-            )
-            continue
-        if (
-            sid
-            and outlet
-            and title
-            and file
-            and perspective
-            and published
-            and isinstance(advocate, bool)
-            and name
-            and reliability
-        ):
-            sources[sid] = Source(
-                sid,
-                outlet,
-                title,
-                published,
-                byline,
-                file,
-                advocate,
-                perspective,
-                name,
-                reliability,
-            )
-            lines[sid] = entry.line_of("id")
-    return sources
+def load_sources(path: Path, shown: str, scope: Scope) -> dict[str, Source]:
+    whole = "the sources file must be a list of sources"
+    found = (
+        sc.check(scope, e, SOURCE)
+        for e in sc.entries(scope, read_yaml(path, shown), whole, "each source")
+    )
+    return {source.id: source for source in found if source is not None}
 
 
-def _reliability(entry: LocatedDict, check: Checker, what: str) -> Reliability | None:
-    """The source's grade on the Admiralty scale, with the reason an analyst would give."""
-    raw = entry.get("reliability")
-    scale = ", ".join(f"{g} ({m})" for g, m in RELIABILITY.items())
-    if raw is None:
-        check.problems.add(
-            check.shown,
-            entry.line,
-            f"{what} needs 'reliability: {{grade: <A-F>, reason: ...}}', graded on the "
-            f"Admiralty scale: {scale}",
-        )
-        return None
-    r = check.mapping(raw, entry.line_of("reliability"), f"'reliability' of {what}")
-    if r is None:
-        return None
-    check.unknown_keys(r, {"grade", "reason"}, f"'reliability' of {what}")
-    grade = check.text(r, "grade", f"'reliability' of {what}")
-    reason = check.text(r, "reason", f"'reliability' of {what}")
-    if grade is not None and grade not in RELIABILITY:
-        check.problems.add(
-            check.shown, r.line_of("grade"), f"grade {grade!r} is not on the scale: {scale}"
-        )
-        return None
-    return Reliability(grade, reason) if grade and reason else None
+# ---------------------------------------------------------------- domains -------------------------
+
+PALETTE_SLOTS = 8
+WHOLE = "the domains file must be a list of domains"
+SLOT = f"{{what}} needs 'slot': a palette position from 0 to {PALETTE_SLOTS - 1}"
+DOMAIN = Schema(
+    "a domain",
+    "domain {id!r}",
+    (
+        Field("id", sc.ident, True, unique="domain id"),
+        Field("label", sc.text(), True),
+        Field("slot", sc.whole(0, PALETTE_SLOTS - 1, SLOT), SLOT),
+    ),
+    Domain,
+)
+
+
+def load_domains(path: Path, shown: str, scope: Scope) -> dict[str, Domain]:
+    data = read_yaml(path, shown) or None  # an empty list declares no domain: refused
+    found = (sc.check(scope, e, DOMAIN) for e in sc.entries(scope, data, WHOLE, "each domain"))
+    return {domain.id: domain for domain in found if domain is not None}
 
 
 # ---------------------------------------------------------------- facts ---------------------------
 
-FACT_FIELDS = {
-    "id",
-    "date",
-    "until",
-    "domain",
-    "summary",
-    "claimant",
-    "quantities",
-    "quote",
-    "citations",
-    "derived",
-    "tags",
-}
-DERIVED_FIELDS = {"id", "operation", "inputs", "unit", "decimals", "method"}
 
-
-def _derived(entry: LocatedDict, check: Checker, fid: str | None) -> tuple[DerivedSpec, ...]:
-    """The `derived:` declarations of one fact; inputs default to that fact's quantities."""
-    problems, shown = check.problems, check.shown
-    raw_list = entry.get("derived")
-    if raw_list is None:
-        return ()
-    if not isinstance(raw_list, list):
-        problems.add(shown, entry.line_of("derived"), "'derived' must be a list of declarations")
-        return ()
-    specs = []
-    for raw in raw_list:
-        d = check.mapping(raw, raw_list.line, "each derived figure")
-        if d is None:
-            continue
-        before = len(problems.items)
-        check.unknown_keys(d, DERIVED_FIELDS, "a derived figure")
-        did = check.ident(d, "id", "a derived figure")
-        what = f"derived figure {did!r}"
-        operation = check.text(d, "operation", what)
-        if operation and operation not in OPERATIONS:
-            problems.add(
-                shown,
-                d.line_of("operation"),
-                f"unknown operation {operation!r}; use one of {', '.join(OPERATIONS)}",
-            )
-        unit = check.text(d, "unit", what)
-        if unit:
-            check.known_unit(unit, d.line_of("unit"))
-        method = check.text(d, "method", what)
-        decimals = d.get("decimals", 0)
-        if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 6:
-            problems.add(shown, d.line_of("decimals"), f"'decimals' of {what} must be 0 to 6")
-        operands: list[Operand] = []
-        raw_inputs = check.items(
-            d,
-            "inputs",
-            f"{what} needs 'inputs': quantities of this fact, 'fact-id.quantity', "
-            "or {value: 100, unit: percent}",
+def fact_date(s: Scope, e: LocatedDict, k: str, w: str) -> PartialDate | str | None:
+    """A fact's date: UNDATED, or a date no later than the edition's."""
+    if str(e[k]).strip() == UNDATED:
+        return UNDATED
+    parsed = date_kind(s, e, k, w)
+    if parsed is not None and parsed.earliest > generated_date():
+        s.add(
+            e.line_of(k),
+            f"date {parsed} is after the edition date ({generated_date().isoformat()}); "
+            "a fact cannot have happened yet",
         )
-        for item in raw_inputs:
-            if isinstance(item, LocatedDict):
-                check.unknown_keys(item, {"value", "unit"}, f"a constant of {what}")
-                value, cunit = item.get("value"), item.get("unit")
-                if (
-                    isinstance(value, bool)
-                    or not isinstance(value, int | float)
-                    or cunit not in UNITS
-                ):
-                    problems.add(
-                        shown,
-                        item.line,
-                        f"a constant of {what} needs a numeric 'value' and a known 'unit'",
-                    )
-                    continue
-                operands.append(Operand(constant=Quantity(float(value), cunit)))
-            elif isinstance(item, str) and item.strip():
-                other, _, name = item.strip().rpartition(".")
-                operands.append(Operand(fact=other or fid, quantity=name))
+        return None
+    return parsed
+
+
+def quantities_kind(s: Scope, e: LocatedDict, k: str, w: str) -> dict[str, Quantity] | None:
+    qmap = s.checker.mapping(e[k], e.line_of(k), f"'quantities' of {w}")
+    if qmap is None:
+        return None
+    before, out = len(s.problems.items), {}
+    for name, raw in qmap.items():
+        what = f"quantity {name!r} of {w}"
+        q = s.checker.mapping(raw, qmap.line_of(name), what)
+        if q is None:
+            continue
+        s.checker.unknown_keys(q, {"value", "unit", "signed"}, f"quantity {name!r}")
+        value, unit = q.get("value"), q.get("unit")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            s.add(q.line, f"{what} needs a numeric 'value'")
+        elif why := number_problem(value, unit, bool(q.get("signed", False))):
+            s.add(q.line_of("value"), f"{what} {why}")
+        elif s.checker.known_unit(unit, q.line_of("unit")):
+            out[str(name)] = Quantity(float(value), unit)
+    return out if len(s.problems.items) == before else None
+
+
+def inputs_kind(s: Scope, e: LocatedDict, k: str, w: str) -> tuple[Operand, ...] | None:
+    """A derived figure's inputs: 'quantity' (of its own fact, filled in by `_fact`),
+    'fact-id.quantity', or a constant {value, unit}."""
+    raw = e[k]
+    if not isinstance(raw, list) or not raw:
+        s.add(e.line_of(k), INPUTS.format(what=w))
+        return None
+    before, out = len(s.problems.items), []
+    for item in raw:
+        if isinstance(item, LocatedDict):
+            s.checker.unknown_keys(item, {"value", "unit"}, f"a constant of {w}")
+            value, cunit = item.get("value"), item.get("unit")
+            if isinstance(value, bool) or not isinstance(value, int | float) or cunit not in UNITS:
+                s.add(item.line, f"a constant of {w} needs a numeric 'value' and a known 'unit'")
             else:
-                problems.add(
-                    shown, d.line_of("inputs"), f"an input of {what} must be text or a constant"
+                out.append(Operand(constant=Quantity(float(value), cunit)))
+        elif isinstance(item, str) and item.strip():
+            other, _, name = item.strip().rpartition(".")
+            out.append(Operand(fact=other or None, quantity=name))
+        else:
+            s.add(e.line_of(k), f"an input of {w} must be text or a constant")
+    return tuple(out) if len(s.problems.items) == before else None
+
+
+def derived_spec(s: Scope, v: dict[str, Any], d: LocatedDict) -> DerivedSpec | None:
+    what, operation, inputs = f"derived figure {v['id']!r}", v["operation"], v["inputs"]
+    if operation == "convert" and len(inputs) != 1:
+        s.add(d.line_of("inputs"), f"{what}: 'convert' takes exactly one input")
+    elif operation != "convert" and len(inputs) < 2:
+        s.add(d.line_of("inputs"), f"{what}: {operation!r} needs two or more inputs")
+    else:
+        return DerivedSpec(
+            v["id"], operation, inputs, v["unit"], v["decimals"], v["method"], f"{s.shown}:{d.line}"
+        )
+    return None
+
+
+INPUTS = (
+    "{what} needs 'inputs': quantities of this fact, 'fact-id.quantity', "
+    "or {{value: 100, unit: percent}}"
+)
+DERIVED = Schema(
+    "a derived figure",
+    "derived figure {id!r}",
+    (
+        Field("id", sc.ident, True, unique="derived figure id"),
+        Field(
+            "operation",
+            sc.one_of(
+                OPERATIONS, "unknown operation {value!r}; use one of " + ", ".join(OPERATIONS)
+            ),
+            True,
+        ),
+        Field("inputs", inputs_kind, INPUTS),
+        Field("unit", unit_kind, True),
+        Field("decimals", sc.whole(0, 6, "'decimals' of {what} must be 0 to 6"), default=0),
+        Field("method", sc.text(), True),
+    ),
+)
+CITATIONS = "{what} needs 'citations': a list of {{source: <id>, locator: <where in the source>}}"
+CITATION = Schema(
+    "a citation",
+    "",
+    (
+        Field(
+            "source",
+            sc.text(),
+            True,
+            refers_to=Ref("sources", "source id", "add it to the sources file first"),
+        ),
+        Field("locator", sc.text(), True),
+    ),
+)
+FACT = Schema(
+    "a fact",
+    "fact {id!r}",
+    (
+        Field("id", sc.ident, True, unique="fact id"),
+        Field(
+            "date",
+            fact_date,
+            "{what} is missing required field 'date' (use 'undated' if it has none)",
+        ),
+        Field("until", date_kind),
+        Field("domain", sc.text(), True, refers_to=Ref("domains", "domain")),
+        Field("summary", sc.text(), True),
+        Field("claimant", sc.text(required=False)),
+        Field("quantities", quantities_kind, default={}),
+        Field(
+            "quote",
+            sc.mapping(
+                Schema(
+                    "a quote",
+                    "",
+                    (Field("speaker", sc.text(), True), Field("text", sc.text(), True)),
+                    Quote,
                 )
-        if operation == "convert" and len(operands) != 1:
-            problems.add(shown, d.line_of("inputs"), f"{what}: 'convert' takes exactly one input")
-        elif operation in OPERATIONS and operation != "convert" and len(operands) < 2:
-            problems.add(
-                shown, d.line_of("inputs"), f"{what}: {operation!r} needs two or more inputs"
-            )
-        if len(problems.items) == before and did and operation and unit and method:
-            specs.append(
-                DerivedSpec(
-                    did, operation, tuple(operands), unit, decimals, method, f"{shown}:{d.line}"
-                )
-            )
-    return tuple(specs)
+            ),
+        ),
+        Field(
+            "citations",
+            sc.listed(CITATION, "a citation of {what}", lambda s, v, c: v, empty=CITATIONS),
+            CITATIONS,
+        ),
+        Field("derived", sc.listed(DERIVED, "each derived figure", derived_spec), default=()),
+        Field(
+            "tags",
+            sc.id_list("'tags' of {what} must be a list of lower-case words joined by hyphens"),
+            default=(),
+        ),
+    ),
+)
 
 
 def _fact(
-    entry: LocatedDict, check: Checker, sources: dict[str, Source], domains: dict[str, Domain]
+    entry: LocatedDict, scope: Scope, sources: dict[str, Source], domains: dict[str, Domain]
 ) -> Fact | None:
-    problems, shown = check.problems, check.shown
-    before = len(problems.items)
-    what = f"fact {entry.get('id', '?')!r}"
-    check.unknown_keys(entry, FACT_FIELDS, what)
-    fid = check.ident(entry, "id", "a fact")
-    summary = check.text(entry, "summary", what)
-    claimant = check.text(entry, "claimant", what, required=False)
-
-    when: PartialDate | None = None
-    if "date" not in entry:
-        problems.add(
-            shown,
-            entry.line,
-            f"{what} is missing required field 'date' (use 'undated' if it has none)",
-        )
-    elif str(entry["date"]).strip() != UNDATED:
-        parsed = parse_date(entry["date"])
-        if isinstance(parsed, str):
-            problems.add(shown, entry.line_of("date"), parsed)
-        elif parsed.earliest > generated_date():
-            problems.add(
-                shown,
-                entry.line_of("date"),
-                f"date {parsed} is after the edition date ({generated_date().isoformat()}); "
-                "a fact cannot have happened yet",
-            )
-        else:
-            when = parsed
-    until: PartialDate | None = None
-    if entry.get("until") is not None:
-        parsed = parse_date(entry["until"])
-        if isinstance(parsed, str):
-            problems.add(shown, entry.line_of("until"), parsed)
-        elif when is None:
-            problems.add(shown, entry.line_of("until"), f"{what} has 'until' but no start date")
-        elif parsed.latest <= when.latest:
-            problems.add(
-                shown, entry.line_of("until"), f"'until' {parsed} is not after the date {when}"
-            )
-        else:
-            until = parsed
-
-    domain = check.text(entry, "domain", what)
-    if domain and domain not in domains:
-        hint = difflib.get_close_matches(domain, list(domains), n=1)
-        tip = f"did you mean {hint[0]!r}?" if hint else f"use one of {', '.join(domains)}"
-        problems.add(shown, entry.line_of("domain"), f"unknown domain {domain!r}; {tip}")
-
-    quantities: dict[str, Quantity] = {}
-    raw_q = entry.get("quantities")
-    if raw_q is not None:
-        qmap = check.mapping(raw_q, entry.line_of("quantities"), f"'quantities' of {what}")
-        for name, raw in (qmap or {}).items():
-            q = check.mapping(raw, qmap.line_of(name), f"quantity {name!r} of {what}")
-            if q is None:
-                continue
-            check.unknown_keys(q, {"value", "unit", "signed"}, f"quantity {name!r}")
-            value, unit = q.get("value"), q.get("unit")
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                problems.add(shown, q.line, f"quantity {name!r} of {what} needs a numeric 'value'")
-                continue
-            if why := number_problem(value, unit, bool(q.get("signed", False))):
-                problems.add(shown, q.line_of("value"), f"quantity {name!r} of {what} {why}")
-                continue
-            if not check.known_unit(unit, q.line_of("unit")):
-                continue
-            quantities[str(name)] = Quantity(float(value), unit)
-
-    quote = None
-    if entry.get("quote") is not None:
-        q = check.mapping(entry["quote"], entry.line_of("quote"), f"'quote' of {what}")
-        if q is not None:
-            check.unknown_keys(q, {"speaker", "text"}, f"quote of {what}")
-            speaker = check.text(q, "speaker", f"quote of {what}")
-            text = check.text(q, "text", f"quote of {what}")
-            if speaker and text:
-                quote = Quote(speaker, text)
-
-    citations: list[Citation] = []
-    raw_c = check.items(
-        entry,
-        "citations",
-        f"{what} needs 'citations': a list of {{source: <id>, locator: <where in the source>}}",
-    )
-    for raw in raw_c:
-        c = check.mapping(raw, getattr(raw_c, "line", entry.line), f"a citation of {what}")
-        if c is None:
-            continue
-        check.unknown_keys(c, {"source", "locator"}, f"citation of {what}")
-        sid = check.text(c, "source", f"a citation of {what}")
-        locator = check.text(c, "locator", f"a citation of {what}")
-        if sid and sid not in sources:
-            hint = difflib.get_close_matches(sid, list(sources), n=1)
-            tip = f"did you mean {hint[0]!r}?" if hint else "add it to the sources file first"
-            problems.add(shown, c.line_of("source"), f"unknown source id {sid!r}; {tip}")
-        elif sid and locator:
-            citations.append(Citation(sources[sid], locator))
-
-    derived = _derived(entry, check, fid)
-    raw_tags = entry.get("tags") or []
-    tags = tuple(str(t) for t in raw_tags) if isinstance(raw_tags, list) else ()
-    if not isinstance(raw_tags, list) or not all(ID_RE.match(t) for t in tags):
-        problems.add(
-            shown,
-            entry.line_of("tags"),
-            f"'tags' of {what} must be a list of lower-case words joined by hyphens",
-        )
+    before = len(scope.problems.items)
+    what = FACT.what(entry)
+    v = sc.check(scope, entry, FACT)
+    if v is None:
+        return None
+    when = None if v["date"] == UNDATED else v["date"]
+    until = v["until"]
+    if until is not None and when is None:
+        scope.add(entry.line_of("until"), f"{what} has 'until' but no start date")
+    elif until is not None and until.latest <= when.latest:
+        scope.add(entry.line_of("until"), f"'until' {until} is not after the date {when}")
+    citations = [Citation(sources[c["source"]], c["locator"]) for c in v["citations"]]
     names = list(dict.fromkeys(c.source.name for c in citations))
+    claimant = v["claimant"]
     if claimant is None and len(names) == 1:
         claimant = names[0]  # the source itself makes the claim
-    elif claimant is None and citations and all(c.source.advocate for c in citations):
-        problems.add(
-            shown,
+    elif claimant is None and all(c.source.advocate for c in citations):
+        scope.add(
             entry.line,
             f"{what} rests only on advocate sources, so it needs 'claimant': who makes the claim, "
             "as readers will see it named",
         )
     elif claimant is None:
         claimant = " and ".join(names)
-    if len(problems.items) > before or not (fid and summary and claimant and domain):
+    if len(scope.problems.items) > before:
         return None
+    own = v["id"]
+    derived = tuple(
+        replace(
+            d,
+            inputs=tuple(
+                replace(o, fact=o.fact or own) if o.constant is None else o for o in d.inputs
+            ),
+        )
+        for d in v["derived"]
+    )
     return Fact(
-        id=fid,
+        id=own,
         date=when,
         until=until,
-        domain=domain,
-        summary=summary,
+        domain=v["domain"],
+        summary=v["summary"],
         claimant=claimant,
         citations=tuple(citations),
-        quantities=quantities,
-        quote=quote,
-        origin=f"{shown}:{entry.line}",
+        quantities=v["quantities"],
+        quote=v["quote"],
+        origin=f"{scope.shown}:{entry.line}",
         derived=derived,
-        domain_label=domains[domain].label,
-        tags=tags,
+        domain_label=domains[v["domain"]].label,
+        tags=v["tags"],
     )
 
 
 def check_derived(facts: dict[str, Fact], problems: Problems) -> None:
     """Compute every declared figure once at the door, so a unit mismatch or a missing input
     is a `path:line` problem before any rendering."""
-    seen: dict[str, str] = {}
     for spec in declarations(facts):
-        path, _, line = spec.origin.rpartition(":")
-        if spec.id in seen:
-            problems.add(
-                path,
-                int(line),
-                f"duplicate derived figure id {spec.id!r} (first at {seen[spec.id]})",
-            )
-            continue
-        seen[spec.id] = spec.origin
         try:
             compute(spec, facts)
         except DeriveError as exc:
+            path, _, line = spec.origin.rpartition(":")
             problems.add(path, int(line), str(exc))
 
 
@@ -475,39 +407,6 @@ def fact_files(paths: tuple[Path, ...]) -> list[Path]:
         else:
             files.append(path)
     return files
-
-
-DOMAIN_FIELDS = {"id", "label", "slot"}
-PALETTE_SLOTS = 8
-
-
-def load_domains(path: Path, shown: str, problems: Problems) -> dict[str, Domain]:
-    data = read_yaml(path, shown)
-    check = Checker(problems, shown)
-    domains: dict[str, Domain] = {}
-    if not isinstance(data, list) or not data:
-        problems.add(shown, getattr(data, "line", 1), "the domains file must be a list of domains")
-        return domains
-    for raw in data:
-        entry = check.mapping(raw, data.line, "each domain")
-        if entry is None:
-            continue
-        check.unknown_keys(entry, DOMAIN_FIELDS, "a domain")
-        did = check.ident(entry, "id", "a domain")
-        label = check.text(entry, "label", f"domain {did!r}")
-        slot = entry.get("slot")
-        if isinstance(slot, bool) or not isinstance(slot, int) or not 0 <= slot < PALETTE_SLOTS:
-            problems.add(
-                shown,
-                entry.line_of("slot"),
-                f"domain {did!r} needs 'slot': a palette position from 0 to {PALETTE_SLOTS - 1}",
-            )
-            continue
-        if did in domains:
-            problems.add(shown, entry.line_of("id"), f"duplicate domain id {did!r}")
-        elif did and label:
-            domains[did] = Domain(did, label, slot)
-    return domains
 
 
 MAX_EVIDENCE_BYTES = 2048 * 1024  # every data file of one report together (see yamlfile.py)
@@ -529,34 +428,26 @@ def load_evidence(spec: ReportSpec, root: Path, problems: Problems) -> Evidence:
             f"{MAX_EVIDENCE_BYTES // 1024:,} KB (about eighty times the bundled briefing's), "
             "which keeps a build within the time and memory the README states",
         )
-    sources = load_sources(spec.sources_file, _shown(spec.sources_file, root), problems)
-    domains = load_domains(spec.domains_file, _shown(spec.domains_file, root), problems)
+    ids = sc.Ids()  # one register for the whole evidence base: a fact id is unique across files
+
+    def scope(path: Path, **known) -> Scope:
+        return Scope(Checker(problems, _shown(path, root)), known, ids, root)
+
+    sources = load_sources(
+        spec.sources_file, _shown(spec.sources_file, root), scope(spec.sources_file)
+    )
+    domains = load_domains(
+        spec.domains_file, _shown(spec.domains_file, root), scope(spec.domains_file)
+    )
     facts: dict[str, Fact] = {}
     for path in fact_files(spec.facts_paths):
-        shown = _shown(path, root)
-        data = read_yaml(path, shown)
+        fs = scope(path, sources=sources, domains=domains)
+        data = read_yaml(path, fs.shown)
         if data is None:
             continue
-        if not isinstance(data, list):
-            problems.add(shown, getattr(data, "line", 1), "a facts file must be a list of facts")
-            continue
-        check = Checker(problems, shown)
-        for raw in data:
-            entry = check.mapping(raw, data.line, "each fact")
-            if entry is None:
-                continue
-            fact = _fact(entry, check, sources, domains)
-            if fact is None:
-                continue
-            if fact.id in facts:
-                problems.add(
-                    shown,
-                    entry.line_of("id"),
-                    f"duplicate fact id {fact.id!r} (first defined at {facts[fact.id].origin}); "
-                    "give one of them a new id",
-                )
-                continue
-            facts[fact.id] = fact
+        for entry in sc.entries(fs, data, "a facts file must be a list of facts", "each fact"):
+            if (fact := _fact(entry, fs, sources, domains)) is not None and fact.id not in facts:
+                facts[fact.id] = fact
     check_derived(facts, problems)
     judgments: tuple[Judgment, ...] = ()
     if spec.judgments_file is not None and facts and not problems:
@@ -587,22 +478,6 @@ def load_evidence(spec: ReportSpec, root: Path, problems: Problems) -> Evidence:
 
 # ---------------------------------------------------------------- reports -------------------------
 
-REPORT_FIELDS = {
-    "id",
-    "title",
-    "subtitle",
-    "author",
-    "subject",
-    "keywords",
-    "language",
-    "data",
-    "sections",
-    "charts",
-    "layout",
-    "stylesheets",
-    "contents",
-}
-
 
 def _shown(path: Path, root: Path) -> str:
     try:
@@ -611,185 +486,177 @@ def _shown(path: Path, root: Path) -> str:
         return str(path)
 
 
-def template_problem(root: Path, name: str) -> str | None:
-    """Why `name` cannot be a template, layout or stylesheet of a report, or None. It must be a
-    file inside templates/, symbolic links resolved: a stylesheet is read into the page, so a
-    name such as '../data/x' or a link to a file elsewhere would publish that file."""
-    folder = (root / "templates").resolve()
-    path = (folder / name).resolve()
-    if not path.is_relative_to(folder):
-        return f"'templates/{name}' leads outside the templates folder, which is not allowed"
-    if not path.is_file():
-        return f"'templates/{name}' does not exist"
-    return None
-
-
 def report_files(root: Path) -> list[Path]:
     folder = root / "reports"
     return sorted(p for p in folder.glob("*.y*ml") if p.suffix in {".yaml", ".yml"})
 
 
+def path_kind(exists: Callable[[Path], bool], message: str) -> sc.Kind:
+    """A path under the project root that must exist (`exists`: Path.is_file or Path.exists)."""
+
+    def read(s: Scope, e: LocatedDict, k: str, w: str) -> Path | None:
+        name = s.checker.text(e, k, w)
+        if name is None:
+            return None
+        if not exists(s.root / name):
+            s.add(e.line_of(k), message.format(value=_shown(s.root / name, s.root)))
+            return None
+        return s.root / name
+
+    return read
+
+
+def facts_kind(s: Scope, e: LocatedDict, k: str, w: str) -> tuple[Path, ...] | None:
+    """'facts': a folder or file, or a list of them."""
+    listed = e[k] if isinstance(e[k], list) else [e[k]]
+    paths = tuple(s.root / str(p) for p in listed)
+    missing = [p for p in paths if not p.exists()]
+    for p in missing:
+        s.add(e.line_of(k), f"facts path {_shown(p, s.root)!r} does not exist")
+    if not listed:
+        s.add(e.line, FACTS)
+    return None if missing or not listed else paths
+
+
+def sheets_kind(s: Scope, e: LocatedDict, k: str, w: str) -> tuple[str, ...] | None:
+    raw = e[k]
+    sheets = [str(x) for x in raw] if isinstance(raw, list) else []
+    if not sheets:
+        s.add(e.line_of(k), "'stylesheets' must list one or more files under templates/")
+    for name in sheets:
+        if why := sc.template_problem(s.root, name):
+            s.add(e.line_of(k), why)
+    return (
+        tuple(sheets)
+        if sheets and not any(sc.template_problem(s.root, n) for n in sheets)
+        else None
+    )
+
+
+def chart_kind(s: Scope, e: LocatedDict, k: str, w: str) -> tuple[ChartSpec, ...] | None:
+    """The chart declarations, each read by chartspec.parse_chart; a chart's id is unique."""
+    raw = e[k]
+    if not isinstance(raw, list):
+        s.add(e.line_of(k), "'charts' must be a list of chart declarations")
+        return None
+    before, charts = len(s.problems.items), []
+    for item in raw:
+        ch = s.checker.mapping(item, e.line_of(k), "each chart")
+        if ch is not None and (chart := parse_chart(ch, s.shown, s.problems, s.checker)):
+            s.ids.claim(s.problems, "chart id", chart.id, s.shown, ch.line_of("id"))
+            charts.append(chart)
+    return tuple(charts) if len(s.problems.items) == before else None
+
+
+DOMAINS = (
+    "domains file {value!r} does not exist; declare the evidence base's domains (id, label, "
+    "slot) there"
+)
+FACTS = "'data' needs 'facts': a folder or a list of YAML files"
+DATA = Schema(
+    "'data'",
+    "",
+    (
+        Field("sources", path_kind(Path.is_file, "sources file {value!r} does not exist"), True),
+        Field("facts", facts_kind, FACTS),
+        Field("domains", path_kind(Path.is_file, DOMAINS)),
+        Field("judgments", path_kind(Path.is_file, "judgments file {value!r} does not exist")),
+    ),
+)
+SECTION = Schema(
+    "a section",
+    "section {id!r}",
+    (
+        Field("id", sc.ident, True, unique="section id"),
+        Field("title", sc.text(), True),
+        Field("template", sc.template, True),
+    ),
+)
+
+
+def _section(s: Scope, v: dict[str, Any], sec: LocatedDict) -> SectionSpec | None:
+    if v["id"] == RESERVED_SECTION:
+        s.add(
+            sec.line_of("id"),
+            f"section id {v['id']!r} is reserved for the section that opens every later "
+            "edition with what changed; choose another id",
+        )
+        return None
+    return SectionSpec(v["id"], v["title"], v["template"], f"{s.shown}:{sec.line}")
+
+
+SECTIONS = "'sections' must list the sections in order"
+REPORT = Schema(
+    "the report",
+    "the report",
+    (
+        Field("id", sc.ident, True),
+        # These four reach mail headers (the subject is made from the title) and file properties.
+        Field("title", sc.text(header=True), True),
+        Field("subtitle", sc.text(header=True, required=False), default=""),
+        Field("author", sc.text(header=True), True),
+        Field("subject", sc.text(header=True, required=False)),
+        Field("keywords", sc.texts, default=()),
+        Field("language", sc.text(required=False), default="en"),
+        Field(
+            "data",
+            sc.mapping(DATA),
+            "'data' (sources: and facts:) must be a mapping of fields (key: value)",
+        ),
+        Field("sections", sc.listed(SECTION, "each section", _section, empty=SECTIONS), SECTIONS),
+        Field("charts", chart_kind, default=()),
+        Field("layout", sc.template, default=ReportSpec.layout),
+        Field("stylesheets", sheets_kind, default=ReportSpec.stylesheets),
+        Field(
+            "contents", sc.boolean("'contents' must be true or false"), default=ReportSpec.contents
+        ),
+    ),
+)
+
+
 def load_report(path: Path, root: Path, problems: Problems) -> ReportSpec | None:
     shown = _shown(path, root)
     data = read_yaml(path, shown)
-    check = Checker(problems, shown)
-    entry = check.mapping(data, 1, "a report definition")
+    scope = Scope(Checker(problems, shown), root=root)
+    entry = scope.checker.mapping(data, 1, "a report definition")
     if entry is None:
         return None
     before = len(problems.items)
-    check.unknown_keys(entry, REPORT_FIELDS, "the report")
-    rid = check.ident(entry, "id", "the report")
-    if rid and rid != path.stem:
-        problems.add(
-            shown, entry.line_of("id"), f"report id {rid!r} must match the file name {path.stem!r}"
-        )
-    # These four reach mail headers (the subject is made from the title) and file properties.
-    title = check.text(entry, "title", "the report", header=True)
-    subtitle = check.text(entry, "subtitle", "the report", required=False, header=True) or ""
-    author = check.text(entry, "author", "the report", header=True)
-    subject = check.text(entry, "subject", "the report", required=False, header=True) or (
-        title or ""
-    )
-    language = check.text(entry, "language", "the report", required=False) or "en"
-    keywords = check.texts(entry, "keywords", "the report")
-
-    data_entry = check.mapping(
-        entry.get("data"), entry.line_of("data"), "'data' (sources: and facts:)"
-    )
-    sources_file, facts_paths = root / "data/sources.yaml", (root / "data/facts",)
-    domains_file = root / "data/domains.yaml"
-    judgments_file: Path | None = None
-    if data_entry is not None:
-        check.unknown_keys(data_entry, {"sources", "facts", "domains", "judgments"}, "'data'")
-        if j := check.text(data_entry, "judgments", "'data'", required=False):
-            judgments_file = root / j
-            if not judgments_file.is_file():
-                problems.add(
-                    shown,
-                    data_entry.line_of("judgments"),
-                    f"judgments file {j!r} does not exist",
-                )
-        if d := check.text(data_entry, "domains", "'data'", required=False):
-            domains_file = root / d
-        if not domains_file.is_file():
-            problems.add(
-                shown,
-                data_entry.line_of("domains"),
-                f"domains file {_shown(domains_file, root)!r} does not exist; declare the "
-                "evidence base's domains (id, label, slot) there",
-            )
-        if s := check.text(data_entry, "sources", "'data'"):
-            sources_file = root / s
-            if not sources_file.is_file():
-                problems.add(
-                    shown, data_entry.line_of("sources"), f"sources file {s!r} does not exist"
-                )
-        raw_facts = data_entry.get("facts")
-        listed = raw_facts if isinstance(raw_facts, list) else [raw_facts] if raw_facts else []
-        facts_paths = tuple(root / str(p) for p in listed)
-        for p in facts_paths:
-            if not p.exists():
-                problems.add(
-                    shown,
-                    data_entry.line_of("facts"),
-                    f"facts path {_shown(p, root)!r} does not exist",
-                )
-        if not listed:
-            problems.add(
-                shown, data_entry.line, "'data' needs 'facts': a folder or a list of YAML files"
-            )
-
-    sections: list[SectionSpec] = []
-    raw_sections = check.items(entry, "sections", "'sections' must list the sections in order")
-    seen: set[str] = set()
-    for raw in raw_sections:
-        sec = check.mapping(raw, raw_sections.line, "each section")
-        if sec is None:
-            continue
-        check.unknown_keys(sec, {"id", "title", "template"}, "a section")
-        sid = check.ident(sec, "id", "a section")
-        stitle = check.text(sec, "title", f"section {sid!r}")
-        template = check.text(sec, "template", f"section {sid!r}")
-        if sid in seen:
-            problems.add(shown, sec.line_of("id"), f"duplicate section id {sid!r}")
-        if sid == RESERVED_SECTION:
-            problems.add(
-                shown,
-                sec.line_of("id"),
-                f"section id {sid!r} is reserved for the section that opens every later "
-                "edition with what changed; choose another id",
-            )
-        seen.add(sid or "")
-        if template and (why := template_problem(root, template)):
-            problems.add(shown, sec.line_of("template"), why)
-            template = None
-        if sid and stitle and template:
-            sections.append(SectionSpec(sid, stitle, template, f"{shown}:{sec.line}"))
-
-    charts: list[ChartSpec] = []
-    seen_charts: set[str] = set()
-    raw_charts = entry.get("charts") or []
-    if not isinstance(raw_charts, list):
-        problems.add(
-            shown, entry.line_of("charts"), "'charts' must be a list of chart declarations"
-        )
-        raw_charts = []
-    for raw in raw_charts:
-        ch = check.mapping(raw, entry.line_of("charts"), "each chart")
-        if ch is None:
-            continue
-        chart = parse_chart(ch, shown, problems, check)
-        if chart is None:
-            continue
-        if chart.id in seen_charts:
-            problems.add(shown, ch.line_of("id"), f"duplicate chart id {chart.id!r}")
-        seen_charts.add(chart.id)
-        charts.append(chart)
-
-    presentation: dict = {}
-    if layout := check.text(entry, "layout", "the report", required=False):
-        presentation["layout"] = layout
-    raw_sheets = entry.get("stylesheets")
-    if raw_sheets is not None:
-        sheets = [str(x) for x in raw_sheets] if isinstance(raw_sheets, list) else []
-        if not sheets:
-            problems.add(
-                shown,
-                entry.line_of("stylesheets"),
-                "'stylesheets' must list one or more files under templates/",
-            )
-        presentation["stylesheets"] = tuple(sheets)
+    v = sc.check(scope, entry, REPORT)
+    rid = entry.get("id")
+    if isinstance(rid, str) and rid != path.stem:
+        scope.add(entry.line_of("id"), f"report id {rid!r} must match the file name {path.stem!r}")
     # The defaults too: a stylesheet is read into the page, so one linked out is refused.
-    layout = presentation.get("layout", ReportSpec.layout)
-    for name in [layout, *presentation.get("stylesheets", ReportSpec.stylesheets)]:
-        if name and (why := template_problem(root, name)):
-            problems.add(
-                shown,
-                entry.line_of("layout" if name == layout else "stylesheets"),
-                why,
-            )
-    if "contents" in entry:
-        if not isinstance(entry["contents"], bool):
-            problems.add(shown, entry.line_of("contents"), "'contents' must be true or false")
-        else:
-            presentation["contents"] = entry["contents"]
-
-    if len(problems.items) > before or not (rid and title and author):
+    for key, names in (("layout", (ReportSpec.layout,)), ("stylesheets", ReportSpec.stylesheets)):
+        for name in names if key not in entry else ():
+            if why := sc.template_problem(root, name):
+                scope.add(entry.line_of(key), why)
+    data = (v or {}).get("data") or {}
+    domains = data.get("domains") or root / "data/domains.yaml"
+    if (
+        isinstance(entry.get("data"), LocatedDict)
+        and "domains" not in entry["data"]
+        and not domains.is_file()
+    ):
+        scope.add(entry["data"].line_of("domains"), DOMAINS.format(value=_shown(domains, root)))
+    if v is None or len(problems.items) > before:
         return None
     return ReportSpec(
-        **presentation,
-        id=rid,
+        id=v["id"],
         path=path,
-        title=title,
-        subtitle=subtitle,
-        author=author,
-        subject=subject,
-        keywords=keywords,
-        language=language,
-        sources_file=sources_file,
-        facts_paths=facts_paths,
-        domains_file=domains_file,
-        sections=tuple(sections),
-        charts=tuple(charts),
-        judgments_file=judgments_file,
+        title=v["title"],
+        subtitle=v["subtitle"],
+        author=v["author"],
+        subject=v["subject"] or v["title"],
+        keywords=v["keywords"],
+        language=v["language"],
+        sources_file=data["sources"],
+        facts_paths=data["facts"],
+        domains_file=domains,
+        sections=v["sections"],
+        charts=v["charts"],
+        judgments_file=data["judgments"],
+        layout=v["layout"],
+        stylesheets=v["stylesheets"],
+        contents=v["contents"],
     )

@@ -11,13 +11,15 @@ from pathlib import Path
 
 from briefing.base.errors import Problems
 from briefing.base.textcheck import header_problem
+from briefing.config import schema as sc
 from briefing.config.addresses import Address, NotAnAddress, check_address
+from briefing.config.fieldcheck import Checker
+from briefing.config.schema import Field, Ref, Schema, Scope
 from briefing.config.yamlfile import LocatedDict, read_yaml
 from briefing.writers import FORMATS
 
 # A desk's list, not a data file: room for some 400,000 readers.
 READERS_MAX_BYTES = 32 * 1024 * 1024
-READER_FIELDS = {"name", "email", "formats", "reports", "every_edition"}
 
 
 @dataclass(frozen=True)
@@ -44,115 +46,98 @@ class Reader:
         return self.reports is None or report in self.reports
 
 
-def _texts(value: object) -> list[str] | None:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+def _name(s: Scope, e: LocatedDict, k: str, w: str) -> str | None:
+    """It goes into the To header, where a line break would start a header of its own."""
+    name = e[k]
+    if not isinstance(name, str) or not name.strip():
+        s.add(e.line_of(k), "a reader needs a 'name'")
+    elif why := header_problem(name.strip()):
+        s.add(e.line_of(k), f"the name {why}")
+    else:
+        return name.strip()
+    return None
+
+
+def _email(s: Scope, e: LocatedDict, k: str, w: str) -> Address | None:
+    email = e[k]
+    if not isinstance(email, str) or not email.strip():
+        s.add(e.line_of(k), "a reader needs an 'email' address")
         return None
-    return [v.strip() for v in value]
+    try:
+        address = check_address(email.strip())
+    except NotAnAddress as exc:
+        s.add(e.line_of(k), f"{email!r} is not an email address: {exc}")
+        return None
+    # One reader per address, whatever its case: the server would deliver both to one box.
+    s.ids.claim(
+        s.problems, "address", email, s.shown, e.line_of(k), key=address.shown.lower(),
+        fix="list each reader once",
+    )  # fmt: skip
+    return address
+
+
+def _list(message: str, empty: bool = False) -> sc.Kind:
+    """A list of texts (a lone text is refused, not split into letters); `empty`: may be []."""
+
+    def read(s: Scope, e: LocatedDict, k: str, w: str) -> tuple[str, ...] | None:
+        raw = e[k]
+        if isinstance(raw, list) and (raw or empty) and all(isinstance(v, str) for v in raw):
+            return tuple(v.strip() for v in raw)
+        s.add(e.line_of(k), message)
+        return None
+
+    return read
+
+
+READER = Schema(
+    "a reader",
+    "a reader",
+    (
+        Field("name", _name, "a reader needs a 'name'"),
+        Field("email", _email, "a reader needs an 'email' address"),
+        Field(
+            "formats",
+            _list(
+                f"'formats' must be a list of any of {', '.join(FORMATS)} (empty: the summary only)",
+                empty=True,
+            ),
+            default=(),
+            refers_to=Ref("formats", "format", f"choose from {', '.join(FORMATS)}"),
+        ),
+        Field(
+            "reports",
+            _list("'reports' must list report ids (leave it out for every report)"),
+            refers_to=Ref("reports", "report"),
+        ),
+        Field(
+            "every_edition",
+            sc.boolean(
+                "'every_edition' must be true or false (true: also editions that change "
+                "wording or presentation only)"
+            ),
+            default=False,
+        ),
+    ),
+)
 
 
 def load_readers(
     path: Path, shown: str, known_reports: set[str], problems: Problems
 ) -> list[Reader]:
     data = read_yaml(path, shown, READERS_MAX_BYTES, "a readers file")
-    if not isinstance(data, list) or not data:
-        problems.add(
-            shown,
-            getattr(data, "line", 1),
-            "the readers file must be a list of readers (name, email, formats)",
+    scope = Scope(Checker(problems, shown), {"reports": known_reports, "formats": FORMATS})
+    whole = "the readers file must be a list of readers (name, email, formats)"
+    each = "each reader"
+    return [
+        Reader(
+            v["name"],
+            v["email"].shown,
+            tuple(dict.fromkeys(v["formats"])),
+            v["reports"],
+            f"{shown}:{entry.line}",
+            v["every_edition"],
+            v["email"],
         )
-        return []
-    readers: list[Reader] = []
-    seen: dict[str, int] = {}
-    for raw in data:
-        if not isinstance(raw, LocatedDict):
-            problems.add(
-                shown, data.line, "each reader must be a mapping of fields (name, email, formats)"
-            )
-            continue
-        before = len(problems.items)
-        for key in raw:
-            if key not in READER_FIELDS:
-                problems.add(
-                    shown,
-                    raw.line_of(key),
-                    f"unknown field {key!r} for a reader; allowed: {', '.join(sorted(READER_FIELDS))}",
-                )
-        name = raw.get("name")
-        if not isinstance(name, str) or not name.strip():
-            problems.add(shown, raw.line_of("name"), "a reader needs a 'name'")
-        elif why := header_problem(name.strip()):
-            # It goes into the To header, where a line break would start a header of its own.
-            problems.add(shown, raw.line_of("name"), f"the name {why}")
-        email = raw.get("email")
-        address = None
-        if not isinstance(email, str) or not email.strip():
-            problems.add(shown, raw.line_of("email"), "a reader needs an 'email' address")
-        else:
-            try:
-                address = check_address(email.strip())
-            except NotAnAddress as exc:
-                problems.add(
-                    shown, raw.line_of("email"), f"{email!r} is not an email address: {exc}"
-                )
-        if address is not None:
-            key = address.shown.lower()
-            if key in seen:
-                problems.add(
-                    shown,
-                    raw.line_of("email"),
-                    f"duplicate address {email!r} (first on line {seen[key]})",
-                )
-            seen.setdefault(key, raw.line_of("email"))
-        formats = _texts(raw.get("formats", []))
-        if formats is None:
-            problems.add(
-                shown,
-                raw.line_of("formats"),
-                f"'formats' must be a list of any of {', '.join(FORMATS)} (empty: the summary only)",
-            )
-            formats = []
-        for fmt in formats:
-            if fmt not in FORMATS:
-                problems.add(
-                    shown,
-                    raw.line_of("formats"),
-                    f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}",
-                )
-        reports = None
-        if "reports" in raw:
-            reports = _texts(raw["reports"])
-            if reports is None or not reports:
-                problems.add(
-                    shown,
-                    raw.line_of("reports"),
-                    "'reports' must list report ids (leave it out for every report)",
-                )
-                reports = []
-            for rid in reports:
-                if rid not in known_reports:
-                    problems.add(
-                        shown,
-                        raw.line_of("reports"),
-                        f"unknown report {rid!r}; known: {', '.join(sorted(known_reports))}",
-                    )
-        every = raw.get("every_edition", False)
-        if not isinstance(every, bool):
-            problems.add(
-                shown,
-                raw.line_of("every_edition"),
-                "'every_edition' must be true or false (true: also editions that change "
-                "wording or presentation only)",
-            )
-        if len(problems.items) == before:
-            readers.append(
-                Reader(
-                    name.strip(),
-                    address.shown,
-                    tuple(dict.fromkeys(formats)),
-                    tuple(reports) if reports is not None else None,
-                    f"{shown}:{raw.line}",
-                    every is True,
-                    address,
-                )
-            )
-    return readers
+        for entry in sc.entries(scope, data or None, whole, each)
+        if (v := sc.check(scope, entry, READER)) is not None
+    ]

@@ -18,6 +18,7 @@ from briefing import __version__
 from briefing.base import shaping
 from briefing.base.files import checkpoint, write_atomic
 from briefing.base.model import long_date
+from briefing.base.templating import Outside, locate
 from briefing.publish.editions import Edition, EditionStore, all_editions
 from briefing.publish.state import EditionRecord
 from briefing.writers import REGISTRY
@@ -25,11 +26,23 @@ from briefing.writers import REGISTRY
 INDEX = "index.html"
 FEED = "feed.xml"
 STAMP = ".catalog"
-LAYOUT = "layouts/index.html.j2"
+LAYOUT = "layouts/index.html.j2"  # packaged; a project's templates/ may override it
+
+
+def _layout_checksum(templates: Path) -> str:
+    """The index template's bytes (the project's, or the package's), read without Jinja2."""
+    try:
+        found = locate(templates, LAYOUT)
+    except Outside:
+        return "outside"  # the render will refuse it and say so
+    return f"{found.key}:{shaping.file_sha256(found.path)}" if found else "missing"
 
 
 def catalog_key(
-    editions: dict[str, list[Edition]], gone: dict[str, list[EditionRecord]], base_url: str
+    editions: dict[str, list[Edition]],
+    gone: dict[str, list[EditionRecord]],
+    base_url: str,
+    templates: Path,
 ) -> str:
     listed = [
         [rid, e.id, e.manifest.fingerprint, e.sequence]
@@ -37,8 +50,10 @@ def catalog_key(
         for e in eds
     ]
     removed = [[rid, r.id, r.status, r.gone] for rid, rs in sorted(gone.items()) for r in rs]
-    # The index and feed are made by Jinja2 and feedgen: an upgrade of either remakes them.
-    whole = json.dumps([listed, removed, base_url, shaping.digest([shaping.CATALOG])])
+    # The index and feed are made by Jinja2 and feedgen: an upgrade of either remakes them, and
+    # so does an edit to the index template.
+    layout = _layout_checksum(templates)
+    whole = json.dumps([listed, removed, base_url, shaping.digest([shaping.CATALOG]), layout])
     return hashlib.sha256(whole.encode()).hexdigest()
 
 
@@ -60,7 +75,7 @@ def refresh(output: Path, templates: Path, force: bool = False, base_url: str = 
     page needs them); empty keeps them relative."""
     editions = all_editions(output)
     gone = {rid: EditionStore(output, rid).history() for rid in editions} if editions else {}
-    key = catalog_key(editions, gone, base_url)
+    key = catalog_key(editions, gone, base_url, templates)
     if not force and is_fresh(output, key):
         return False
     write_atomic(output / INDEX, render_index(editions, templates, gone, base_url).encode("utf-8"))

@@ -164,3 +164,26 @@ def test_an_index_template_of_the_project_remakes_the_index(project, tmp_path, c
     own.unlink()
     assert catalog.refresh(out, templates)
     assert "Our index" not in (out / catalog.INDEX).read_text(encoding="utf-8")
+
+
+def shout(monkeypatch) -> None:
+    """Every entry of the wording table in capitals (its `{placeholders}` kept)."""
+    from briefing.base import wording
+
+    for key, text in list(wording.LABELS.items()):
+        loud = re.sub(r"(\{[^}]*\})|([^{]+)", lambda m: m.group(1) or m.group(2).upper(), text)
+        monkeypatch.setitem(wording.LABELS, key, loud)
+
+
+def test_the_mail_and_the_index_take_their_words_from_the_wording_table(project, monkeypatch):
+    shout(monkeypatch)
+    text, html = mail(project / "templates")
+    for body in (text, html):
+        assert "EDITION OF 18 November 2026" in body
+        assert "INFORMATION CURRENT TO 17 November 2026" in body
+        assert "SOURCES: One; Two." in body and "THIS IS THE FIRST EDITION." in body
+        assert "Information current to" not in body and "Sources:" not in body
+    index = catalog.render_index({}, project / "templates")
+    assert "<title>BRIEFINGS: EVERY EDITION</title>" in index
+    assert "NO EDITION HAS BEEN PUBLISHED YET." in index and "SUBSCRIBE TO THE FEED" in index
+    assert "Every edition" not in index and "Subscribe" not in index

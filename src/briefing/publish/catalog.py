@@ -19,6 +19,7 @@ from briefing.base import shaping
 from briefing.base.files import checkpoint, write_atomic
 from briefing.base.model import long_date
 from briefing.base.templating import Outside, locate
+from briefing.base.wording import label
 from briefing.publish.editions import Edition, EditionStore, all_editions
 from briefing.publish.state import EditionRecord
 from briefing.writers import REGISTRY
@@ -115,7 +116,7 @@ def _gone(r: EditionRecord) -> dict:
         "generated_iso": r.generated,
         "gone": long_date(date.fromisoformat(r.gone[:10])) if r.gone else "",
         "gone_iso": r.gone[:10],
-        "reason": r.reason or "removed from the output folder",
+        "reason": r.reason or label("gone_reason"),
         "summary": r.details.get("summary", ""),
         "files": [
             {"format": f.get("format", ""), "sha256": f.get("sha256", "")}
@@ -166,7 +167,10 @@ def render_index(
 
     env = environment(templates, autoescape=True, undefined=jinja2.StrictUndefined)
     return env.get_template(LAYOUT).render(
-        reports=_rows(editions, gone or {}, base_url), version=__version__, base=base_url
+        reports=_rows(editions, gone or {}, base_url),
+        version=__version__,
+        base=base_url,
+        label=label,
     )
 
 
@@ -179,8 +183,8 @@ def render_feed(editions: dict[str, list[Edition]], base_url: str = "") -> bytes
     titles = sorted({e.manifest.title or e.report for e in rows})
     fg = FeedGenerator()
     fg.id(_urn("feed", *sorted(editions)))
-    fg.title(titles[0] if len(titles) == 1 else "Briefings")
-    fg.subtitle("Every edition, newest first, with what changed since the one before.")
+    fg.title(titles[0] if len(titles) == 1 else label("index_heading"))
+    fg.subtitle(label("feed_subtitle"))
     fg.link(href=base_url + FEED, rel="self", type="application/atom+xml")
     fg.link(href=base_url + INDEX, rel="alternate", type="text/html")
     fg.generator("briefing", version=__version__)
@@ -190,13 +194,13 @@ def render_feed(editions: dict[str, list[Edition]], base_url: str = "") -> bytes
         m = e.manifest
         entry = fg.add_entry(order="prepend")
         entry.id(_urn("edition", e.report, e.id, e.fingerprint))
-        entry.title(f"{m.title or e.report}: edition of {long_date(e.generated)}")
-        entry.author({"name": m.author or "Briefing desk"})
+        entry.title(label("feed_entry", title=m.title or e.report, date=long_date(e.generated)))
+        entry.author({"name": m.author or label("feed_author")})
         entry.published(_built(e))
         entry.updated(_built(e))
         entry.content(
-            f"Information current to {m.current_to_text or 'an unknown date'}. "
-            f"What changed: {e.summary}.",
+            f"{label('current_to')} {m.current_to_text or label('unknown_date')}. "
+            f"{label('what_changed_lead')} {e.summary}.",
             type="text",
         )
         entry.register_extension("files", _FileLinks, atom=True, rss=False)

@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import quote
 
 from briefing.base.textcheck import header_problem
+from briefing.base.wording import label
 from briefing.deliver.readers import Reader
 from briefing.publish.editions import Edition
 from briefing.writers import REGISTRY
@@ -82,7 +83,7 @@ def attachment(edition: Edition, fmt: str) -> tuple[str, bytes] | None:
 
 
 FORMAT_NAMES = {"pdf": "PDF", "docx": "Word file", "html": "web page"}
-LINK_LABELS = {"html": "Read it online", "pdf": "PDF", "docx": "Word"}
+LINK_LABELS = {"html": label("read_online"), "pdf": "PDF", "docx": "Word"}
 ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth")
 
 
@@ -154,8 +155,11 @@ class MailTemplates:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        html_env = environment(templates, autoescape=True)
+        for env in (text_env, html_env):
+            env.globals["label"] = label  # the words around the edition's (wording.py)
         self.text = text_env.get_template(TEXT_TEMPLATE)
-        self.html = environment(templates, autoescape=True).get_template(HTML_TEMPLATE)
+        self.html = html_env.get_template(HTML_TEMPLATE)
         # Their text, as loaded (the project's file or the package's), for Composer.personal.
         self.text_source, self.html_source = (
             text_env.loader.get_source(text_env, name)[0]  # type: ignore[union-attr]

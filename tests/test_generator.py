@@ -251,13 +251,16 @@ def test_a_report_can_be_built_alone(project, tmp_path, capsys):
 def test_broken_templates_and_stylesheet_are_all_reported_before_rendering(
     project, tmp_path, capsys
 ):
+    from briefing.base.templating import PACKAGED
+
     from .conftest import edit
 
     outlook = project / "templates/sections/iran-venezuela/outlook.md.j2"
     outlook.write_text(outlook.read_text() + "\n{% if facts %}\nunclosed\n")
     line_css = edit(project / "templates/styles/briefing.css", "@media print {", "} @media print {")
+    # The shared parts are the package's; a project's own copy overrides them, and is checked.
     parts = project / "templates/layouts/_parts.html.j2"
-    parts.write_text(parts.read_text() + "\n{% endfor %}\n")
+    parts.write_text((PACKAGED / "layouts/_parts.html.j2").read_text() + "\n{% endfor %}\n")
     out = tmp_path / "o"
     code = main(["build", "iran-venezuela", "-C", str(project), "-o", str(out), "-q"])
     err = capsys.readouterr().err

@@ -105,7 +105,7 @@ def test_a_fact_one_report_does_not_use_republishes_only_the_other(first, capsys
     assert "illicit-flows" in inputs["facts"] and "hezbollah-foothold" not in inputs["facts"]
     assert "templates/sections/iran-venezuela-in-focus/fuel.md.j2" in inputs["files"]
     assert not any("sections/iran-venezuela/" in name for name in inputs["files"])
-    assert "templates/layouts/_parts.html.j2" in inputs["files"]
+    assert "briefing/templates/layouts/_parts.html.j2" in inputs["files"]  # the package's
     assert "templates/styles/in-focus.css" in inputs["files"]
     # The edition's evidence is the facts this report uses.
     evidence = json.loads((out / FOCUS / "current" / "evidence.json").read_text(encoding="utf-8"))

@@ -117,7 +117,7 @@ def copied_package(tmp: Path) -> Path:
 
 
 def module(name: str) -> Callable[[pytest.MonkeyPatch, Path], None]:
-    """One of the package's modules edited."""
+    """One of the package's files edited (a module, or a template it ships)."""
 
     def change(mp: pytest.MonkeyPatch, tmp: Path) -> None:
         package = copied_package(tmp)  # a copy of the copy the tests read
@@ -211,6 +211,8 @@ CHANGES: dict[str, tuple[Callable[[pytest.MonkeyPatch, Path], None], set[str]]] 
     "python": (python, {"html", "pdf", "docx", "charts"}),
     "drawing code": (module("charts/draw.py"), {"html", "pdf", "docx", "charts"}),
     "other code": (module("compose/document.py"), {"html", "pdf", "docx"}),
+    # A template the package ships (base/templating.py) is code too.
+    "packaged template": (module("templates/layouts/_parts.html.j2"), {"html", "pdf", "docx"}),
 }
 
 

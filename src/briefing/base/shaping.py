@@ -84,7 +84,7 @@ PDF, HTML, DOCX = "pdf", "html", "docx"
 
 ITEMS: tuple[Item, ...] = (
     Item("python", "python", EVERYTHING, "float and text formatting, zlib, json"),
-    Item("code", "briefing", DOCUMENTS, "the package's own code, every module"),
+    Item("code", "briefing", DOCUMENTS, "the package's own code and templates"),
     Item("code", "briefing-drawing", frozenset({CHARTS}), "the modules that draw a chart"),
     Item("fonts", "fonts", EVERYTHING, "the shipped faces, embedded in every format"),
     Item("patches", "engine-patches", frozenset({PDF}), "writers/pdf/engine.py and its switch"),
@@ -201,10 +201,11 @@ def _files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
 
 
 def code_checksums() -> dict[str, str]:
-    """Every module of the package by checksum (fingerprint.py also names its own)."""
+    """Every module of the package and every template it ships (templating.py), by checksum
+    (fingerprint.py also names its own)."""
     return {
         f"briefing/{p.relative_to(PACKAGE).as_posix()}": file_sha256(p)
-        for p in _files(PACKAGE, (".py",))
+        for p in _files(PACKAGE, (".py", ".j2"))
     }
 
 

@@ -2,7 +2,9 @@
 
 Captions, note entries, source entries, cover labels and page furniture are composed here once;
 the HTML layout (and so the PDF) and the DOCX writer all use these, so the formats cannot drift
-apart. A translation is a second table (see the roadmap), not edits in every writer.
+apart, and so do the output folder's index and the mail. Templates call `label(key, ...)`; the
+report's own prose (its section templates) is content and stays there. A translation is a
+second table (see the roadmap), not edits in every writer and template.
 """
 
 from __future__ import annotations
@@ -27,7 +29,11 @@ LABELS: dict[str, str] = {
     "page": "Page {page} of {pages}",
     "by": "by",
     "published": "Published {date}.",
-    "kicker": "Briefing",
+    "kicker": "Briefing",  # the cover's, and the mail's
+    "focus_kicker": "In Focus",  # the In Focus masthead's (upper case by its stylesheet)
+    "cover_note": "Every factual statement carries a numbered note that leads to its source. "
+    "Claims resting on a single source, or on an outlet that advocates for one side, name who "
+    "makes them.",
     "timeline_caption": "Every dated fact in the evidence base, oldest first",
     "timeline_columns": "Date|Development|Claimed by",
     # The columns of each chart's data table (one chart kind each; the chronology is the
@@ -49,10 +55,48 @@ LABELS: dict[str, str] = {
     "less_likely": "Why it is judged less likely:",
     "scale_caption": "The estimative terms used in the key judgments and the probabilities they stand for",
     "scale_columns": "Term|Probability",
+    # Around the documents: the output folder's index, and the mail. A `{value}` given as
+    # markup (a <time> element, a link) stays markup; any other value is escaped (`label`).
+    "edition_of": "Edition of {date}",
+    "index_title": "Briefings: every edition",
+    "index_heading": "Briefings",
+    "index_lede": "Every edition of every briefing, newest first. The newest edition of each is "
+    "also at its report name; older editions stay here unchanged.",
+    "feed": "Every edition (Atom feed)",
+    "subscribe": "{link} to hear of new ones.",
+    "subscribe_link": "Subscribe to the feed",
+    "newest": "newest",
+    "removed": "removed",
+    "gone": "Removed ({reason}). Its address is not reused.",
+    "gone_on": "Removed on {date} ({reason}). Its address is not reused.",
+    "what_changed_lead": "What changed:",
+    "checksum": "SHA-256",
+    "no_editions": "No edition has been published yet.",
+    "read_online": "Read it online",
+    "first_edition": "This is the first edition.",
+    "links_lead": "The full briefing, with a note for every statement leading to its source:",
+    "attached": "Attached: {files}. Every statement in the full briefing carries a note leading "
+    "to its source.",
+    "from_the_desk": "The full briefing, with a note for every statement, is available from the "
+    "briefing desk.",
+    "mail_sources": "Sources: {names}.",
+    "gone_reason": "removed from the output folder",
+    "feed_subtitle": "Every edition, newest first, with what changed since the one before.",
+    "feed_entry": "{title}: edition of {date}",
+    "feed_author": "Briefing desk",
+    "unknown_date": "an unknown date",
+    "evidence_attachment": "The facts and sources this edition was built from",
 }
 
 
 def label(key: str, **values: object) -> str:
+    """One entry with its values. Given a value that is markup (from an autoescaped template:
+    a <time> element, a link), the entry is escaped and the other values with it, and the
+    result is markup; otherwise it is plain text."""
+    if any(hasattr(v, "__html__") for v in values.values()):
+        from markupsafe import Markup
+
+        return Markup.escape(LABELS[key]).format(**values)
     return LABELS[key].format(**values)
 
 

@@ -35,6 +35,7 @@ from briefing.base.model import (
     Table,
     Text,
 )
+from briefing.base.templating import locate
 from briefing.base.wording import columns, label
 from briefing.charts.data import ChartDataError
 from briefing.compose import attribution
@@ -200,7 +201,7 @@ class Composer:
 
     def _section(self, sid: str, title: str, template: str, extra: dict | None = None) -> Section:
         text = self.helpers.render(self.env, template, {**self.context, **(extra or {})})
-        shown = f"templates/{template}"
+        shown = self.helpers.current  # the file it came from: the project's or the package's
         blocks = self.reader.blocks(text, shown)
         attribution.check(blocks, shown, self.problems)
         return Section(sid, title, blocks)
@@ -208,12 +209,12 @@ class Composer:
     def _what_changed(self, changes: Changes, order: list[str]) -> Section:
         for item in changes.items:
             self.citable.setdefault(item.fact.id, item.fact)
-        if not (self.root / "templates" / WHAT_CHANGED).is_file():
+        if locate(self.root / "templates", WHAT_CHANGED) is None:  # the package ships one
             raise InputError.one(
                 f"templates/{WHAT_CHANGED}",
                 None,
-                "missing: every edition after the first opens with this section; "
-                "restore it from the briefing project",
+                "missing from the project and from the package: every edition after the first "
+                "opens with this section; reinstall briefing",
             )
         extra = {"changes": changes, "groups": changes.groups(order), "previous": changes.previous}
         title = label("what_changed", date=changes.previous.date)

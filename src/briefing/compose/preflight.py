@@ -1,8 +1,9 @@
 """Validation at the door for a report's templates, layout and stylesheet.
 
-Before anything renders, every section template and the layout are parsed by Jinja2 and the
-stylesheet by tinycss2 (the CSS parser WeasyPrint itself uses), and every problem found is
-reported together as `path:line`. A typo in the tenth template then costs one run, not ten.
+Before anything renders, every section template and the layout (with the parts it may import,
+the project's or the package's) are parsed by Jinja2 and the stylesheet by tinycss2 (the CSS
+parser WeasyPrint itself uses), and every problem found is reported together as `path:line`. A
+typo in the tenth template then costs one run, not ten.
 """
 
 from __future__ import annotations
@@ -18,13 +19,16 @@ WHAT_CHANGED = "sections/what-changed.md.j2"
 def check_templates(spec: ReportSpec, root: Path, problems: Problems, later_edition: bool) -> None:
     import jinja2
 
-    from briefing.base.templating import environment
+    from briefing.base.templating import PACKAGED, Outside, environment, locate
 
     templates = root / "templates"
     env = environment(templates)
-    # The layout and the partials it may import: everything under layouts/.
+    # The layout and the partials it may import: everything under layouts/, the project's and
+    # the package's (a project file of the same name overrides the packaged one).
     layouts = sorted(
-        p.relative_to(templates).as_posix() for p in (templates / "layouts").glob("*.j2")
+        p.relative_to(folder).as_posix()
+        for folder in (templates, PACKAGED)
+        for p in (folder / "layouts").glob("*.j2")
     )
     names = [s.template for s in spec.sections] + [spec.layout, *layouts]
     if later_edition:
@@ -32,15 +36,21 @@ def check_templates(spec: ReportSpec, root: Path, problems: Problems, later_edit
     for name in dict.fromkeys(names):
         shown = f"templates/{name}"
         try:
-            source = (templates / name).read_text(encoding="utf-8")
-        except FileNotFoundError:
+            found = locate(templates, name)
+        except Outside:
+            problems.add(shown, None, "leads outside the templates folder, which is not allowed")
+            continue
+        if found is None:
             problems.add(shown, None, "missing; restore it or change the report definition")
             continue
+        shown = found.shown
+        try:
+            source = found.path.read_text(encoding="utf-8")
         except UnicodeDecodeError as exc:
             problems.add(shown, None, f"not valid UTF-8 ({exc.reason}); save it as UTF-8")
             continue
         try:
-            env.parse(source, name, str(templates / name))
+            env.parse(source, name, str(found.path))
         except jinja2.TemplateSyntaxError as exc:
             problems.add(shown, exc.lineno, f"template syntax error: {exc.message}")
     for sheet in spec.stylesheets:

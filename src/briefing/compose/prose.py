@@ -37,6 +37,7 @@ from briefing.base.derive import Derived
 from briefing.base.errors import InputError
 from briefing.base.model import Fact
 from briefing.base.templating import environment as sandboxed
+from briefing.base.templating import shown_as
 
 PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 _ESCAPES = str.maketrans({c: "\\" + c for c in PUNCTUATION})
@@ -136,7 +137,7 @@ class Helpers:
         self.judgment_ids = judgment_ids or set()
         self.report_file = report_file
         self.pending: dict[str, tuple[tuple[str, ...], str]] = {}
-        self.current: str = ""  # "templates/<name>" of the template rendering now
+        self.current: str = ""  # the file of the template rendering now, as messages name it
         self.template: jinja2.Template | None = None
 
     def _calling_line(self) -> int | None:
@@ -204,10 +205,12 @@ class Helpers:
             template = env.get_template(name)
         except jinja2.TemplateSyntaxError as exc:
             raise InputError.one(
-                shown, exc.lineno, f"template syntax error: {exc.message}"
+                shown_as(name, exc.filename), exc.lineno, f"template syntax error: {exc.message}"
             ) from None
         except jinja2.TemplateNotFound as exc:  # gone since the report was loaded, or a link out
             raise InputError.one(shown, None, describe(exc)) from None
+        # The file it came from: the project's, or the package's own (what-changed).
+        shown = self.current = shown_as(name, template.filename)
         self.template = template
         try:
             return template.render(context)

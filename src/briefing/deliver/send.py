@@ -90,6 +90,7 @@ def send(
     new_state: bool = False,
     say: Callable[[str], None] = print,
 ) -> int:
+    from briefing.base.templating import OUTSIDE, Outside, locate
     from briefing.config import settings as project_settings
     from briefing.deliver.email import settings as smtpconfig
     from briefing.deliver.email.message import (
@@ -115,11 +116,17 @@ def send(
         settings = None
     editions = _editions(output, wanted, edition_id, problems)
     for name in (TEXT_TEMPLATE, HTML_TEMPLATE):
-        if not (root / "templates" / name).is_file():
+        try:
+            found = locate(root / "templates", name)
+        except Outside:
+            problems.add(root / "templates" / name, None, OUTSIDE)
+            continue
+        if found is None:  # the package ships them: only a broken install lacks one
             problems.add(
                 root / "templates" / name,
                 None,
-                "missing: the mail is written from it; run from the project folder or pass --project",
+                "missing from the project and from the package: the mail is written from it; "
+                "reinstall briefing",
             )
     problems.raise_if_any()
     assert settings is not None

@@ -18,6 +18,8 @@ from briefing import __version__
 from briefing.base import shaping
 from briefing.base.files import checkpoint, write_atomic
 from briefing.base.model import long_date
+from briefing.base.templating import Outside, locate
+from briefing.base.wording import label
 from briefing.publish.editions import Edition, EditionStore, all_editions
 from briefing.publish.state import EditionRecord
 from briefing.writers import REGISTRY
@@ -25,11 +27,23 @@ from briefing.writers import REGISTRY
 INDEX = "index.html"
 FEED = "feed.xml"
 STAMP = ".catalog"
-LAYOUT = "layouts/index.html.j2"
+LAYOUT = "layouts/index.html.j2"  # packaged; a project's templates/ may override it
+
+
+def _layout_checksum(templates: Path) -> str:
+    """The index template's bytes (the project's, or the package's), read without Jinja2."""
+    try:
+        found = locate(templates, LAYOUT)
+    except Outside:
+        return "outside"  # the render will refuse it and say so
+    return f"{found.key}:{shaping.file_sha256(found.path)}" if found else "missing"
 
 
 def catalog_key(
-    editions: dict[str, list[Edition]], gone: dict[str, list[EditionRecord]], base_url: str
+    editions: dict[str, list[Edition]],
+    gone: dict[str, list[EditionRecord]],
+    base_url: str,
+    templates: Path,
 ) -> str:
     listed = [
         [rid, e.id, e.manifest.fingerprint, e.sequence]
@@ -37,8 +51,10 @@ def catalog_key(
         for e in eds
     ]
     removed = [[rid, r.id, r.status, r.gone] for rid, rs in sorted(gone.items()) for r in rs]
-    # The index and feed are made by Jinja2 and feedgen: an upgrade of either remakes them.
-    whole = json.dumps([listed, removed, base_url, shaping.digest([shaping.CATALOG])])
+    # The index and feed are made by Jinja2 and feedgen: an upgrade of either remakes them, and
+    # so does an edit to the index template.
+    layout = _layout_checksum(templates)
+    whole = json.dumps([listed, removed, base_url, shaping.digest([shaping.CATALOG]), layout])
     return hashlib.sha256(whole.encode()).hexdigest()
 
 
@@ -60,7 +76,7 @@ def refresh(output: Path, templates: Path, force: bool = False, base_url: str = 
     page needs them); empty keeps them relative."""
     editions = all_editions(output)
     gone = {rid: EditionStore(output, rid).history() for rid in editions} if editions else {}
-    key = catalog_key(editions, gone, base_url)
+    key = catalog_key(editions, gone, base_url, templates)
     if not force and is_fresh(output, key):
         return False
     write_atomic(output / INDEX, render_index(editions, templates, gone, base_url).encode("utf-8"))
@@ -100,7 +116,7 @@ def _gone(r: EditionRecord) -> dict:
         "generated_iso": r.generated,
         "gone": long_date(date.fromisoformat(r.gone[:10])) if r.gone else "",
         "gone_iso": r.gone[:10],
-        "reason": r.reason or "removed from the output folder",
+        "reason": r.reason or label("gone_reason"),
         "summary": r.details.get("summary", ""),
         "files": [
             {"format": f.get("format", ""), "sha256": f.get("sha256", "")}
@@ -151,7 +167,10 @@ def render_index(
 
     env = environment(templates, autoescape=True, undefined=jinja2.StrictUndefined)
     return env.get_template(LAYOUT).render(
-        reports=_rows(editions, gone or {}, base_url), version=__version__, base=base_url
+        reports=_rows(editions, gone or {}, base_url),
+        version=__version__,
+        base=base_url,
+        label=label,
     )
 
 
@@ -164,8 +183,8 @@ def render_feed(editions: dict[str, list[Edition]], base_url: str = "") -> bytes
     titles = sorted({e.manifest.title or e.report for e in rows})
     fg = FeedGenerator()
     fg.id(_urn("feed", *sorted(editions)))
-    fg.title(titles[0] if len(titles) == 1 else "Briefings")
-    fg.subtitle("Every edition, newest first, with what changed since the one before.")
+    fg.title(titles[0] if len(titles) == 1 else label("index_heading"))
+    fg.subtitle(label("feed_subtitle"))
     fg.link(href=base_url + FEED, rel="self", type="application/atom+xml")
     fg.link(href=base_url + INDEX, rel="alternate", type="text/html")
     fg.generator("briefing", version=__version__)
@@ -175,13 +194,13 @@ def render_feed(editions: dict[str, list[Edition]], base_url: str = "") -> bytes
         m = e.manifest
         entry = fg.add_entry(order="prepend")
         entry.id(_urn("edition", e.report, e.id, e.fingerprint))
-        entry.title(f"{m.title or e.report}: edition of {long_date(e.generated)}")
-        entry.author({"name": m.author or "Briefing desk"})
+        entry.title(label("feed_entry", title=m.title or e.report, date=long_date(e.generated)))
+        entry.author({"name": m.author or label("feed_author")})
         entry.published(_built(e))
         entry.updated(_built(e))
         entry.content(
-            f"Information current to {m.current_to_text or 'an unknown date'}. "
-            f"What changed: {e.summary}.",
+            f"{label('current_to')} {m.current_to_text or label('unknown_date')}. "
+            f"{label('what_changed_lead')} {e.summary}.",
             type="text",
         )
         entry.register_extension("files", _FileLinks, atom=True, rss=False)

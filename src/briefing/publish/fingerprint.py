@@ -6,7 +6,8 @@ What a report uses is read from its own files, never from every file under `data
 `templates/`:
 
 - its definition, and the templates it renders: its section templates, the what-changed
-  template, its layout, and whatever they include, import or extend; its stylesheets;
+  template, its layout, and whatever they include, import or extend, each found where the
+  render finds it (the project's `templates/`, else the package's own); its stylesheets;
 - the facts it uses, by their content (not the files they sit in): those its templates cite or
   name, those its charts select (every fact a selection by domain or tag could match), those its
   derived figures are computed from, and those its key judgments rest on. A template that reaches
@@ -35,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from briefing.base import shaping
+from briefing.base import shaping, templating
 from briefing.config.chartspec import strings
 from briefing.config.load import UNDATED, ReportSpec, fact_files, parse_date
 
@@ -61,16 +62,6 @@ file_sha256 = shaping.file_sha256
 def _sha(value: object) -> str:
     text = json.dumps(value, ensure_ascii=False, default=str, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _files_under(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        return []
-    return sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-    )
 
 
 def _shown(path: Path, root: Path) -> str:
@@ -180,14 +171,20 @@ class _Templates:
         self.analyser = analyser
         self.known = known if isinstance(known, dict) else {}
         self.seen: dict[str, dict[str, Any]] = {}
+        # name -> the file as the manifest names it: the project's, or the package's own
+        self.file: dict[str, str] = {}
 
     def get(self, name: str) -> dict[str, Any]:
         if name in self.seen:
             return self.seen[name]
-        path = self.folder / name
+        self.file[name] = f"templates/{name}"
         try:
-            data = path.read_bytes()
-        except OSError:
+            found = templating.locate(self.folder, name)  # where the render will find it
+            if found is None:
+                raise FileNotFoundError(name)
+            self.file[name] = found.key
+            data = found.path.read_bytes()
+        except (OSError, templating.Outside):
             entry: dict[str, Any] = {"sha256": None}  # missing: the build will say so
         else:
             sha = hashlib.sha256(data).hexdigest()
@@ -219,9 +216,7 @@ class _Templates:
                     used.setdefault(key, set()).update(values)
             for target in entry.get("includes", []):
                 if target == ALL:  # a name computed at run time: any template at all
-                    todo += [
-                        p.relative_to(self.folder).as_posix() for p in _files_under(self.folder)
-                    ]
+                    todo += templating.names(self.folder)
                 else:
                     todo.append(target)
         return order, used
@@ -442,10 +437,9 @@ def fingerprint(
         evidence["unreadable"] = ev.unreadable
 
     files: dict[str, str | None] = {_shown(spec.path, root): file_sha256(spec.path)}
-    for name in dict.fromkeys(names):
-        files[f"templates/{name}"] = cache.get(name).get("sha256")
-    for sheet in spec.stylesheets:
-        files[f"templates/{sheet}"] = cache.get(sheet).get("sha256")
+    for name in [*dict.fromkeys(names), *spec.stylesheets]:
+        sha = cache.get(name).get("sha256")
+        files[cache.file[name]] = sha
     for path in (spec.sources_file, spec.domains_file):
         data, bad = _read(path)
         files[_shown(path, root)] = bad or _sha(data)

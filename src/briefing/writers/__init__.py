@@ -5,6 +5,22 @@ one module. Writer modules load only when a build renders, so listing or validat
 costs nothing, and an up-to-date build never imports WeasyPrint or pandoc. As nbconvert's PDF
 exporter extends its HTML exporter, `PdfWriter` extends `HtmlWriter`: the PDF is the HTML
 printed, rendered once per document and shared through the context.
+
+Where a document block's rules live (a block: Paragraph, Table, JudgmentList...). A new block is
+one node and one rule per writer, all inside the package:
+
+- the node: a dataclass in `base/model.py`, added to its `Block` union;
+- how a template asks for it: a helper in `compose/prose.py` leaving a placeholder, and the
+  method of `compose/document.py` that turns the placeholder into the node;
+- one rule per writer: HTML (and so the PDF, which prints the HTML) in the packaged
+  `templates/layouts/_parts.html.j2` (`block` macro), Word in `writers/docx/writer.py`
+  (`blocks`). Each writer refuses a node it has no rule for, so a missing rule fails the first
+  build, never drops the block silently;
+- only if the block holds cited text: `compose/notes.py` (`section_cites`) and, to show it in
+  the mail, `publish/summary.py` (`_items`).
+
+A project's `templates/` no longer holds any of these; it may override `_parts.html.j2` by a
+file of the same name (base/templating.py), and then owns the rules for its layouts.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ import jinja2
 from briefing import __version__
 from briefing.base.errors import InputError
 from briefing.base.model import Document, Inline, RenderedChart, long_date
-from briefing.base.templating import environment, kind
+from briefing.base.templating import environment, kind, place
 from briefing.base.wording import NoteStyle, label, page_css, source_entry
 from briefing.compose.notes import plain_text
 from briefing.compose.prose import RECURSION, describe
@@ -158,15 +158,6 @@ def external_reference(html: str) -> str | None:
     return parser.found
 
 
-def _line_in_templates(exc: BaseException) -> int | None:
-    tb, line = exc.__traceback__, None
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename.endswith(".j2"):
-            line = tb.tb_lineno
-        tb = tb.tb_next
-    return getattr(exc, "lineno", None) or line
-
-
 def _unknown(node: object) -> str:
     """A node the layout has no rule for is a bug in the engine, never a silent gap."""
     raise TypeError(f"the HTML layout has no rule for {type(node).__name__} nodes")
@@ -194,8 +185,10 @@ class HtmlWriter:
                 ValueError,
                 AttributeError,
             ) as exc:
+                # The file is the one the error is in: the layout, or the parts it imports.
+                where, line = place(exc, ctx.templates)
                 raise InputError.one(
-                    shown, _line_in_templates(exc), f"layout error: {describe(exc)}"
+                    where or shown, line, f"layout error: {describe(exc)}"
                 ) from None
             if check and (where := external_reference(html)):
                 raise InputError.one(

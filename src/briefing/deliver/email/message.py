@@ -1,7 +1,8 @@
 """One email per reader, report and edition, built with the standard library's EmailMessage.
 
-The body is multipart/alternative: plain text and HTML, both rendered from the project's
-templates (`templates/email/`) with the edition's summary: its opening section, what changed,
+The body is multipart/alternative: plain text and HTML, both rendered from the mail templates
+(`email/`, packaged with briefing; a project's `templates/email/` overrides them) with the
+edition's summary: its opening section, what changed,
 the information-current-to date and the sources. The HTML uses inline styles only, so it reads
 the same in any mail client and fetches nothing. The chosen files are attached with their media
 types, after their bytes are checked against the edition's manifest.
@@ -22,6 +23,7 @@ from typing import Any
 from urllib.parse import quote
 
 from briefing.base.textcheck import header_problem
+from briefing.base.wording import label
 from briefing.deliver.readers import Reader
 from briefing.publish.editions import Edition
 from briefing.writers import REGISTRY
@@ -81,7 +83,7 @@ def attachment(edition: Edition, fmt: str) -> tuple[str, bytes] | None:
 
 
 FORMAT_NAMES = {"pdf": "PDF", "docx": "Word file", "html": "web page"}
-LINK_LABELS = {"html": "Read it online", "pdf": "PDF", "docx": "Word"}
+LINK_LABELS = {"html": label("read_online"), "pdf": "PDF", "docx": "Word"}
 ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth")
 
 
@@ -153,8 +155,16 @@ class MailTemplates:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        html_env = environment(templates, autoescape=True)
+        for env in (text_env, html_env):
+            env.globals["label"] = label  # the words around the edition's (wording.py)
         self.text = text_env.get_template(TEXT_TEMPLATE)
-        self.html = environment(templates, autoescape=True).get_template(HTML_TEMPLATE)
+        self.html = html_env.get_template(HTML_TEMPLATE)
+        # Their text, as loaded (the project's file or the package's), for Composer.personal.
+        self.text_source, self.html_source = (
+            text_env.loader.get_source(text_env, name)[0]  # type: ignore[union-attr]
+            for name in (TEXT_TEMPLATE, HTML_TEMPLATE)
+        )
 
 
 class Attachments:
@@ -184,10 +194,7 @@ class Composer:
         self.templates = MailTemplates(templates)
         self.when = when
         self.files = Attachments()
-        source = "".join(
-            (templates / name).read_text(encoding="utf-8")
-            for name in (TEXT_TEMPLATE, HTML_TEMPLATE)
-        )
+        source = self.templates.text_source + self.templates.html_source
         self.personal = re.search(r"\breader\b", source) is not None
         self._bodies: dict[tuple, bytes] = {}
 

@@ -195,7 +195,7 @@ def write_pdf(
             Attachment(
                 file_obj=io.BytesIO(evidence),
                 name=EVIDENCE_NAME,
-                description="The facts and sources this edition was built from",
+                description=label("evidence_attachment"),
                 created=when,
                 modified=when,
                 relationship="Source",

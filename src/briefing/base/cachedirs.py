@@ -25,7 +25,7 @@ import os
 from pathlib import Path
 
 CACHE_NAME = ".cache"  # under the output folder, when the user's cache folder is not writable
-# What a worker process must be given so that it finds the same folders (see parallel.py).
+# What a worker process must be given so that it finds the same folders (see publish/workers.py).
 PASSED_ON = ("MPLCONFIGDIR", "XDG_CACHE_HOME", "TMPDIR")
 
 

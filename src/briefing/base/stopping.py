@@ -1,7 +1,7 @@
 """How a build stops: SIGINT (Ctrl-C), SIGTERM and SIGHUP (a scheduler, a closed terminal).
 
 Each raises an exception in the main process (KeyboardInterrupt, or `Terminated` carrying the
-signal), so the build unwinds as it does for Ctrl-C: its workers are stopped (parallel.py), its
+signal), so the build unwinds as it does for Ctrl-C: its workers are stopped (publish/workers.py), its
 staging folder removed, and the command exits 130 or 128 + the signal's number.
 
 Two rules make that hold at any moment:
@@ -13,7 +13,7 @@ Two rules make that hold at any moment:
 - A stop ends the process within seconds whatever is stuck. When a stop begins, a watchdog
   thread starts; should the clean-up not be over in `GRACE` seconds, the process exits at once
   with the same status (anything left in the output folder is swept by the next build, and the
-  workers die with the build: see parallel.py). Further signals during the clean-up are ignored.
+  workers die with the build: see publish/workers.py). Further signals during the clean-up are ignored.
 """
 
 from __future__ import annotations

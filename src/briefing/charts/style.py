@@ -44,7 +44,7 @@ STYLE = {
     "axes.spines.right": False,
     "xtick.color": INK,
     "ytick.color": INK,
-    "svg.fonttype": "none",  # text as text; each SVG carries its subset face (chartfonts.py)
+    "svg.fonttype": "none",  # text as text; each SVG carries its subset face (charts/fonts.py)
     "hatch.linewidth": 0.6,
     "text.parse_math": False,  # '$500 million' is money, not mathtext
 }

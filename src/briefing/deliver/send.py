@@ -2,7 +2,7 @@
 
 It never builds: it reads published editions (their files, manifest and summary) and the state
 store (state.py), which makes it safe to run after every scheduled build. What each reader is
-sent, and why anything is not, is decided in mailplan.py. Each delivery is claimed in a
+sent, and why anything is not, is decided in plan.py. Each delivery is claimed in a
 transaction before the message is handed over, so two sends at once never send one message
 twice; a failure for one reader is recorded and reported without stopping the others, and a
 rerun after a crash sends only what was not delivered.
@@ -242,7 +242,7 @@ def send(
                 # A stop (Ctrl-C, SIGTERM) waits while a message is with the server: stopped
                 # between handing it over and recording the answer, the next run would send
                 # it again. The wait is bounded by the connection's timeout, and no retry
-                # begins once a stop is waiting (mailer.py).
+                # begins once a stop is waiting (email/smtp.py).
                 stopping.hold()
                 try:
                     outcome = session.deliver(msg, reader.envelope, reader.smtputf8)

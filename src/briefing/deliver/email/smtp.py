@@ -112,7 +112,7 @@ def _login(client: smtplib.SMTP, settings: SmtpSettings) -> None:
     """AUTH PLAIN, or LOGIN where PLAIN is not offered, with the user and password encoded as
     UTF-8 (RFC 4616): smtplib's own login encodes them as ASCII, so a password in any other
     script ended in a traceback. Both mechanisms send the password itself, which is why a
-    login without TLS has to be asked for by name (smtpconfig.py)."""
+    login without TLS has to be asked for by name (email/settings.py)."""
     client.ehlo_or_helo_if_needed()
     offered = (
         client.esmtp_features.get("auth", "").upper().split() if client.has_extn("auth") else []

@@ -516,8 +516,9 @@ class LaterDrawing:
     """A chart drawing still being made by another worker, as WeasyPrint's image cache holds
     it: an object with `get_intrinsic_size` and `draw`, which is all the layout and the
     painter ask of an image. The layout gets the size from an empty SVG that declares the
-    drawing's own width and height (the chart's values decide them, each kind's `size` in `charts/kinds/`); the
-    drawing itself is read, through the print's fetcher, when its page is painted."""
+    drawing's own width and height (the chart's values decide them, through its kind's `size`
+    in `charts/kinds/`); the drawing itself is read, through the print's fetcher, when its
+    page is painted."""
 
     def __init__(self, url: str, size: tuple[str, str], fetcher, fonts) -> None:
         self.url, self.fetcher = url, fetcher

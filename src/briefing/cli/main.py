@@ -33,7 +33,7 @@ from briefing.base.errors import (
 from briefing.base.sharedlibs import MissingLibrary
 from briefing.base.stopping import Terminated
 from briefing.cli.console import guarded
-from briefing.writers import FORMATS
+from briefing.writers import FORMATS, OPTIONS
 
 
 def _formats(value: str) -> tuple[str, ...]:
@@ -98,13 +98,14 @@ def _build_options(b: argparse.ArgumentParser) -> None:
         metavar="LIST",
         help=f"comma-separated formats to build: {','.join(FORMATS)} (default: all)",
     )
-    b.add_argument(
-        "--pdf-variant",
-        choices=("pdfua", "pdfa"),
-        default="pdfua",
-        help="pdfua: tagged PDF/UA-1 (default); pdfa: archival PDF/A-3b, tagged, with the "
-        "edition's facts and sources attached as evidence.json",
-    )
+    for option in OPTIONS:  # each format's own, as its registry entry declares them
+        b.add_argument(
+            option.flag,
+            dest=option.name,
+            choices=option.choices,
+            default=option.default,
+            help=option.help,
+        )
     b.add_argument(
         "--jobs",
         "-j",
@@ -444,7 +445,7 @@ def run_build(args: argparse.Namespace, root: Path, output: Path) -> int:
             say,
             force=args.force,
             wait=args.wait,
-            pdf_variant=args.pdf_variant,
+            options={option.name: getattr(args, option.name) for option in OPTIONS},
             warn=_warn,
             jobs=args.jobs,  # None: one worker per usable processor
             draft=getattr(args, "draft", False),  # `watch` writes drafts, never editions

@@ -275,3 +275,48 @@ def test_the_fingerprint_covers_every_input_that_shapes_the_output(project):
     (project / "templates/assets-note.txt").write_text("a new asset")
     assert digest() in seen
     assert digest(("html",)) != digest()
+
+
+def test_a_formats_own_option_counts_where_that_format_is_built_and_only_there(project):
+    """The PDF's variant, an option the PDF writer declares: choosing the archival one changes a
+    PDF build's fingerprint and makes the edition keep every fact (the archival PDF carries them
+    all, not only those the report uses), and leaves a build without the PDF as it was."""
+    from briefing.base.errors import Problems
+    from briefing.publish.fingerprint import fingerprint
+    from briefing.publish.pipeline import select_reports
+    from briefing.writers import PDF_VARIANT
+
+    spec = select_reports(project, ["iran-venezuela-in-focus"], Problems())[0]
+    archival = {PDF_VARIANT.name: PDF_VARIANT.carrying_evidence[0]}
+    plain = fingerprint(spec, project, ("pdf", "html"))
+    chosen = fingerprint(spec, project, ("pdf", "html"), {PDF_VARIANT.name: PDF_VARIANT.default})
+    carried = fingerprint(spec, project, ("pdf", "html"), archival)
+    assert chosen.digest == plain.digest  # the default, given or not, is the same build
+    assert carried.digest != plain.digest
+    assert set(plain.facts) < set(carried.facts)
+    assert carried.options == {"formats": ["html", "pdf"], "pdf_variant": "pdfa"}
+    html = fingerprint(spec, project, ("html",))
+    assert fingerprint(spec, project, ("html",), archival).digest == html.digest
+    assert html.options == {"formats": ["html"]}
+
+
+def test_the_pdf_variant_is_named_only_by_the_writers():
+    """The variant is the PDF writer's own option: the command line, the pipeline and the
+    fingerprint take it from the format registry, so none of them names it."""
+    package = Path(__file__).resolve().parents[1] / "src" / "briefing"
+    naming = [
+        f"{path.relative_to(package)}:{n}"
+        for path in sorted(package.rglob("*.py"))
+        if path.relative_to(package).parts[0] != "writers"
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if any(word in line.lower() for word in ("pdfa", "pdfua", "pdf_variant", "pdf-variant"))
+    ]
+    assert naming == []
+    assert any("pdfa" in p.read_text() for p in (package / "writers").rglob("*.py"))
+
+
+def test_an_option_of_a_format_not_built_leaves_the_build_up_to_date(first_edition):
+    project, out = first_edition
+    done = build(project, out, "--pdf-variant", "pdfa")  # HTML only (see `command`)
+    assert done.returncode == 0, done.stderr
+    assert "up to date" in done.stdout and len(editions(out)) == 1

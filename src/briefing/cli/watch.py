@@ -10,22 +10,35 @@ from __future__ import annotations
 import argparse
 import signal
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
 from briefing.base.errors import EXIT_INTERRUPTED
-from briefing.publish.drafts import drafts_folder
+from briefing.cli import build
 
 WATCHED = ("reports", "data", "templates")
 
 
-def watch(
-    args: argparse.Namespace,
-    root: Path,
-    output: Path,
-    run_build: Callable[[argparse.Namespace, Path, Path], int],
-) -> int:
+def add(verbs) -> None:
+    w = verbs.add_parser(
+        "watch",
+        help="rebuild drafts (never editions) whenever a report, data or template file changes",
+        description=(
+            "Build drafts once, then watch reports/, data/ and templates/ and build them again "
+            "after each save. Drafts go to drafts/<report>/ in the output folder: never an "
+            "edition, never in the index or the feed, never sent; only `build` publishes. "
+            "Problems are printed and the watch goes on. Stop it with Ctrl-C."
+        ),
+    )
+    build.options(w)
+    w.set_defaults(run=run, paths=build.paths)
+
+
+def run(args: argparse.Namespace, root: Path, output: Path) -> int:
     from watchfiles import watch as changes
+
+    from briefing.publish.drafts import drafts_folder
+
+    run_build = build.run
 
     # Ctrl-C is remembered as well as raised: Python drops an interrupt that lands while a
     # finalizer runs (a build's worker pool is released by finalizers), and the watch must

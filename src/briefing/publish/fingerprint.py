@@ -18,7 +18,7 @@ What a report uses is read from its own files, never from every file under `data
 - every source and domain (the document lists the sources; domains colour the charts);
 - what shapes the output besides the report (shaping.py: the package's code, the fonts, every
   library that shapes one of the formats asked for, pandoc, the engine patches), and the output
-  options.
+  options: the formats asked for and the options each of them declares (writers.Option).
 
 Which facts a template uses is found by reading its Jinja2 syntax tree, conservatively: a use the
 analysis cannot pin to named facts counts as a use of all of them. The analysis of each template
@@ -31,7 +31,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,7 @@ from typing import Any
 from briefing.base import shaping, templating
 from briefing.config.chartspec import strings
 from briefing.config.load import UNDATED, ReportSpec, fact_files, parse_date
+from briefing.writers import REGISTRY, chosen_options
 
 WHAT_CHANGED = "sections/what-changed.md.j2"  # rendered into every edition after the first
 ALL = "*"
@@ -346,10 +347,12 @@ def fingerprint(
     spec: ReportSpec,
     root: Path,
     formats: tuple[str, ...],
-    pdf_variant: str = "pdfua",
+    options: Mapping[str, str] | None = None,
     known: object = None,
 ) -> Fingerprint:
-    """`known`: the newest edition's manifest "inputs", whose template analyses are reused.
+    """`options`: the formats' options given (writers.Option), by name; only those of the
+    formats asked for count, each at its default unless given. `known`: the newest edition's
+    manifest "inputs", whose template analyses are reused.
 
     The manifest's "inputs" read: files (whole files counted by checksum: the definition,
     templates, stylesheets, sources, domains), templates (what each template uses), facts (each
@@ -407,8 +410,9 @@ def fingerprint(
 
     sections = {sid: facts_of(used) for sid, used in per_section.items()}
     used_facts = set().union(*sections.values(), facts_of(engine))
-    if pdf_variant == "pdfa" and "pdf" in formats:
-        used_facts = set(ev.facts)  # the archival PDF carries the evidence whole
+    chosen = chosen_options(formats, options or {})
+    if any(REGISTRY[f].carries_evidence(chosen) for f in formats):
+        used_facts = set(ev.facts)  # a format that embeds the evidence carries it whole
     # Named but absent facts count too (as absent), so adding one later is a change.
     facts = {fid: _sha(ev.facts[fid]) if fid in ev.facts else None for fid in ev.ids()}
     facts = {fid: sha for fid, sha in facts.items() if fid in used_facts}
@@ -453,7 +457,7 @@ def fingerprint(
         # What shaped the output besides the report, readable, so a rebuild can be explained.
         "shaping": shaping.values(formats),
     }
-    options = {"formats": sorted(formats), "pdf_variant": pdf_variant}
+    options = {"formats": sorted(formats), **chosen}
     whole_digest = {
         "files": files,
         "facts": list(facts.items()),  # in the evidence's order, which ties in a timeline keep

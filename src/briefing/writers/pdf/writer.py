@@ -35,14 +35,14 @@ from briefing.base.errors import InputError
 from briefing.base.model import Document
 from briefing.base.wording import label
 from briefing.charts.draw import DRAWING_FILE, svg_size
-from briefing.writers import WriteContext
+from briefing.writers import PDF_VARIANT, WriteContext
 from briefing.writers.html import CHART_SCHEME, HtmlWriter, svg_uri
 from briefing.writers.pdf import engine
 from briefing.writers.pdf.breaks import break_long_tokens
 
-# The names users give on the command line, and what WeasyPrint calls them.
+# The names users give on the command line (PDF_VARIANT), and what WeasyPrint calls them.
 VARIANTS = {"pdfua": "pdf/ua-1", "pdfa": "pdf/a-3b"}
-DEFAULT_VARIANT = "pdfua"
+DEFAULT_VARIANT = PDF_VARIANT.default
 FONT_SCHEME = "briefing-font"
 EVIDENCE_NAME = "evidence.json"
 
@@ -189,7 +189,7 @@ def write_pdf(
     font_config = FontConfiguration()
     faces = CSS(string=fonts.font_face_css(_font_url), font_config=font_config, url_fetcher=fetcher)
     attachments = []
-    if variant == "pdfa" and evidence is not None:
+    if variant in PDF_VARIANT.carrying_evidence and evidence is not None:
         when = doc.generated if doc is not None else None
         attachments.append(
             Attachment(
@@ -233,7 +233,7 @@ class PdfWriter(HtmlWriter):
             self.html(doc, ctx),
             target,
             f"templates/{ctx.layout}",
-            ctx.pdf_variant,
+            PDF_VARIANT.of(ctx.options),
             ctx.evidence,
             doc,
             ctx.drawings,

@@ -8,8 +8,12 @@ format shows the same ones.
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass, field
+import functools
+import typing
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date
+from typing import Any, ClassVar, NamedTuple, NoReturn, Protocol
 
 # ---------------------------------------------------------------- evidence ------------------------
 
@@ -235,16 +239,159 @@ class Cite:
 Inline = Text | Strong | Emph | Cite
 
 
+# ---------------------------------------------------------------- blocks --------------------------
+#
+# A block is declared here once, as a subclass of Block, with what composition needs to know:
+# the template helpers that place it (`helpers`) and how it is made from a helper's arguments
+# (`make`); where its cited text is needs no declaration, as every field holding inlines is
+# walked (`inline_runs`). Each writer then has one rule for it: HTML (and the PDF) in the
+# packaged `templates/layouts/_parts.html.j2`, Word in `writers/docx/writer.py`.
+
+
+class Composition(Protocol):
+    """What composition offers a block being made from a template helper's placeholder."""
+
+    facts: dict[str, Fact]
+    sources: dict[str, Source]
+    judgments: tuple[Judgment, ...]
+    scale: dict[str, str]  # estimative term -> its probability band
+
+    @property
+    def notes(self) -> list[Note]: ...  # the notes made so far, in reading order
+
+    def note(self, facts: tuple[Fact, ...], origin: str) -> Note: ...
+
+    def table_number(self) -> int: ...  # the next table's number, counted once made
+
+    def chart(self, chart_id: str) -> RenderedChart: ...  # drawn and numbered
+
+    def label(self, key: str, **fields: object) -> str: ...  # wording the reader sees
+
+    def columns(self, key: str) -> list[str]: ...
+
+    def refuse(self, message: str) -> NoReturn: ...  # an error at the template being read
+
+
+class Known(Protocol):
+    """What a helper's arguments are checked against while the template renders."""
+
+    chart_ids: set[str]
+    judgment_ids: set[str]
+    report_file: str
+
+
+# A helper's arguments: none, one id, or any number of ids.
+ARGUMENTS = ("", "id", "ids")
+
+
+class Brief(NamedTuple):
+    """One item of an edition's summary: a run of text, its bold lead (None: taken from the
+    run when it opens with bold) and what follows the text."""
+
+    inlines: list[Inline]
+    lead: str | None = None
+    tail: str = ""
+
+
+class Block:
+    """A node of a section. Subclasses (dataclasses) are registered by being declared."""
+
+    # Template helper name -> its arguments (one of ARGUMENTS); none: not placed by a helper.
+    helpers: ClassVar[dict[str, str]] = {}
+    # Whether the notes in it sit in prose (and so count as where a fact is discussed).
+    prose: ClassVar[bool] = True
+    # How the edition's summary lists its text: "paragraph", "bullet", or None (left out).
+    summary: ClassVar[str | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, arguments in cls.helpers.items():
+            if arguments not in ARGUMENTS:
+                raise TypeError(f"{cls.__name__}: helper {name}() takes {arguments!r}")
+            if name in HELPERS and HELPERS[name] is not cls:
+                raise TypeError(
+                    f"{cls.__name__} and {HELPERS[name].__name__} both declare {name}()"
+                )
+            HELPERS[name] = cls
+        BLOCKS[cls.__name__] = cls
+
+    @classmethod
+    def check(cls, helper: str, args: tuple[str, ...], known: Known) -> str | None:
+        """What is wrong with a helper call's arguments, found while the template renders
+        (so the message names its line); None if nothing is."""
+        return None
+
+    @classmethod
+    def make(cls, helper: str, args: tuple[str, ...], ctx: Composition) -> Block:
+        """The node a helper's placeholder stands for, made when the Markdown is read (so
+        notes made before it are known)."""
+        raise NotImplementedError(f"{cls.__name__} declares helpers but no make()")
+
+    def briefs(self) -> Iterator[Brief]:
+        """Its text as summary items: one per run of inlines."""
+        for run in inline_runs(self):
+            yield Brief(run)
+
+
+BLOCKS: dict[str, type[Block]] = {}  # every declared block, by name
+HELPERS: dict[str, type[Block]] = {}  # template helper name -> the block it places
+
+_INLINE_TYPES = (Text, Strong, Emph, Cite)
+
+
+@functools.cache
+def _holds_inlines(tp: object) -> bool:
+    if tp in _INLINE_TYPES:
+        return True
+    if isinstance(tp, type) and is_dataclass(tp):
+        return bool(_inline_fields(tp))
+    return any(_holds_inlines(a) for a in typing.get_args(tp))
+
+
+@functools.cache
+def _inline_fields(cls: type) -> tuple[str, ...]:
+    """The fields of a node whose type holds inlines, found from its annotations."""
+    hints = typing.get_type_hints(cls)
+    return tuple(
+        f.name
+        for f in fields(cls)
+        if f.name in hints and hints[f.name] not in _INLINE_TYPES and _holds_inlines(hints[f.name])
+    )
+
+
+def inline_runs(node: object) -> Iterator[list[Inline]]:
+    """Every run of inlines a node holds (a paragraph, a bullet, a table cell...), in reading
+    order: how notes and the summary find cited text in any block without knowing it."""
+    if is_dataclass(node) and not isinstance(node, _INLINE_TYPES):
+        for name in _inline_fields(type(node)):
+            yield from _runs(getattr(node, name))
+
+
+def _runs(value: object) -> Iterator[list[Inline]]:
+    if isinstance(value, list | tuple):
+        if value and isinstance(value[0], _INLINE_TYPES):
+            yield value  # type: ignore[misc]
+        else:
+            for item in value:
+                yield from _runs(item)
+    else:
+        yield from inline_runs(value)
+
+
 @dataclass
-class Paragraph:
+class Paragraph(Block):
     inlines: list[Inline]
     method: bool = False  # describes method, so needs no note (marked {{ method() }})
 
+    summary: ClassVar[str | None] = "paragraph"
+
 
 @dataclass
-class BulletList:
+class BulletList(Block):
     items: list[list[Inline]]
     methods: list[bool] = field(default_factory=list)  # per item, as Paragraph.method
+
+    summary: ClassVar[str | None] = "bullet"
 
     def __post_init__(self) -> None:
         if not self.methods:
@@ -275,22 +422,101 @@ class RenderedChart:
 
 
 @dataclass
-class Figure:
+class Figure(Block):
+    """A chart the report declares, placed by {{ chart('chart-id') }}."""
+
     chart: RenderedChart
+
+    helpers: ClassVar[dict[str, str]] = {"chart": "id"}
+
+    @classmethod
+    def check(cls, helper: str, args: tuple[str, ...], known: Known) -> str | None:
+        if args[0] not in known.chart_ids:
+            return f"chart() names {args[0]!r}, which {known.report_file} does not define"
+        return None
+
+    @classmethod
+    def make(cls, helper: str, args: tuple[str, ...], ctx: Composition) -> Block:
+        return cls(ctx.chart(args[0]))
+
+
+def in_row(fact: Fact) -> str:
+    """Who makes the claim and where each source says it, for a row of the chronology."""
+    names = list(dict.fromkeys(c.source.name for c in fact.citations))
+    passages = "; ".join(f"{c.source.name}, {c.locator}" for c in fact.citations)
+    if fact.claimant in names or fact.claimant == " and ".join(names):
+        return passages
+    return f"{fact.claimant}, via {passages}"  # a claim the source relays
 
 
 @dataclass
-class Table:
+class Table(Block):
+    """A numbered table: the chronology of every dated fact ({{ timeline() }}) or the scale
+    of estimative terms ({{ estimative_scale() }})."""
+
     caption: str
     number: int
     columns: list[str]
     rows: list[list[list[Inline]]]
     widths: list[float]
 
+    helpers: ClassVar[dict[str, str]] = {"timeline": "", "estimative_scale": ""}
+    prose: ClassVar[bool] = False
+
+    @classmethod
+    def make(cls, helper: str, args: tuple[str, ...], ctx: Composition) -> Block:
+        if helper == "estimative_scale":
+            return cls(
+                caption=ctx.label("scale_caption"),
+                number=ctx.table_number(),
+                columns=ctx.columns("scale_columns"),
+                rows=[
+                    [[Text(term[:1].upper() + term[1:])], [Text(band)]]
+                    for term, band in ctx.scale.items()
+                ],
+                widths=[0.6, 0.4],
+            )
+        dated = sorted((f for f in ctx.facts.values() if f.date), key=lambda f: f.date.sort_key())
+        # A row points back at the note where the text discusses the fact, so the chronology
+        # adds no second note for a claim already cited: the most specific such note (the
+        # fewest facts, then the first). Indexed once, so a long chronology stays linear.
+        discussed: dict[str, Note] = {}
+        for n in ctx.notes:
+            for f in n.facts:
+                best = discussed.get(f.id)
+                if best is None or len(n.facts) < len(best.facts):
+                    discussed[f.id] = n
+        rows: list[list[list[Inline]]] = []
+        for fact in dated:
+            note = discussed.get(fact.id)
+            if note is not None:
+                rows.append(
+                    [[Text(fact.when)], [Text(fact.summary), Cite(note)], [Text(fact.claimed_by)]]
+                )
+            else:
+                # A fact only the chronology shows carries its passage in the row itself: a
+                # note of its own would double what a long evidence base costs to print.
+                rows.append([[Text(fact.when)], [Text(fact.summary)], [Text(in_row(fact))]])
+        return cls(
+            caption=ctx.label("timeline_caption"),
+            number=ctx.table_number(),
+            columns=ctx.columns("timeline_columns"),
+            rows=rows,
+            widths=[0.17, 0.58, 0.25],
+        )
+
 
 @dataclass
-class SourceList:
+class SourceList(Block):
+    """Every source with its perspective and grade ({{ source_list() }})."""
+
     sources: list[Source]
+
+    helpers: ClassVar[dict[str, str]] = {"source_list": ""}
+
+    @classmethod
+    def make(cls, helper: str, args: tuple[str, ...], ctx: Composition) -> Block:
+        return cls(list(ctx.sources.values()))
 
 
 @dataclass(frozen=True)
@@ -323,13 +549,60 @@ class JudgmentBlock:
 
 
 @dataclass
-class JudgmentList:
-    """Judgments shown together, in the order the template asked for them."""
+class JudgmentList(Block):
+    """Judgments shown together, in the order the template asked for them
+    ({{ judgments('id', ...) }}; all of the report's when none is named)."""
 
     items: list[JudgmentBlock]
 
+    helpers: ClassVar[dict[str, str]] = {"judgments": "ids"}
+    summary: ClassVar[str | None] = "bullet"
 
-Block = Paragraph | BulletList | Figure | Table | SourceList | JudgmentList
+    @classmethod
+    def check(cls, helper: str, args: tuple[str, ...], known: Known) -> str | None:
+        unknown = [j for j in args if j not in known.judgment_ids]
+        if unknown:
+            return (
+                f"judgments() names {', '.join(map(repr, unknown))}, which the report's "
+                "judgments file does not define"
+            )
+        if not known.judgment_ids:
+            return (
+                f"judgments() needs a judgments file; declare it in {known.report_file} under "
+                "data: judgments:"
+            )
+        return None
+
+    @classmethod
+    def make(cls, helper: str, args: tuple[str, ...], ctx: Composition) -> Block:
+        wanted = list(args) or [j.id for j in ctx.judgments]
+        by_id = {j.id: j for j in ctx.judgments}
+        if unknown := [j for j in wanted if j not in by_id]:  # a placeholder written by hand
+            ctx.refuse(
+                f"![](judgments:{','.join(args)}) names the judgment {unknown[0]!r}, which the "
+                "report's judgments file does not define; place judgments with "
+                "judgments('its-id')"
+            )
+        # Numbered in the order this document shows them; an alternative view is labelled.
+        numbers = {
+            jid: n for n, jid in enumerate((j for j in wanted if not by_id[j].alternative), 1)
+        }
+        items = []
+        for jid in wanted:
+            j = by_id[jid]
+            note = ctx.note(tuple(ctx.facts[f] for f in j.basis), j.origin)
+            statement: list[Inline] = [Text(j.statement), Cite(note)]
+            items.append(JudgmentBlock(j, numbers.get(jid, 0), statement, ctx.scale[j.likelihood]))
+        return cls(items)
+
+    def briefs(self) -> Iterator[Brief]:
+        for j in self.items:
+            level = j.judgment.confidence
+            yield Brief(
+                j.statement,
+                f"{j.judgment.title}.",
+                f" ({j.judgment.likelihood}, {level} confidence)",
+            )
 
 
 @dataclass

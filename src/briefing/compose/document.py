@@ -3,37 +3,31 @@
 The steps each live in their own module: `prose.py` renders a section template with the data
 and helpers; `markdown.py` reads the CommonMark it produces into blocks, with `notes.py` making
 the notes; `attribution.py` checks the house rules on sourcing. This module runs them section by
-section, supplies the blocks templates ask for (figures, the timeline table, the source list),
-and places the what-changed section (WHAT_CHANGED, composed the same way with `changes`,
+section, has each block a template places made by the node that declares it (base/model.py,
+`make`, which sees the composer through `_Making`), and places the what-changed section (WHAT_CHANGED, composed the same way with `changes`,
 `groups` and `previous` added to what it sees) after the first section, numbering notes again.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from briefing.base.clock import generated_date
 from briefing.base.derive import derive
 from briefing.base.errors import InputError, Problems
 from briefing.base.model import (
+    HELPERS,
     Block,
-    Cite,
     Document,
     Fact,
-    Figure,
-    Inline,
-    JudgmentBlock,
-    JudgmentList,
     Note,
     PartialDate,
     RenderedChart,
     Section,
-    SourceList,
-    Table,
-    Text,
 )
 from briefing.base.templating import locate
 from briefing.base.wording import columns, label
@@ -58,15 +52,6 @@ def current_to(facts: dict[str, Fact]) -> PartialDate:
     A 'by' date counts as its limit, and reads without the 'by' on the cover."""
     dated = [f.until or f.date for f in facts.values() if f.date]
     return replace(max(dated, key=lambda d: (d.latest, d.earliest)), by=False)
-
-
-def in_row(fact: Fact) -> str:
-    """Who makes the claim and where each source says it, for a row of the chronology."""
-    names = list(dict.fromkeys(c.source.name for c in fact.citations))
-    passages = "; ".join(f"{c.source.name}, {c.locator}" for c in fact.citations)
-    if fact.claimant in names or fact.claimant == " and ".join(names):
-        return passages
-    return f"{fact.claimant}, via {passages}"  # a claim the source relays
 
 
 def source_share(evidence: Evidence) -> dict[str, int]:
@@ -154,13 +139,7 @@ class Composer:
         self.made = _Made()
         self.reader = MarkdownReader(
             self.notes,
-            {
-                "chart": self._figure,
-                "table": self._table,
-                "sources": self._sources,
-                "judgments": self._judgments,
-                "scale": self._scale,
-            },
+            {helper: functools.partial(self._make, helper) for helper in HELPERS},
             self.problems,
         )
 
@@ -222,7 +201,12 @@ class Composer:
 
     # --- the blocks templates ask for ------------------------------------------------------------
 
-    def _figure(self, chart_id: str) -> Figure:
+    def _make(self, helper: str, name: str) -> Block:
+        """The block a helper's placeholder stands for, made by the node that declares it."""
+        args = tuple(a for a in name.split(",") if a)
+        return HELPERS[helper].make(helper, args, _Making(self))
+
+    def figure(self, chart_id: str) -> RenderedChart:
         from briefing.charts import draw as charts
 
         spec = next((c for c in self.spec.charts if c.id == chart_id), None)
@@ -247,75 +231,38 @@ class Composer:
             path, _, line = spec.origin.rpartition(":")
             raise InputError.one(path, int(line), f"chart {chart_id!r}: {exc}") from None
         self.made.charts.append(chart)
-        return Figure(chart)
+        return chart
 
-    def _table(self, name: str) -> Table:
-        dated = sorted(
-            (f for f in self.evidence.facts.values() if f.date), key=lambda f: f.date.sort_key()
-        )
-        # A row points back at the note where the text discusses the fact, so the chronology
-        # adds no second note for a claim already cited: the most specific such note (the
-        # fewest facts, then the first). Indexed once, so a long chronology stays linear.
-        discussed: dict[str, Note] = {}
-        for n in self.notes.notes:
-            for f in n.facts:
-                best = discussed.get(f.id)
-                if best is None or len(n.facts) < len(best.facts):
-                    discussed[f.id] = n
-        rows: list[list[list[Inline]]] = []
-        for fact in dated:
-            note = discussed.get(fact.id)
-            if note is not None:
-                rows.append(
-                    [[Text(fact.when)], [Text(fact.summary), Cite(note)], [Text(fact.claimed_by)]]
-                )
-            else:
-                # A fact only the chronology shows carries its passage in the row itself: a
-                # note of its own would double what a long evidence base costs to print.
-                rows.append([[Text(fact.when)], [Text(fact.summary)], [Text(in_row(fact))]])
-        self.made.tables += 1
-        return Table(
-            caption=label("timeline_caption"),
-            number=self.made.tables,
-            columns=columns("timeline_columns"),
-            rows=rows,
-            widths=[0.17, 0.58, 0.25],
-        )
 
-    def _scale(self, name: str) -> Table:
-        self.made.tables += 1
-        return Table(
-            caption=label("scale_caption"),
-            number=self.made.tables,
-            columns=columns("scale_columns"),
-            rows=[
-                [[Text(term[:1].upper() + term[1:])], [Text(band)]] for term, band in SCALE.items()
-            ],
-            widths=[0.6, 0.4],
-        )
+class _Making:
+    """What a block's make() sees of the composer (model.Composition)."""
 
-    def _judgments(self, name: str) -> Block:
-        """The judgments named (all of them when none is), each citing the facts it rests on."""
-        wanted = [j for j in name.split(",") if j] or [j.id for j in self.evidence.judgments]
-        by_id = {j.id: j for j in self.evidence.judgments}
-        if unknown := [j for j in wanted if j not in by_id]:  # a placeholder written by hand
-            raise InputError.one(
-                self.helpers.current,
-                None,
-                f"![](judgments:{name}) names the judgment {unknown[0]!r}, which the report's "
-                "judgments file does not define; place judgments with judgments('its-id')",
-            )
-        # Numbered in the order this document shows them; an alternative view is labelled.
-        numbers = {
-            jid: n for n, jid in enumerate((j for j in wanted if not by_id[j].alternative), 1)
-        }
-        blocks = []
-        for jid in wanted:
-            j = by_id[jid]
-            note = self.notes.new(tuple(self.evidence.facts[f] for f in j.basis), j.origin)
-            statement: list[Inline] = [Text(j.statement), Cite(note)]
-            blocks.append(JudgmentBlock(j, numbers.get(jid, 0), statement, SCALE[j.likelihood]))
-        return JudgmentList(blocks)
+    def __init__(self, composer: Composer):
+        self._composer = composer
+        self.facts = composer.evidence.facts
+        self.sources = composer.evidence.sources
+        self.judgments = tuple(composer.evidence.judgments)
+        self.scale = SCALE
 
-    def _sources(self, name: str) -> SourceList:
-        return SourceList(list(self.evidence.sources.values()))
+    @property
+    def notes(self) -> list[Note]:
+        return self._composer.notes.notes
+
+    def note(self, facts: tuple[Fact, ...], origin: str) -> Note:
+        return self._composer.notes.new(facts, origin)
+
+    def table_number(self) -> int:
+        self._composer.made.tables += 1
+        return self._composer.made.tables
+
+    def chart(self, chart_id: str) -> RenderedChart:
+        return self._composer.figure(chart_id)
+
+    def label(self, key: str, **fields: object) -> str:
+        return label(key, **fields)
+
+    def columns(self, key: str) -> list[str]:
+        return columns(key)
+
+    def refuse(self, message: str) -> NoReturn:
+        raise InputError.one(self._composer.helpers.current, None, message)

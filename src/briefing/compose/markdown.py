@@ -1,8 +1,9 @@
 """CommonMark (what prose templates render to) into the document's blocks and inlines.
 
 markdown-it-py parses the text; each token becomes a node of the typed document. Placeholders
-the helpers left (`[](cite:…)`, `[](method:)`, `![](chart:…)`, `![](table:…)`, `![](sources:…)`)
-become notes, method marks and the blocks the composer supplies. Anything else a template might
+the helpers left (`[](cite:…)`, `[](method:)`, and `![](helper:arguments)` for a block, such as
+`![](chart:…)` or `![](timeline:)`) become notes, method marks and the blocks the composer has
+made. Anything else a template might
 produce (headings, links, raw HTML) is refused with a message rather than passed through.
 """
 
@@ -17,7 +18,7 @@ from briefing.base.errors import Problems
 from briefing.base.model import Block, BulletList, Cite, Emph, Inline, Paragraph, Strong, Text
 from briefing.compose.notes import NoteBook
 
-# A block placeholder's kind -> what makes its block from the placeholder's name.
+# A block placeholder's helper -> what makes its block from the placeholder's arguments.
 BlockMaker = Callable[[str], Block]
 
 

@@ -6,18 +6,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from briefing.base.model import (
-    BulletList,
+    Block,
     Cite,
     Emph,
     Fact,
     Inline,
-    JudgmentList,
     Note,
-    Paragraph,
     Section,
     Strong,
-    Table,
     Text,
+    inline_runs,
 )
 
 
@@ -52,19 +50,11 @@ def plain_text(inlines: list[Inline]) -> str:
 
 def section_cites(section: Section) -> Iterator[tuple[Cite, bool]]:
     """Every note reference in a section in reading order, and whether it sits in prose
-    (a paragraph or bullet) rather than a table."""
+    (a paragraph, bullet or judgment) rather than a table: whatever the block, its fields that
+    hold inlines are walked (model.inline_runs), and the block declares which it is."""
     for block in section.blocks:
-        if isinstance(block, Paragraph):
-            pieces, prose = [block.inlines], True
-        elif isinstance(block, BulletList):
-            pieces, prose = block.items, True
-        elif isinstance(block, Table):
-            pieces, prose = [cell for row in block.rows for cell in row], False
-        elif isinstance(block, JudgmentList):
-            pieces, prose = [item.statement for item in block.items], True
-        else:
-            continue
-        for inlines in pieces:
+        prose = block.prose if isinstance(block, Block) else True
+        for inlines in inline_runs(block):
             for node in walk(inlines):
                 if isinstance(node, Cite):
                     yield node, prose

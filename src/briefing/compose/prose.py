@@ -4,17 +4,20 @@ they see, and how their errors point back at a template line.
 Templates produce CommonMark. Values from the data pass through `finalize`, which backslash-
 escapes every ASCII punctuation mark, so data text can never turn into markup; markup the
 template author writes, and what the helpers return, is left alone. Helpers return inert
-placeholders (`[](cite:c3)`, `![](chart:id)`) that `markdown.py` turns into document nodes.
+placeholders (`[](cite:c3)`, `![](chart:id)`: the helper's name and arguments) that
+`markdown.py` turns into document nodes.
 
 Helpers a template can call:
   {{ cite('fact-id', ...) }}   a note citing those facts (placed after the sentence's full stop)
-  {{ chart('chart-id') }}       a figure, on a line of its own
+  {{ method() }}                marks a paragraph or bullet as method, not sourced fact, so it
+                                needs no note (every other one must cite)
+and one helper for each block a node of base/model.py declares (its `helpers`), placing that
+block on a line of its own:
+  {{ chart('chart-id') }}       a figure
   {{ timeline() }}              the table of every dated fact
   {{ source_list() }}           the list of sources with their perspective and grade
   {{ judgments('id', ...) }}    key judgments from the report's judgments file (all if none named)
   {{ estimative_scale() }}      the table of estimative terms and their probabilities
-  {{ method() }}                marks a paragraph or bullet as method, not sourced fact, so it
-                                needs no note (every other one must cite)
 and filters: qty ('2.35 million barrels', 'nine tonnes'), num ('2.35 million'), adj ('20-year'),
 words (a count: 'two', '43') and upfirst.
 Templates also see `facts`, `sources`, `domains`, `derived` (the declared derived figures),
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +39,15 @@ from markupsafe import Markup
 from briefing.base import units
 from briefing.base.derive import Derived
 from briefing.base.errors import InputError
-from briefing.base.model import Fact
+from briefing.base.model import HELPERS, Fact
 from briefing.base.templating import environment as sandboxed
 from briefing.base.templating import shown_as
 
 PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 _ESCAPES = str.maketrans({c: "\\" + c for c in PUNCTUATION})
 _APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
+# What a block helper's argument may be, so its placeholder reads back as it was written.
+PLACEABLE = re.compile(r"[\w.-]+")
 
 
 def escape_markdown(value: object) -> str:
@@ -165,35 +171,37 @@ class Helpers:
         self.pending[key] = (fact_ids, where)
         return Markup(f"[](cite:{key})")
 
-    def chart(self, chart_id: str) -> Markup:
-        if chart_id not in self.chart_ids:
+    def place(self, helper: str, args: tuple[str, ...]) -> Markup:
+        """A block helper's call: its arguments checked here (so a message names the line),
+        the block left as a placeholder the Markdown reader hands to the block's make()."""
+        node = HELPERS[helper]
+        shape = node.helpers[helper]
+        if shape == "" and args:
+            raise TemplateFault(f"{helper}() takes no arguments")
+        if shape == "id" and len(args) != 1:
+            raise TemplateFault(f"{helper}() takes one id, as {helper}('its-id')")
+        if fault := node.check(helper, args, self):
+            raise TemplateFault(fault)
+        if odd := next((a for a in args if not PLACEABLE.fullmatch(str(a))), None):
             raise TemplateFault(
-                f"chart() names {chart_id!r}, which {self.report_file} does not define"
+                f"{helper}() names {odd!r}, which is not an id: use letters, digits, '-', '_' "
+                "and '.'"
             )
-        return Markup(f"\n\n![](chart:{chart_id})\n\n")
+        return Markup(f"\n\n![]({helper}:{','.join(args)})\n\n")
 
-    def judgments(self, *ids: str) -> Markup:
-        unknown = [j for j in ids if j not in self.judgment_ids]
-        if unknown:
-            raise TemplateFault(
-                f"judgments() names {', '.join(map(repr, unknown))}, which the report's "
-                "judgments file does not define"
-            )
-        if not self.judgment_ids:
-            raise TemplateFault(
-                f"judgments() needs a judgments file; declare it in {self.report_file} under "
-                "data: judgments:"
-            )
-        return Markup(f"\n\n![](judgments:{','.join(ids)})\n\n")
+    def _placer(self, helper: str) -> Callable[..., Markup]:
+        def placer(*args: str) -> Markup:
+            return self.place(helper, args)
+
+        placer.__name__ = helper
+        return placer
 
     def functions(self) -> dict[str, Any]:
+        """cite() and method() mark text; every other helper places a declared block."""
+        placing = {name: self._placer(name) for name in HELPERS}
         return {
             "cite": self.cite,
-            "chart": self.chart,
-            "timeline": lambda: Markup("\n\n![](table:timeline)\n\n"),
-            "source_list": lambda: Markup("\n\n![](sources:all)\n\n"),
-            "judgments": self.judgments,
-            "estimative_scale": lambda: Markup("\n\n![](scale:all)\n\n"),
+            **placing,
             "method": lambda: Markup("[](method:)"),
         }
 

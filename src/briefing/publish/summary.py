@@ -9,11 +9,9 @@ import json
 from typing import Any
 
 from briefing.base.model import (
-    BulletList,
+    Block,
+    Brief,
     Document,
-    Inline,
-    JudgmentList,
-    Paragraph,
     Section,
     Strong,
     Text,
@@ -24,33 +22,29 @@ from briefing.compose.notes import walk
 SUMMARY = "summary.json"
 
 
-def _item(inlines: list[Inline], kind: str) -> dict[str, str]:
-    """A paragraph or bullet as text, its bold lead (if it opens with one) kept apart."""
-    lead = ""
+def _item(brief: Brief, kind: str) -> dict[str, str]:
+    """A run of text as an item, its bold lead (if it opens with one) kept apart."""
+    inlines, lead = brief.inlines, brief.lead
     while inlines and isinstance(inlines[0], Text) and not inlines[0].text.strip():
         inlines = inlines[1:]
-    rest = inlines
-    if inlines and isinstance(inlines[0], Strong):
-        lead = "".join(n.text for n in walk(inlines[0].children) if isinstance(n, Text)).strip()
-        rest = inlines[1:]
-    text = "".join(n.text for n in walk(rest) if isinstance(n, Text))
-    return {"kind": kind, "lead": lead, "text": " ".join(text.split())}
+    if lead is None:
+        lead = ""
+        if inlines and isinstance(inlines[0], Strong):
+            lead = "".join(n.text for n in walk(inlines[0].children) if isinstance(n, Text))
+            lead = lead.strip()
+            inlines = inlines[1:]
+    text = "".join(n.text for n in walk(inlines) if isinstance(n, Text))
+    return {"kind": kind, "lead": lead, "text": " ".join(text.split()) + brief.tail}
 
 
 def _items(section: Section) -> list[dict[str, str]]:
-    out: list[dict[str, str]] = []
-    for block in section.blocks:
-        if isinstance(block, Paragraph):
-            out.append(_item(block.inlines, "paragraph"))
-        elif isinstance(block, BulletList):
-            out += [_item(item, "bullet") for item in block.items]
-        elif isinstance(block, JudgmentList):
-            for j in block.items:
-                item = _item(j.statement, "bullet")
-                level = j.judgment.confidence
-                item["lead"] = f"{j.judgment.title}."
-                item["text"] += f" ({j.judgment.likelihood}, {level} confidence)"
-                out.append(item)
+    """What each block declares it shows in a summary (model.Block: `summary`, `briefs`)."""
+    out = [
+        _item(brief, block.summary)
+        for block in section.blocks
+        if isinstance(block, Block) and block.summary
+        for brief in block.briefs()
+    ]
     return [i for i in out if i["lead"] or i["text"]]
 
 

@@ -11,17 +11,19 @@ extends `HtmlWriter`: the PDF is the HTML printed, rendered once per document an
 the context.
 
 Where a document block's rules live (a block: Paragraph, Table, JudgmentList...). A new block is
-one node and one rule per writer, all inside the package:
+one node and one rule per writer:
 
-- the node: a dataclass in `base/model.py`, added to its `Block` union;
-- how a template asks for it: a helper in `compose/prose.py` leaving a placeholder, and the
-  method of `compose/document.py` that turns the placeholder into the node;
+- the node: a subclass of `Block` in `base/model.py`, declaring the template helpers that place
+  it (`helpers`: name and arguments), an optional `check` of those arguments and the `make` that
+  builds it from them. The helper (`compose/prose.py`), the placeholder-to-node step
+  (`compose/document.py`), the notes (`compose/notes.py`) and the mail summary
+  (`publish/summary.py`) are generic over the declared nodes: cited text is found by walking
+  the node's fields that hold inlines, and `prose`/`summary`/`briefs` say how it counts;
 - one rule per writer: HTML (and so the PDF, which prints the HTML) in the packaged
-  `templates/layouts/_parts.html.j2` (`block` macro), Word in `writers/docx/writer.py`
-  (`blocks`). Each writer refuses a node it has no rule for, so a missing rule fails the first
-  build, never drops the block silently;
-- only if the block holds cited text: `compose/notes.py` (`section_cites`) and, to show it in
-  the mail, `publish/summary.py` (`_items`).
+  `templates/layouts/_parts.html.j2` (`block` macro), or in a template of its own,
+  `layouts/blocks/<Block>.html.j2`; Word in `RULES` of `writers/docx/writer.py`. Each writer
+  refuses a node it has no rule for, naming it and where the rule goes, so a missing rule
+  fails the first build, never drops the block silently.
 
 A project's `templates/` no longer holds any of these; it may override `_parts.html.j2` by a
 file of the same name (base/templating.py), and then owns the rules for its layouts.

@@ -12,7 +12,7 @@ import jinja2
 from briefing import __version__
 from briefing.base.errors import InputError
 from briefing.base.model import Document, Inline, RenderedChart, long_date
-from briefing.base.templating import environment, kind, place
+from briefing.base.templating import environment, kind, locate, place
 from briefing.base.wording import NoteStyle, label, page_css, source_entry
 from briefing.compose.notes import plain_text
 from briefing.compose.prose import RECURSION, describe
@@ -54,7 +54,14 @@ def render_html(
         source_entry=source_entry,
         unknown=_unknown,
         kind=kind,
+        block_file=lambda name: block_file(templates, name),
     )
+
+
+def block_file(templates: Path, kind_name: str) -> str:
+    """The template holding a block's HTML rule of its own, if it has one ('' if not)."""
+    name = f"layouts/blocks/{kind_name}.html.j2"
+    return name if locate(templates, name) is not None else ""
 
 
 # The most characters without a break the narrowest table column sets on a line.
@@ -160,7 +167,11 @@ def external_reference(html: str) -> str | None:
 
 def _unknown(node: object) -> str:
     """A node the layout has no rule for is a bug in the engine, never a silent gap."""
-    raise TypeError(f"the HTML layout has no rule for {type(node).__name__} nodes")
+    name = type(node).__name__
+    raise TypeError(
+        f"the HTML layout has no rule for {name} nodes; add a branch to the `block` macro of "
+        f"layouts/_parts.html.j2, or a template layouts/blocks/{name}.html.j2"
+    )
 
 
 class HtmlWriter:

@@ -16,6 +16,8 @@ import os
 import re
 import signal
 import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -251,30 +253,42 @@ def _judgments(block: JudgmentList, style: NoteStyle) -> list[dict]:
     return out
 
 
+@dataclass(frozen=True)
+class Context:
+    """What a block's rule sees besides the block: the document and how its notes read."""
+
+    doc: Document
+    present: NoteStyle
+
+
+Rule = Callable[[Any, Context], list[dict]]
+# A block's type -> its Word rule: the pandoc blocks it becomes. A block with none is an error.
+RULES: dict[type, Rule] = {
+    Paragraph: lambda b, c: [{"t": "Para", "c": inlines(b.inlines, c.present)}],
+    BulletList: lambda b, c: [
+        {"t": "BulletList", "c": [[{"t": "Para", "c": inlines(i, c.present)}] for i in b.items]}
+    ],
+    # A brief (no contents) sets its charts smaller, as its PDF does.
+    Figure: lambda b, c: _figure(b, "100%" if c.doc.contents else "65%") + _chart_data(b),
+    Table: lambda b, c: [_table(b, c.present)],
+    SourceList: lambda b, c: _sources(b),
+    JudgmentList: lambda b, c: _judgments(b, c.present),
+}
+
+
 def blocks(doc: Document) -> list[dict]:
-    present = NoteStyle(doc.notes, {s.id for s in doc.sources})
+    context = Context(doc, NoteStyle(doc.notes, {s.id for s in doc.sources}))
     out: list[dict] = []
     for section in doc.sections:
         out.append({"t": "Header", "c": [1, [section.id, [], []], words(section.title)]})
         for b in section.blocks:
-            match b:
-                case Paragraph():
-                    out.append({"t": "Para", "c": inlines(b.inlines, present)})
-                case BulletList():
-                    items = [[{"t": "Para", "c": inlines(i, present)}] for i in b.items]
-                    out.append({"t": "BulletList", "c": items})
-                case Figure():
-                    # A brief (no contents) sets its charts smaller, as its PDF does.
-                    out += _figure(b, "100%" if doc.contents else "65%")
-                    out += _chart_data(b)
-                case Table():
-                    out.append(_table(b, present))
-                case SourceList():
-                    out += _sources(b)
-                case JudgmentList():
-                    out += _judgments(b, present)
-                case _:
-                    raise TypeError(f"the DOCX writer has no rule for {type(b).__name__} blocks")
+            rule = RULES.get(type(b))
+            if rule is None:
+                raise TypeError(
+                    f"the DOCX writer has no rule for {type(b).__name__} blocks; add one to "
+                    "RULES in writers/docx/writer.py"
+                )
+            out += rule(b, context)
     return out
 
 

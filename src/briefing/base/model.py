@@ -1,8 +1,13 @@
 """The one typed document every writer reads.
 
-Readers (load.py, compose.py, charts.py) build it; writers (writers/*) only translate it. Format
-parity comes from this construction: a fact, figure or citation exists here once, so every
-format shows the same ones.
+The floors above build it (`config/` the evidence, `compose/` the sections, `charts/` the
+drawings); writers (`writers/`) only translate it. Format parity comes from this construction:
+a fact, figure or citation exists here once, so every format shows the same ones.
+
+It holds, in order: the evidence (domains, dates, sources, facts, judgments), the inlines, the
+blocks of a section (each a `Block` subclass that declares the template helpers placing it and
+how it is made; see `writers/__init__.py` for the rules each writer has for it), and the
+document.
 """
 
 from __future__ import annotations

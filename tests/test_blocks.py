@@ -119,3 +119,15 @@ def test_a_block_a_writer_has_no_rule_for_stops_the_build(
     }[missing]
     assert rule in err
     assert not (out / "port-trade.html").exists()  # nothing published
+
+
+def test_a_computed_include_counts_only_its_own_folder() -> None:
+    """The packaged parts include a block's own template by a computed name; the up-to-date
+    decision must count the templates of that folder, not every template of the project (which
+    made a fact only the other report uses rebuild this one)."""
+    from briefing.publish.fingerprint import analyse
+
+    computed = analyse('{% include "layouts/blocks/" ~ kind ~ ".html.j2" %}')
+    assert computed["includes"] == ["layouts/blocks/*"]
+    assert analyse("{% include name %}")["includes"] == ["*"]
+    assert analyse('{% include "layouts/x.html.j2" %}')["includes"] == ["layouts/x.html.j2"]

@@ -85,7 +85,8 @@ def analyse(source: str, engine: bool = False) -> dict[str, list[str]]:
     """What one template uses, from its syntax tree. Keys (each present only when used):
     facts, charts, derived, judgments: ids named, or ["*"] for all; whole: the collections it
     uses as a whole ("facts", "fact-ids" for a count, "citations", "derived", "judgments");
-    includes: templates it includes, imports or extends (["*"]: a name only known at run time).
+    includes: templates it includes, imports or extends ("*" ends a name only known at run
+    time: "layouts/blocks/*" for one computed inside that folder, "*" alone for any name).
     `engine`: the what-changed template, whose cited facts come from the comparison."""
     import jinja2
     from jinja2 import nodes
@@ -159,8 +160,19 @@ def analyse(source: str, engine: bool = False) -> dict[str, list[str]]:
                 add("whole", collection)
     for node in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
         target = const(node.template)
-        add("includes", target if target is not None else ALL)
+        add("includes", target if target is not None else _prefix(node.template) + ALL)
     return {key: sorted(values) for key, values in sorted(uses.items())}
+
+
+def _prefix(name: Any) -> str:
+    """The fixed start of a template name computed at run time ("layouts/blocks/" ~ kind ~
+    ".html.j2" starts with "layouts/blocks/"), so that such an include counts the templates of
+    that folder, not every template of the project; "" when nothing of it is fixed."""
+    from jinja2 import nodes  # only where templates are analysed: an up-to-date build never is
+
+    while isinstance(name, nodes.Concat | nodes.Add):
+        name = name.nodes[0] if isinstance(name, nodes.Concat) else name.left
+    return name.value if isinstance(name, nodes.Const) and isinstance(name.value, str) else ""
 
 
 class _Templates:
@@ -216,8 +228,9 @@ class _Templates:
                 if key != "sha256" and isinstance(values, list):
                     used.setdefault(key, set()).update(values)
             for target in entry.get("includes", []):
-                if target == ALL:  # a name computed at run time: any template at all
-                    todo += templating.names(self.folder)
+                if target.endswith(ALL):  # a name computed at run time: any that fits
+                    prefix = target.removesuffix(ALL)
+                    todo += [n for n in templating.names(self.folder) if n.startswith(prefix)]
                 else:
                     todo.append(target)
         return order, used

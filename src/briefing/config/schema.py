@@ -120,7 +120,8 @@ class Field:
     """One field of an input file. `required`: True, or the message to give when it is
     missing (placeholders {what} and {key}), which can say what to write. `refers_to`: the ids
     the value (or each item of a list) must be one of. `unique`: the kind of id that must be
-    unique across the run ("fact id")."""
+    unique across the run ("fact id"). `implied`: what a missing field is read as, checked like
+    one written on the entry's line (a default file that must exist)."""
 
     name: str
     kind: Kind
@@ -128,18 +129,26 @@ class Field:
     default: Any = None
     refers_to: Ref | None = None
     unique: str | None = None
+    implied: Any = None
 
 
 @dataclass(frozen=True)
 class Schema:
     """The fields of one kind of entry. `noun` names an entry without an id ("a source");
     `named` names one by its id ("source {id!r}"). `make`, if given, is called with the
-    checked values as keywords (the fields are named as its parameters) to build the entry."""
+    checked values as keywords (the fields are named as its parameters) to build the entry.
+    `open`: keys outside the table are someone else's to check (a chart kind's own fields);
+    `key`: what the file calls a key, in the message about one that is not in the table."""
 
     noun: str
     named: str
     fields: tuple[Field, ...]
     make: Callable[..., Any] | None = None
+    open: bool = False
+    key: str = "field"
+
+    def read(self, scope: Scope, entry: LocatedDict) -> Any:
+        return check(scope, entry, self)
 
     def what(self, entry: LocatedDict) -> str:
         if "id" in entry and isinstance(entry["id"], str):
@@ -156,9 +165,13 @@ def check(scope: Scope, entry: LocatedDict, schema: Schema, what: str | None = N
     problem is reported."""
     before = len(scope.problems.items)
     what = what or schema.what(entry)
-    scope.checker.unknown_keys(entry, {f.name for f in schema.fields}, what)
+    if not schema.open:
+        scope.checker.unknown_keys(entry, {f.name for f in schema.fields}, what, schema.key)
     values: dict[str, Any] = {}
     for f in schema.fields:
+        if entry.get(f.name) is None and f.implied is not None:
+            values[f.name] = f.kind(scope, _implied(entry, f.name, f.implied), f.name, what)
+            continue
         if entry.get(f.name) is None:
             if f.required:
                 message = f.required if isinstance(f.required, str) else MISSING
@@ -177,6 +190,13 @@ def check(scope: Scope, entry: LocatedDict, schema: Schema, what: str | None = N
     if len(scope.problems.items) > before:
         return None
     return schema.make(**values) if schema.make else values
+
+
+def _implied(entry: LocatedDict, key: str, value: Any) -> LocatedDict:
+    """The entry with a missing field filled in, blamed on the entry's own line."""
+    out = LocatedDict({**entry, key: value})
+    out.line, out.key_lines = entry.line, {}
+    return out
 
 
 def entries(scope: Scope, data: Any, whole: str, each: str) -> list[LocatedDict]:
@@ -242,6 +262,24 @@ def whole(low: int, high: int, message: str) -> Kind:
         return None
 
     return read
+
+
+def strings(message: str, empty: bool = True) -> Kind:
+    """A list of texts, stripped, as a tuple; a lone text where a list belongs is refused, not
+    split into letters. `empty`: whether [] will do; message placeholders {key}, {value}."""
+
+    def read(s: Scope, e: LocatedDict, k: str, w: str) -> tuple[str, ...] | None:
+        raw = e[k]
+        if isinstance(raw, list) and (raw or empty) and all(_scalar(v) for v in raw):
+            return tuple(str(v).strip() for v in raw)
+        s.add(e.line_of(k), message.format(key=k, value=raw, what=w))
+        return None
+
+    return read
+
+
+def _scalar(value: Any) -> bool:
+    return isinstance(value, str | int | float) and not isinstance(value, bool)
 
 
 def id_list(message: str) -> Kind:

@@ -76,47 +76,22 @@ def _email(s: Scope, e: LocatedDict, k: str, w: str) -> Address | None:
     return address
 
 
-def _list(message: str, empty: bool = False) -> sc.Kind:
-    """A list of texts (a lone text is refused, not split into letters); `empty`: may be []."""
-
-    def read(s: Scope, e: LocatedDict, k: str, w: str) -> tuple[str, ...] | None:
-        raw = e[k]
-        if isinstance(raw, list) and (raw or empty) and all(isinstance(v, str) for v in raw):
-            return tuple(v.strip() for v in raw)
-        s.add(e.line_of(k), message)
-        return None
-
-    return read
-
-
+FORMATS_LIST = f"'formats' must be a list of any of {', '.join(FORMATS)} (empty: the summary only)"
+A_FORMAT = Ref("formats", "format", f"choose from {', '.join(FORMATS)}")
+REPORTS_LIST = "'reports' must list report ids (leave it out for every report)"
+EVERY = (
+    "'every_edition' must be true or false (true: also editions that change wording or "
+    "presentation only)"
+)
 READER = Schema(
     "a reader",
     "a reader",
     (
         Field("name", _name, "a reader needs a 'name'"),
         Field("email", _email, "a reader needs an 'email' address"),
-        Field(
-            "formats",
-            _list(
-                f"'formats' must be a list of any of {', '.join(FORMATS)} (empty: the summary only)",
-                empty=True,
-            ),
-            default=(),
-            refers_to=Ref("formats", "format", f"choose from {', '.join(FORMATS)}"),
-        ),
-        Field(
-            "reports",
-            _list("'reports' must list report ids (leave it out for every report)"),
-            refers_to=Ref("reports", "report"),
-        ),
-        Field(
-            "every_edition",
-            sc.boolean(
-                "'every_edition' must be true or false (true: also editions that change "
-                "wording or presentation only)"
-            ),
-            default=False,
-        ),
+        Field("formats", sc.strings(FORMATS_LIST), default=(), refers_to=A_FORMAT),
+        Field("reports", sc.strings(REPORTS_LIST, empty=False), refers_to=Ref("reports", "report")),
+        Field("every_edition", sc.boolean(EVERY), default=False),
     ),
 )
 

@@ -15,7 +15,6 @@ from pathlib import Path
 from briefing.base.errors import Problems
 from briefing.base.model import Fact, Judgment
 from briefing.config import schema as sc
-from briefing.config.fieldcheck import Checker
 from briefing.config.schema import Field, Ref, Schema, Scope
 from briefing.config.yamlfile import read_yaml
 
@@ -75,13 +74,10 @@ NO_ALTERNATIVE = (
 def load(
     path: Path, shown: str, facts: dict[str, Fact], problems: Problems
 ) -> tuple[Judgment, ...]:
-    data = read_yaml(path, shown)
-    if data is None:
-        return ()
-    scope = Scope(Checker(problems, shown), {"facts": facts})
+    scope = Scope(problems, shown, {"facts": facts})
     whole = "a judgments file must be a list of judgments"
-    found = (_judgment(scope, e) for e in sc.entries(scope, data, whole, "each judgment"))
-    out = tuple(j for j in found if j is not None)
+    data = read_yaml(path, shown)
+    out = tuple(sc.built(scope, data, _judgment, whole, "each judgment", (None, [])))
     if out and not any(j.alternative for j in out):
         problems.add(shown, None, NO_ALTERNATIVE)
     return out

@@ -16,10 +16,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from briefing.base.clock import generated_date
 from briefing.base.derive import Operand
 from briefing.base.model import PartialDate, Quantity
 from briefing.base.units import UNITS
 from briefing.config.schema import Kind, Scope, template_problem
+from briefing.config.specs import UNDATED
 from briefing.config.yamlfile import LocatedDict
 
 DATE_RE = re.compile(r"^(?P<y>\d{4})(?:-(?P<m>\d{1,2})(?:-(?P<d>\d{1,2}))?)?$")
@@ -86,6 +88,21 @@ def when(s: Scope, e: LocatedDict, k: str, w: str) -> PartialDate | None:
     parsed = parse_date(e[k])
     if isinstance(parsed, str):
         s.add(e.line_of(k), parsed)
+        return None
+    return parsed
+
+
+def happened(s: Scope, e: LocatedDict, k: str, w: str) -> PartialDate | str | None:
+    """An event's date: UNDATED, or a date no later than the edition's."""
+    if str(e[k]).strip() == UNDATED:
+        return UNDATED
+    parsed = when(s, e, k, w)
+    if parsed is not None and parsed.earliest > generated_date():
+        s.add(
+            e.line_of(k),
+            f"date {parsed} is after the edition date ({generated_date().isoformat()}); "
+            "a fact cannot have happened yet",
+        )
         return None
     return parsed
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from briefing.base.clock import generated_date
 from briefing.base.derive import OPERATIONS, DerivedSpec, DeriveError, compute, declarations
 from briefing.base.errors import InputError, Problems
 from briefing.base.model import (
@@ -21,7 +20,6 @@ from briefing.base.model import (
     Domain,
     Fact,
     Judgment,
-    PartialDate,
     Quote,
     Reliability,
     Source,
@@ -29,7 +27,6 @@ from briefing.base.model import (
 from briefing.config import kinds
 from briefing.config import schema as sc
 from briefing.config.chartspec import charts
-from briefing.config.fieldcheck import Checker
 from briefing.config.judgments import load as load_judgments
 from briefing.config.kinds import parse_date, shown
 from briefing.config.schema import Field, Ref, Schema, Scope
@@ -81,21 +78,6 @@ DOMAIN = Schema(
 # ---------------------------------------------------------------- facts ---------------------------
 
 
-def fact_date(s: Scope, e: LocatedDict, k: str, w: str) -> PartialDate | str | None:
-    """A fact's date: UNDATED, or a date no later than the edition's."""
-    if str(e[k]).strip() == UNDATED:
-        return UNDATED
-    parsed = kinds.when(s, e, k, w)
-    if parsed is not None and parsed.earliest > generated_date():
-        s.add(
-            e.line_of(k),
-            f"date {parsed} is after the edition date ({generated_date().isoformat()}); "
-            "a fact cannot have happened yet",
-        )
-        return None
-    return parsed
-
-
 def derived_spec(s: Scope, v: dict, d: LocatedDict) -> DerivedSpec | None:
     """A derived figure; the number of inputs its operation takes is a rule across fields."""
     what, operation, inputs = f"derived figure {v['id']!r}", v["operation"], v["inputs"]
@@ -145,7 +127,7 @@ FACT = Schema(
     "fact {id!r}",
     (
         Field("id", sc.ident, True, unique="fact id"),
-        Field("date", fact_date, UNDATED_TOO),
+        Field("date", kinds.happened, UNDATED_TOO),
         Field("until", kinds.when),
         Field("domain", sc.text(), True, refers_to=Ref("domains", "domain")),
         Field("summary", sc.text(), True),
@@ -245,14 +227,9 @@ def load_evidence(spec: ReportSpec, root: Path, problems: Problems) -> Evidence:
     ids = sc.Ids()  # one register for the whole evidence base: a fact id is unique across files
 
     def read(path: Path, build, whole: str, each: str, accept=(), **known) -> dict:
-        """Every sound entry of one file, by id; `accept`: which of an empty file (None) and an
-        empty list are no entries rather than a problem."""
-        scope = Scope(Checker(problems, shown(path, root)), known, ids, root)
+        scope = Scope(problems, shown(path, root), known, ids, root)
         data = read_yaml(path, scope.shown)
-        if data is None or data == []:
-            data = [] if data in accept else None
-        found = (build(scope, e) for e in sc.entries(scope, data, whole, each))
-        return {x.id: x for x in found if x is not None}
+        return {x.id: x for x in sc.built(scope, data, build, whole, each, accept)}
 
     whole = "the sources file must be a list of sources"
     sources = read(spec.sources_file, SOURCE.read, whole, "each source", ([],))
@@ -353,7 +330,7 @@ REPORT = Schema(
 
 
 def load_report(path: Path, root: Path, problems: Problems) -> ReportSpec | None:
-    scope = Scope(Checker(problems, shown(path, root)), root=root)
+    scope = Scope(problems, shown(path, root), root=root)
     entry = scope.checker.mapping(read_yaml(path, scope.shown), 1, "a report definition")
     if entry is None:
         return None

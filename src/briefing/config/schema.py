@@ -10,7 +10,8 @@ to be mapped back from its `loc` tuple to a YAML line, and most messages rewritt
 generic wording ("Input should be a valid string") to ours, through a custom validator per
 field; what is left of the library is the type dispatch, which is the few classes below. It
 would also be a new dependency with a compiled core, in both lock files. The kinds here build
-on `fieldcheck.Checker`, which the chart declarations use as well.
+on `fieldcheck.Checker`, which reads one field's plain type; the kinds several inputs share
+(dates, quantities, paths) are in `kinds.py`.
 
 A kind reads one present field and returns its value, or None after recording a problem. An
 entry with any problem yields None from `check`, so that a loader builds only what is sound,
@@ -61,24 +62,22 @@ class Ids:
 
 @dataclass
 class Scope:
-    """What a check needs besides the mapping: where problems go, the ids other fields may
-    refer to (by table name), the run's unique ids, and the project root for paths."""
+    """What a check needs besides the mapping: where problems go (`problems`, and the file as
+    messages name it, `shown`), the ids other fields may refer to (by table name), the run's
+    unique ids, and the project root for paths. `checker` reads one field's plain type."""
 
-    checker: Checker
+    problems: Problems
+    shown: str
     known: Mapping[str, Collection[str]] = field(default_factory=dict)
     ids: Ids = field(default_factory=Ids)
     root: Path | None = None
+    checker: Checker = field(init=False, repr=False)
 
-    @property
-    def problems(self) -> Problems:
-        return self.checker.problems
-
-    @property
-    def shown(self) -> str:
-        return self.checker.shown
+    def __post_init__(self) -> None:
+        self.checker = Checker(self.problems, self.shown)
 
     def add(self, line: int | None, message: str) -> None:
-        self.checker.problems.add(self.checker.shown, line, message)
+        self.problems.add(self.shown, line, message)
 
 
 # A kind: (scope, entry, key, what) -> the value, or None with a problem recorded.
@@ -169,17 +168,17 @@ def check(scope: Scope, entry: LocatedDict, schema: Schema, what: str | None = N
         scope.checker.unknown_keys(entry, {f.name for f in schema.fields}, what, schema.key)
     values: dict[str, Any] = {}
     for f in schema.fields:
+        e = entry
         if entry.get(f.name) is None and f.implied is not None:
-            values[f.name] = f.kind(scope, _implied(entry, f.name, f.implied), f.name, what)
-            continue
-        if entry.get(f.name) is None:
+            e = _implied(entry, f.name, f.implied)
+        if e.get(f.name) is None:
             if f.required:
                 message = f.required if isinstance(f.required, str) else MISSING
                 scope.add(entry.line, message.format(what=what, key=f.name))
             values[f.name] = f.default
             continue
-        value = f.kind(scope, entry, f.name, schema.noun if f.name == "id" else what)
-        line = entry.line_of(f.name)
+        value = f.kind(scope, e, f.name, schema.noun if f.name == "id" else what)
+        line = e.line_of(f.name)
         if value is not None and f.refers_to is not None:
             for item in value if isinstance(value, tuple) else (value,):
                 if why := f.refers_to.problem(scope, item, what):
@@ -207,6 +206,21 @@ def entries(scope: Scope, data: Any, whole: str, each: str) -> list[LocatedDict]
         return []
     found = (scope.checker.mapping(raw, data.line, each) for raw in data)
     return [m for m in found if m is not None]
+
+
+def built(
+    scope: Scope,
+    data: Any,
+    build: Callable[[Scope, LocatedDict], Any],
+    whole: str,
+    each: str,
+    accept: tuple = (),
+) -> list:
+    """What `build` makes of each sound entry of a file that is a list of them (see `entries`);
+    `accept`: which of an empty file (None) and an empty list mean no entries, not a problem."""
+    if data is None or data == []:
+        data = [] if data in accept else None
+    return [x for e in entries(scope, data, whole, each) if (x := build(scope, e)) is not None]
 
 
 # ---------------------------------------------------------------- kinds ---------------------------

@@ -20,7 +20,6 @@ from briefing.base.errors import Problems
 from briefing.base.textcheck import header_problem
 from briefing.config import schema as sc
 from briefing.config.addresses import NotAnAddress, check_address
-from briefing.config.fieldcheck import Checker
 from briefing.config.schema import Field, Schema, Scope
 from briefing.config.tomlfile import read_toml
 from briefing.config.yamlfile import LocatedDict
@@ -158,7 +157,7 @@ def load(root: Path, env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     path, shown = root / SETTINGS_FILE, SETTINGS_FILE
     problems = Problems()
-    scope = Scope(Checker(problems, shown))
+    scope = Scope(problems, shown)
     values: dict[str, str] = {}
     origins: dict[str, str] = {}
     data = read_toml(path, shown) if path.is_file() else LocatedDict()

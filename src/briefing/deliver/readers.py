@@ -13,7 +13,6 @@ from briefing.base.errors import Problems
 from briefing.base.textcheck import header_problem
 from briefing.config import schema as sc
 from briefing.config.addresses import Address, NotAnAddress, check_address
-from briefing.config.fieldcheck import Checker
 from briefing.config.schema import Field, Ref, Schema, Scope
 from briefing.config.yamlfile import LocatedDict, read_yaml
 from briefing.writers import FORMATS
@@ -96,23 +95,19 @@ READER = Schema(
 )
 
 
+def _reader(scope: Scope, entry: LocatedDict) -> Reader | None:
+    if (v := sc.check(scope, entry, READER)) is None:
+        return None
+    formats, origin = tuple(dict.fromkeys(v.pop("formats"))), f"{scope.shown}:{entry.line}"
+    return Reader(
+        **v | {"email": v["email"].shown}, formats=formats, origin=origin, address=v["email"]
+    )
+
+
 def load_readers(
     path: Path, shown: str, known_reports: set[str], problems: Problems
 ) -> list[Reader]:
     data = read_yaml(path, shown, READERS_MAX_BYTES, "a readers file")
-    scope = Scope(Checker(problems, shown), {"reports": known_reports, "formats": FORMATS})
+    scope = Scope(problems, shown, {"reports": known_reports, "formats": FORMATS})
     whole = "the readers file must be a list of readers (name, email, formats)"
-    each = "each reader"
-    return [
-        Reader(
-            v["name"],
-            v["email"].shown,
-            tuple(dict.fromkeys(v["formats"])),
-            v["reports"],
-            f"{shown}:{entry.line}",
-            v["every_edition"],
-            v["email"],
-        )
-        for entry in sc.entries(scope, data or None, whole, each)
-        if (v := sc.check(scope, entry, READER)) is not None
-    ]
+    return sc.built(scope, data, _reader, whole, "each reader")

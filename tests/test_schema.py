@@ -7,7 +7,6 @@ from pathlib import Path
 
 from briefing.base.errors import Problems
 from briefing.config import schema as sc
-from briefing.config.fieldcheck import Checker
 from briefing.config.schema import Field, Ref, Schema, Scope
 from briefing.config.yamlfile import read_yaml
 
@@ -27,7 +26,7 @@ def _check(tmp_path: Path, text: str, ids: sc.Ids | None = None, name: str = "th
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     problems = Problems()
-    scope = Scope(Checker(problems, name), {"colours": ["red", "green"]}, ids or sc.Ids())
+    scope = Scope(problems, name, {"colours": ["red", "green"]}, ids or sc.Ids())
     found = [
         sc.check(scope, entry, THING)
         for entry in sc.entries(scope, read_yaml(path), "must be a list", "each thing")
@@ -77,3 +76,25 @@ def test_no_loader_words_its_own_duplicate_message():
         if re.search(r'f"duplicate (?!key )', path.read_text(encoding="utf-8"))
     ]
     assert wording == ["config/schema.py"]
+
+
+def test_an_implied_field_is_checked_as_if_written_on_the_entry_line(tmp_path):
+    """A default that must hold (a default file that must exist) is refused like a written
+    value, on the entry's line, instead of failing later."""
+    listed = Schema(
+        "a thing",
+        "thing {id!r}",
+        (
+            Field("id", sc.ident, True),
+            Field("colour", sc.text(), implied="blue", refers_to=Ref("colours", "colour")),
+        ),
+    )
+    path = tmp_path / "things.yaml"
+    path.write_text("- id: a\n\n- id: b\n  colour: red\n", encoding="utf-8")
+    problems = Problems()
+    scope = Scope(problems, "things.yaml", {"colours": ["red", "green"]})
+    found = sc.built(scope, read_yaml(path), listed.read, "must be a list", "each thing")
+    assert [str(p) for p in problems.items] == [
+        "things.yaml:1: unknown colour 'blue'; known: red, green"
+    ]
+    assert found == [{"id": "b", "colour": "red"}]

@@ -16,14 +16,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from briefing.base.errors import Problems
 from briefing.base.textcheck import problem as text_problem
+from briefing.config import schema as sc
+from briefing.config.schema import Field, Schema, Scope
 from briefing.config.yamlfile import LocatedDict
-
-# What every declaration has, whatever its kind; the rest are the kind's own fields, checked by
-# the kind's module on the charts floor (`briefing.charts.kinds`), which this floor cannot import.
-COMMON = {"id", "kind", "title", "caption", "select"}
-SELECT_FIELDS = {"domains", "tags", "facts", "dated"}
 
 
 @dataclass(frozen=True)
@@ -34,6 +30,35 @@ class Selection:
     tags: tuple[str, ...] = ()
     facts: tuple[str, ...] = ()
     dated: bool = True
+
+
+A_LIST = sc.strings("'{key}' in 'select' must be a list, like [{value}]")
+SELECT = Schema(
+    "'select'",
+    "",
+    (
+        Field("domains", A_LIST, default=()),
+        Field("tags", A_LIST, default=()),
+        Field("facts", A_LIST, default=()),
+        Field("dated", sc.boolean("'dated' must be true or false"), default=True),
+    ),
+    Selection,
+)
+# What every declaration has, whatever its kind; the rest are the kind's own fields, checked by
+# the kind's module on the charts floor (`briefing.charts.kinds`), which this floor cannot import.
+CHART = Schema(
+    "a chart",
+    "chart {id!r}",
+    (
+        Field("id", sc.ident, True, unique="chart id"),
+        Field("kind", sc.text(), True),
+        Field("title", sc.text(), True),
+        Field("caption", sc.text(), True),
+        Field("select", sc.mapping(SELECT), default=Selection()),
+    ),
+    open=True,
+)
+COMMON = {f.name for f in CHART.fields}
 
 
 @dataclass(frozen=True)
@@ -62,15 +87,6 @@ class ChartSpec:
         return self.lines.get(name, self.line)
 
 
-def _texts(value: Any) -> list[str] | None:
-    """A list of ids; None when it is not a list (a lone text is not split into letters)."""
-    if value is None:
-        return []
-    if isinstance(value, list | tuple):
-        return [str(v) for v in value]
-    return None
-
-
 def strings(value: Any) -> Iterator[str]:
     """Every text inside a declaration's options, keys too: checked like any other data text,
     and read by the fingerprint for the fact ids, `fact.quantity` and derived ids it names."""
@@ -85,44 +101,20 @@ def strings(value: Any) -> Iterator[str]:
             yield from strings(v)
 
 
-def parse_chart(ch: LocatedDict, shown: str, problems: Problems, check) -> ChartSpec | None:
-    """One declaration from a report's `charts:`; problems go to `problems` with their line.
-
-    Checks what every declaration has; the kind's name and its own fields are the charts
-    floor's to check (`briefing.charts.data.check`), so they are kept here with their lines."""
-    before = len(problems.items)
-    cid = check.ident(ch, "id", "a chart")
-    kind = check.text(ch, "kind", f"chart {cid!r}")
-    title = check.text(ch, "title", f"chart {cid!r}")
-    caption = check.text(ch, "caption", f"chart {cid!r}")
-    select = Selection()
-    raw_select = ch.get("select")
-    if raw_select is not None:
-        sel = check.mapping(raw_select, ch.line_of("select"), f"'select' of chart {cid!r}")
-        if sel is not None:
-            check.unknown_keys(sel, SELECT_FIELDS, f"'select' of chart {cid!r}")
-            dated = sel.get("dated", True)
-            if not isinstance(dated, bool):
-                problems.add(shown, sel.line_of("dated"), "'dated' must be true or false")
-                dated = True
-            lists = {}
-            for name in ("domains", "tags", "facts"):
-                items = _texts(sel.get(name))
-                if items is None:
-                    problems.add(
-                        shown,
-                        sel.line_of(name),
-                        f"'{name}' in 'select' must be a list, like [{sel.get(name)}]",
-                    )
-                    items = []
-                lists[name] = tuple(items)
-            select = Selection(dated=dated, **lists)
-    options = {k: v for k, v in ch.items() if k not in COMMON}
-    for text in strings(options):
-        if why := text_problem(text):
-            problems.add(shown, ch.line, f"chart {cid!r}: a text in its declaration {why}")
-            break
-    if len(problems.items) > before or not (cid and kind and title and caption):
+def charts(s: Scope, e: LocatedDict, k: str, w: str) -> tuple[ChartSpec, ...] | None:
+    """A report's chart declarations. What every declaration has is checked here; the kind's
+    name and its own fields are the charts floor's to check (`briefing.charts.kind`), so they
+    are kept with their lines."""
+    if not isinstance(raw := e[k], list):
+        s.add(e.line_of(k), "'charts' must be a list of chart declarations")
         return None
-    lines = {str(k): ch.line_of(k) for k in ch}
-    return ChartSpec(cid, kind, title, caption, f"{shown}:{ch.line}", select, options, lines)
+    before, out = len(s.problems.items), []
+    for ch in filter(None, (s.checker.mapping(c, e.line_of(k), "each chart") for c in raw)):
+        v = sc.check(s, ch, CHART)
+        options = {k: v for k, v in ch.items() if k not in COMMON}
+        if why := next(filter(None, map(text_problem, strings(options))), None):
+            s.add(ch.line, f"chart {ch.get('id')!r}: a text in its declaration {why}")
+        elif v is not None:
+            lines, origin = {str(k): ch.line_of(k) for k in ch}, f"{s.shown}:{ch.line}"
+            out.append(ChartSpec(**v, origin=origin, options=options, lines=lines))
+    return tuple(out) if len(s.problems.items) == before else None

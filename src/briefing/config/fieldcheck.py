@@ -32,7 +32,9 @@ class Checker:
         self.problems.add(self.shown, line, f"{what} must be a mapping of fields (key: value)")
         return None
 
-    def unknown_keys(self, entry: LocatedDict, allowed: set[str], what: str) -> None:
+    def unknown_keys(
+        self, entry: LocatedDict, allowed: set[str], what: str, noun: str = "field"
+    ) -> None:
         for key in entry:
             if key not in allowed:
                 hint = difflib.get_close_matches(str(key), sorted(allowed), n=1)
@@ -42,7 +44,7 @@ class Checker:
                     else f"; allowed: {', '.join(sorted(allowed))}"
                 )
                 self.problems.add(
-                    self.shown, entry.line_of(key), f"unknown field {key!r} in {what}{tip}"
+                    self.shown, entry.line_of(key), f"unknown {noun} {key!r} in {what}{tip}"
                 )
 
     def items(self, entry: LocatedDict, key: str, message: str) -> list:

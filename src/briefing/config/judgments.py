@@ -15,7 +15,6 @@ from pathlib import Path
 from briefing.base.errors import Problems
 from briefing.base.model import Fact, Judgment
 from briefing.config import schema as sc
-from briefing.config.fieldcheck import Checker
 from briefing.config.schema import Field, Ref, Schema, Scope
 from briefing.config.yamlfile import read_yaml
 
@@ -40,123 +39,74 @@ def terms_in(text: str) -> set[str]:
     return {m.group(1).lower() for m in _TERMS.finditer(text)}
 
 
-CONFIDENCE = ("high", "moderate", "low")
-
-
-def basis(s: Scope, e, k: str, w: str) -> tuple[str, ...] | None:
-    """The ids of the facts a judgment rests on: a list, not empty."""
-    if isinstance(e[k], list) and e[k]:
-        return tuple(str(f) for f in e[k])
-    s.add(e.line_of(k), BASIS.format(what=w))
-    return None
-
-
 BASIS = "{what} has no 'basis': list the ids of the facts it rests on"
 NO_CONFIDENCE = "{what} has no 'confidence': give {{level: high|moderate|low, reason: ...}}"
-LEVEL = "confidence {value!r} must be high, moderate or low"
+LEVEL = sc.one_of(("high", "moderate", "low"), "confidence {value!r} must be high, moderate or low")
+CONFIDENCE = Schema(
+    "a confidence", "", (Field("level", LEVEL, True), Field("reason", sc.text(), True))
+)
+KIND = sc.one_of(("judgment", "alternative"), "'kind' of {what} must be judgment or alternative")
+TERM = sc.one_of(SCALE, "likelihood {value!r} is not one of: " + ", ".join(SCALE))
+MISSING_FACT = "{what} rests on fact {value!r}, which does not exist; fix the id or add the fact"
+OPTIONAL = sc.text(required=False)
+RESTS_ON = Ref("facts", "fact", message=MISSING_FACT)
 JUDGMENT = Schema(
     "a judgment",
     "judgment {id!r}",
     (
         Field("id", sc.ident, True, unique="judgment id"),
-        Field(
-            "kind",
-            sc.one_of(
-                ("judgment", "alternative"), "'kind' of {what} must be judgment or alternative"
-            ),
-            default="judgment",
-        ),
+        Field("kind", KIND, default="judgment"),
         Field("title", sc.text(), True),
         Field("statement", sc.text(), True),
-        Field(
-            "likelihood",
-            sc.one_of(SCALE, "likelihood {value!r} is not one of: " + ", ".join(SCALE)),
-            True,
-        ),
-        Field(
-            "confidence",
-            sc.mapping(
-                Schema(
-                    "a confidence",
-                    "",
-                    (
-                        Field("level", sc.one_of(CONFIDENCE, LEVEL), True),
-                        Field("reason", sc.text(), True),
-                    ),
-                )
-            ),
-            NO_CONFIDENCE,
-        ),
-        Field(
-            "basis",
-            basis,
-            BASIS,
-            refers_to=Ref(
-                "facts",
-                "fact",
-                message="{what} rests on fact {value!r}, which does not exist; "
-                "fix the id or add the fact",
-            ),
-        ),
-        Field("would_change", sc.text(required=False), default=""),
-        Field("less_likely_because", sc.text(required=False), default=""),
+        Field("likelihood", TERM, True),
+        Field("confidence", sc.mapping(CONFIDENCE), NO_CONFIDENCE),
+        Field("basis", sc.strings(BASIS, empty=False), BASIS, refers_to=RESTS_ON),
+        Field("would_change", OPTIONAL, default=""),
+        Field("less_likely_because", OPTIONAL, default=""),
     ),
+)
+NO_ALTERNATIVE = (
+    "no alternative view: add a judgment with 'kind: alternative' and 'less_likely_because', so "
+    "readers see what else was considered and why it ranks lower"
 )
 
 
 def load(
     path: Path, shown: str, facts: dict[str, Fact], problems: Problems
 ) -> tuple[Judgment, ...]:
-    data = read_yaml(path, shown)
-    if data is None:
-        return ()
-    scope = Scope(Checker(problems, shown), {"facts": facts})
+    scope = Scope(problems, shown, {"facts": facts})
     whole = "a judgments file must be a list of judgments"
-    out = [
-        j
-        for entry in sc.entries(scope, data, whole, "each judgment")
-        if (j := _judgment(scope, entry)) is not None
-    ]
+    data = read_yaml(path, shown)
+    out = tuple(sc.built(scope, data, _judgment, whole, "each judgment", (None, [])))
     if out and not any(j.alternative for j in out):
-        problems.add(
-            shown,
-            None,
-            "no alternative view: add a judgment with 'kind: alternative' and "
-            "'less_likely_because', so readers see what else was considered and why it ranks lower",
-        )
-    return tuple(out)
+        problems.add(shown, None, NO_ALTERNATIVE)
+    return out
 
 
 def _judgment(scope: Scope, entry) -> Judgment | None:
     """One judgment, held to the rules a table cannot state: the statement speaks in its own
     likelihood term, and an alternative says why it is less likely."""
-    before = len(scope.problems.items)
+    before, what = len(scope.problems.items), JUDGMENT.what(entry)
     v = sc.check(scope, entry, JUDGMENT)
-    what = JUDGMENT.what(entry)
-    statement, likelihood = entry.get("statement"), entry.get("likelihood")
-    if v is not None or (isinstance(statement, str) and likelihood in SCALE):
-        statement, likelihood = (v["statement"], v["likelihood"]) if v else (statement, likelihood)
-        if terms_in(statement) != {likelihood}:
-            used = ", ".join(sorted(terms_in(statement))) or "none"
-            scope.add(
-                entry.line_of("statement"),
-                f"the statement of {what} must use its likelihood term {likelihood!r} and no "
-                f"other (it uses: {used}), so the words match the probability readers are given",
-            )
+    statement, likelihood = (v["statement"], v["likelihood"]) if v else (None, None)
+    if v is None and isinstance(entry.get("statement"), str) and entry.get("likelihood") in SCALE:
+        statement, likelihood = entry["statement"], entry["likelihood"]
+    if statement is not None and terms_in(statement) != {likelihood}:
+        used = ", ".join(sorted(terms_in(statement))) or "none"
+        scope.add(
+            entry.line_of("statement"),
+            f"the statement of {what} must use its likelihood term {likelihood!r} and no "
+            f"other (it uses: {used}), so the words match the probability readers are given",
+        )
     if entry.get("kind") == "alternative" and not entry.get("less_likely_because"):
         scope.add(entry.line, f"{what} is missing required field 'less_likely_because'")
     if v is None or len(scope.problems.items) > before:
         return None
+    confidence, kind = v.pop("confidence"), v.pop("kind")
     return Judgment(
-        id=v["id"],
-        title=v["title"],
-        statement=v["statement"],
-        likelihood=v["likelihood"],
-        confidence=v["confidence"]["level"],
-        confidence_reason=v["confidence"]["reason"],
-        basis=v["basis"],
-        alternative=v["kind"] == "alternative",
-        would_change=v["would_change"],
-        less_likely_because=v["less_likely_because"],
+        **v,
+        confidence=confidence["level"],
+        confidence_reason=confidence["reason"],
+        alternative=kind == "alternative",
         origin=f"{scope.shown}:{entry.line}",
     )

@@ -10,7 +10,8 @@ to be mapped back from its `loc` tuple to a YAML line, and most messages rewritt
 generic wording ("Input should be a valid string") to ours, through a custom validator per
 field; what is left of the library is the type dispatch, which is the few classes below. It
 would also be a new dependency with a compiled core, in both lock files. The kinds here build
-on `fieldcheck.Checker`, which the chart declarations use as well.
+on `fieldcheck.Checker`, which reads one field's plain type; the kinds several inputs share
+(dates, quantities, paths) are in `kinds.py`.
 
 A kind reads one present field and returns its value, or None after recording a problem. An
 entry with any problem yields None from `check`, so that a loader builds only what is sound,
@@ -61,24 +62,22 @@ class Ids:
 
 @dataclass
 class Scope:
-    """What a check needs besides the mapping: where problems go, the ids other fields may
-    refer to (by table name), the run's unique ids, and the project root for paths."""
+    """What a check needs besides the mapping: where problems go (`problems`, and the file as
+    messages name it, `shown`), the ids other fields may refer to (by table name), the run's
+    unique ids, and the project root for paths. `checker` reads one field's plain type."""
 
-    checker: Checker
+    problems: Problems
+    shown: str
     known: Mapping[str, Collection[str]] = field(default_factory=dict)
     ids: Ids = field(default_factory=Ids)
     root: Path | None = None
+    checker: Checker = field(init=False, repr=False)
 
-    @property
-    def problems(self) -> Problems:
-        return self.checker.problems
-
-    @property
-    def shown(self) -> str:
-        return self.checker.shown
+    def __post_init__(self) -> None:
+        self.checker = Checker(self.problems, self.shown)
 
     def add(self, line: int | None, message: str) -> None:
-        self.checker.problems.add(self.checker.shown, line, message)
+        self.problems.add(self.shown, line, message)
 
 
 # A kind: (scope, entry, key, what) -> the value, or None with a problem recorded.
@@ -120,7 +119,8 @@ class Field:
     """One field of an input file. `required`: True, or the message to give when it is
     missing (placeholders {what} and {key}), which can say what to write. `refers_to`: the ids
     the value (or each item of a list) must be one of. `unique`: the kind of id that must be
-    unique across the run ("fact id")."""
+    unique across the run ("fact id"). `implied`: what a missing field is read as, checked like
+    one written on the entry's line (a default file that must exist)."""
 
     name: str
     kind: Kind
@@ -128,18 +128,26 @@ class Field:
     default: Any = None
     refers_to: Ref | None = None
     unique: str | None = None
+    implied: Any = None
 
 
 @dataclass(frozen=True)
 class Schema:
     """The fields of one kind of entry. `noun` names an entry without an id ("a source");
     `named` names one by its id ("source {id!r}"). `make`, if given, is called with the
-    checked values as keywords (the fields are named as its parameters) to build the entry."""
+    checked values as keywords (the fields are named as its parameters) to build the entry.
+    `open`: keys outside the table are someone else's to check (a chart kind's own fields);
+    `key`: what the file calls a key, in the message about one that is not in the table."""
 
     noun: str
     named: str
     fields: tuple[Field, ...]
     make: Callable[..., Any] | None = None
+    open: bool = False
+    key: str = "field"
+
+    def read(self, scope: Scope, entry: LocatedDict) -> Any:
+        return check(scope, entry, self)
 
     def what(self, entry: LocatedDict) -> str:
         if "id" in entry and isinstance(entry["id"], str):
@@ -156,17 +164,21 @@ def check(scope: Scope, entry: LocatedDict, schema: Schema, what: str | None = N
     problem is reported."""
     before = len(scope.problems.items)
     what = what or schema.what(entry)
-    scope.checker.unknown_keys(entry, {f.name for f in schema.fields}, what)
+    if not schema.open:
+        scope.checker.unknown_keys(entry, {f.name for f in schema.fields}, what, schema.key)
     values: dict[str, Any] = {}
     for f in schema.fields:
-        if entry.get(f.name) is None:
+        e = entry
+        if entry.get(f.name) is None and f.implied is not None:
+            e = _implied(entry, f.name, f.implied)
+        if e.get(f.name) is None:
             if f.required:
                 message = f.required if isinstance(f.required, str) else MISSING
                 scope.add(entry.line, message.format(what=what, key=f.name))
             values[f.name] = f.default
             continue
-        value = f.kind(scope, entry, f.name, schema.noun if f.name == "id" else what)
-        line = entry.line_of(f.name)
+        value = f.kind(scope, e, f.name, schema.noun if f.name == "id" else what)
+        line = e.line_of(f.name)
         if value is not None and f.refers_to is not None:
             for item in value if isinstance(value, tuple) else (value,):
                 if why := f.refers_to.problem(scope, item, what):
@@ -179,6 +191,13 @@ def check(scope: Scope, entry: LocatedDict, schema: Schema, what: str | None = N
     return schema.make(**values) if schema.make else values
 
 
+def _implied(entry: LocatedDict, key: str, value: Any) -> LocatedDict:
+    """The entry with a missing field filled in, blamed on the entry's own line."""
+    out = LocatedDict({**entry, key: value})
+    out.line, out.key_lines = entry.line, {}
+    return out
+
+
 def entries(scope: Scope, data: Any, whole: str, each: str) -> list[LocatedDict]:
     """The mappings of a file that must be a list of them; `whole` is the message when it is
     not ("the sources file must be a list of sources"), `each` names one ("each source")."""
@@ -187,6 +206,21 @@ def entries(scope: Scope, data: Any, whole: str, each: str) -> list[LocatedDict]
         return []
     found = (scope.checker.mapping(raw, data.line, each) for raw in data)
     return [m for m in found if m is not None]
+
+
+def built(
+    scope: Scope,
+    data: Any,
+    build: Callable[[Scope, LocatedDict], Any],
+    whole: str,
+    each: str,
+    accept: tuple = (),
+) -> list:
+    """What `build` makes of each sound entry of a file that is a list of them (see `entries`);
+    `accept`: which of an empty file (None) and an empty list mean no entries, not a problem."""
+    if data is None or data == []:
+        data = [] if data in accept else None
+    return [x for e in entries(scope, data, whole, each) if (x := build(scope, e)) is not None]
 
 
 # ---------------------------------------------------------------- kinds ---------------------------
@@ -242,6 +276,24 @@ def whole(low: int, high: int, message: str) -> Kind:
         return None
 
     return read
+
+
+def strings(message: str, empty: bool = True) -> Kind:
+    """A list of texts, stripped, as a tuple; a lone text where a list belongs is refused, not
+    split into letters. `empty`: whether [] will do; message placeholders {key}, {value}."""
+
+    def read(s: Scope, e: LocatedDict, k: str, w: str) -> tuple[str, ...] | None:
+        raw = e[k]
+        if isinstance(raw, list) and (raw or empty) and all(_scalar(v) for v in raw):
+            return tuple(str(v).strip() for v in raw)
+        s.add(e.line_of(k), message.format(key=k, value=raw, what=w))
+        return None
+
+    return read
+
+
+def _scalar(value: Any) -> bool:
+    return isinstance(value, str | int | float) and not isinstance(value, bool)
 
 
 def id_list(message: str) -> Kind:

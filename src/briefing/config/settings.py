@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from briefing.base.errors import InputError, Problem
+from briefing.base.errors import Problems
 from briefing.base.textcheck import header_problem
+from briefing.config import schema as sc
 from briefing.config.addresses import NotAnAddress, check_address
+from briefing.config.schema import Field, Schema, Scope
+from briefing.config.tomlfile import read_toml
+from briefing.config.yamlfile import LocatedDict
 
 SETTINGS_FILE = "briefing.toml"
 SECURITY = ("none", "starttls", "tls")
@@ -84,6 +87,21 @@ class Option:
     def name(self) -> str:
         return f"{self.table}.{self.key}"
 
+    def read(self, raw: str) -> tuple[str, str | None]:
+        """The value as it will be used, and why it cannot be, if it cannot."""
+        value = str(raw).strip()
+        value = value.lower() if self.key == "security" else value
+        return value, self.check(value) if value else "is empty"
+
+    def kind(self, s: Scope, e: LocatedDict, k: str, w: str) -> str | None:
+        """The option as a field of its table in the file: text (a port may be a number)."""
+        value, why = (None, f"give {self.what} as text")
+        if isinstance(e[k], str | int) and not isinstance(e[k], bool):
+            value, why = self.read(e[k])
+        if why:
+            s.add(e.line_of(k), f"{self.name}: {why}")
+        return None if why else value
+
 
 OPTIONS = (
     Option("mail", "host", "BRIEFING_SMTP_HOST", "the SMTP server's host name", _text),
@@ -102,7 +120,20 @@ OPTIONS = (
         _base_url,
     ),
 )
+TABLES = {
+    table: Schema(
+        f"[{table}]",
+        "",
+        tuple(Field(o.key, o.kind) for o in OPTIONS if o.table == table),
+        key="setting",
+    )
+    for table in dict.fromkeys(o.table for o in OPTIONS)
+}
 SECRETS = {"password": "BRIEFING_SMTP_PASSWORD"}
+SECRET = (
+    "a password does not belong in a file kept with the project; remove it and set {} in the "
+    "environment"
+)
 
 
 @dataclass(frozen=True)
@@ -121,105 +152,34 @@ class Settings:
         return url if not url or url.endswith("/") else url + "/"
 
 
-def _lines(text: str) -> dict[tuple[str, str], int]:
-    """Where each `key =` sits, by table: tomllib reports no positions for values."""
-    where: dict[tuple[str, str], int] = {}
-    table = ""
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        header = re.match(r"^\[\s*([A-Za-z0-9_.-]+)\s*\]", stripped)
-        if header:
-            table = header.group(1)
-            where.setdefault((table, ""), number)
-            continue
-        key = re.match(r"^\"?([A-Za-z0-9_-]+)\"?\s*=", stripped)
-        if key:
-            where.setdefault((table, key.group(1)), number)
-    return where
-
-
 def load(root: Path, env: Mapping[str, str] | None = None) -> Settings:
     """The merged settings; InputError listing every problem if any."""
     env = os.environ if env is None else env
-    path = root / SETTINGS_FILE
-    shown = SETTINGS_FILE
-    problems: list[Problem] = []
+    path, shown = root / SETTINGS_FILE, SETTINGS_FILE
+    problems = Problems()
+    scope = Scope(problems, shown)
     values: dict[str, str] = {}
     origins: dict[str, str] = {}
-    declared = {(o.table, o.key): o for o in OPTIONS}
-    tables = {o.table for o in OPTIONS}
-    if path.is_file():
-        try:
-            text = path.read_text(encoding="utf-8")
-            data = tomllib.loads(text)
-        except UnicodeDecodeError:
-            raise InputError.one(shown, None, "not UTF-8 text; save it as UTF-8") from None
-        except tomllib.TOMLDecodeError as exc:
-            found = re.search(r"at line (\d+)", str(exc))
-            line = int(found.group(1)) if found else None
-            reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-            raise InputError.one(shown, line, f"not valid TOML: {reason}") from None
-        except OSError as exc:
-            raise InputError.one(shown, None, f"cannot be read ({exc.strerror})") from None
-        lines = _lines(text)
-        for table, content in data.items():
-            if table not in tables or not isinstance(content, dict):
-                problems.append(
-                    Problem(
-                        shown,
-                        lines.get((table, ""), lines.get(("", table))),
-                        f"unknown table [{table}]; allowed: "
-                        + ", ".join(f"[{t}]" for t in sorted(tables)),
-                    )
-                )
-                continue
-            for key, value in content.items():
-                line = lines.get((table, key))
-                if key in SECRETS:
-                    problems.append(
-                        Problem(
-                            shown,
-                            line,
-                            f"a password does not belong in a file kept with the project; "
-                            f"remove it and set {SECRETS[key]} in the environment",
-                        )
-                    )
-                    continue
-                option = declared.get((table, key))
-                if option is None:
-                    allowed = ", ".join(o.key for o in OPTIONS if o.table == table)
-                    problems.append(
-                        Problem(
-                            shown, line, f"unknown setting {key!r} in [{table}]; allowed: {allowed}"
-                        )
-                    )
-                    continue
-                if isinstance(value, bool) or not isinstance(value, str | int):
-                    problems.append(
-                        Problem(shown, line, f"{option.name}: give {option.what} as text")
-                    )
-                    continue
-                text_value = str(value).strip()
-                if option.key == "security":
-                    text_value = text_value.lower()
-                why = option.check(text_value) if text_value else "is empty"
-                if why:
-                    problems.append(Problem(shown, line, f"{option.name}: {why}"))
-                    continue
-                values[option.name], origins[option.name] = text_value, f"{shown}:{line}"
+    data = read_toml(path, shown) if path.is_file() else LocatedDict()
+    for table, entry in data.items():
+        if table not in TABLES or not isinstance(entry, dict):
+            allowed = ", ".join(f"[{t}]" for t in sorted(TABLES))
+            problems.add(shown, data.line_of(table), f"unknown table [{table}]; allowed: {allowed}")
+            continue
+        for key in SECRETS.keys() & entry.keys():
+            problems.add(shown, entry.line_of(key), SECRET.format(SECRETS[key]))
+            del entry[key]
+        for key, value in (sc.check(scope, entry, TABLES[table], f"[{table}]") or {}).items():
+            if key in entry:
+                values[f"{table}.{key}"] = value
+                origins[f"{table}.{key}"] = f"{shown}:{entry.line_of(key)}"
     for option in OPTIONS:
-        raw = env.get(option.env, "").strip()
-        if not raw:
-            continue
-        if option.key == "security":
-            raw = raw.lower()
-        why = option.check(raw)
-        if why:
-            problems.append(Problem(option.env, None, why))
-            continue
-        values[option.name], origins[option.name] = raw, option.env
-    if problems:
-        raise InputError(problems)
+        value, why = option.read(env.get(option.env, ""))
+        if value and why:
+            problems.add(option.env, None, why)
+        elif value:
+            values[option.name], origins[option.name] = value, option.env
+    problems.raise_if_any()
     return Settings(values, origins, env.get("BRIEFING_SMTP_PASSWORD", ""))
 
 

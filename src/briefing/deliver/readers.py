@@ -13,7 +13,6 @@ from briefing.base.errors import Problems
 from briefing.base.textcheck import header_problem
 from briefing.config import schema as sc
 from briefing.config.addresses import Address, NotAnAddress, check_address
-from briefing.config.fieldcheck import Checker
 from briefing.config.schema import Field, Ref, Schema, Scope
 from briefing.config.yamlfile import LocatedDict, read_yaml
 from briefing.writers import FORMATS
@@ -76,68 +75,39 @@ def _email(s: Scope, e: LocatedDict, k: str, w: str) -> Address | None:
     return address
 
 
-def _list(message: str, empty: bool = False) -> sc.Kind:
-    """A list of texts (a lone text is refused, not split into letters); `empty`: may be []."""
-
-    def read(s: Scope, e: LocatedDict, k: str, w: str) -> tuple[str, ...] | None:
-        raw = e[k]
-        if isinstance(raw, list) and (raw or empty) and all(isinstance(v, str) for v in raw):
-            return tuple(v.strip() for v in raw)
-        s.add(e.line_of(k), message)
-        return None
-
-    return read
-
-
+FORMATS_LIST = f"'formats' must be a list of any of {', '.join(FORMATS)} (empty: the summary only)"
+A_FORMAT = Ref("formats", "format", f"choose from {', '.join(FORMATS)}")
+REPORTS_LIST = "'reports' must list report ids (leave it out for every report)"
+EVERY = (
+    "'every_edition' must be true or false (true: also editions that change wording or "
+    "presentation only)"
+)
 READER = Schema(
     "a reader",
     "a reader",
     (
         Field("name", _name, "a reader needs a 'name'"),
         Field("email", _email, "a reader needs an 'email' address"),
-        Field(
-            "formats",
-            _list(
-                f"'formats' must be a list of any of {', '.join(FORMATS)} (empty: the summary only)",
-                empty=True,
-            ),
-            default=(),
-            refers_to=Ref("formats", "format", f"choose from {', '.join(FORMATS)}"),
-        ),
-        Field(
-            "reports",
-            _list("'reports' must list report ids (leave it out for every report)"),
-            refers_to=Ref("reports", "report"),
-        ),
-        Field(
-            "every_edition",
-            sc.boolean(
-                "'every_edition' must be true or false (true: also editions that change "
-                "wording or presentation only)"
-            ),
-            default=False,
-        ),
+        Field("formats", sc.strings(FORMATS_LIST), default=(), refers_to=A_FORMAT),
+        Field("reports", sc.strings(REPORTS_LIST, empty=False), refers_to=Ref("reports", "report")),
+        Field("every_edition", sc.boolean(EVERY), default=False),
     ),
 )
+
+
+def _reader(scope: Scope, entry: LocatedDict) -> Reader | None:
+    if (v := sc.check(scope, entry, READER)) is None:
+        return None
+    formats, origin = tuple(dict.fromkeys(v.pop("formats"))), f"{scope.shown}:{entry.line}"
+    return Reader(
+        **v | {"email": v["email"].shown}, formats=formats, origin=origin, address=v["email"]
+    )
 
 
 def load_readers(
     path: Path, shown: str, known_reports: set[str], problems: Problems
 ) -> list[Reader]:
     data = read_yaml(path, shown, READERS_MAX_BYTES, "a readers file")
-    scope = Scope(Checker(problems, shown), {"reports": known_reports, "formats": FORMATS})
+    scope = Scope(problems, shown, {"reports": known_reports, "formats": FORMATS})
     whole = "the readers file must be a list of readers (name, email, formats)"
-    each = "each reader"
-    return [
-        Reader(
-            v["name"],
-            v["email"].shown,
-            tuple(dict.fromkeys(v["formats"])),
-            v["reports"],
-            f"{shown}:{entry.line}",
-            v["every_edition"],
-            v["email"],
-        )
-        for entry in sc.entries(scope, data or None, whole, each)
-        if (v := sc.check(scope, entry, READER)) is not None
-    ]
+    return sc.built(scope, data, _reader, whole, "each reader")

@@ -2,7 +2,7 @@
 
 Every problem is reported with `path:line` and a hint, and all of them in one run, before any
 rendering starts, so a bad edit never reaches (or replaces) a published file. Each file's
-fields are declared once below as a `schema.Schema` (the kinds they share are in `kinds.py`);
+fields are declared once below as a `schema.Schema` (the kinds they share are in `fieldkinds.py`);
 what a table cannot say (a date range, who makes a claim, the paths of a report's data) is
 checked after it, beside the table.
 """
@@ -24,11 +24,11 @@ from briefing.base.model import (
     Reliability,
     Source,
 )
-from briefing.config import kinds
+from briefing.config import fieldkinds as kinds
 from briefing.config import schema as sc
 from briefing.config.chartspec import charts
+from briefing.config.fieldkinds import parse_date, shown
 from briefing.config.judgments import load as load_judgments
-from briefing.config.kinds import parse_date, shown
 from briefing.config.schema import Field, Ref, Schema, Scope
 from briefing.config.specs import RESERVED_SECTION, UNDATED, Evidence, ReportSpec, SectionSpec
 from briefing.config.yamlfile import MAX_FILE_BYTES, LocatedDict, read_yaml

@@ -11,7 +11,7 @@ generic wording ("Input should be a valid string") to ours, through a custom val
 field; what is left of the library is the type dispatch, which is the few classes below. It
 would also be a new dependency with a compiled core, in both lock files. The kinds here build
 on `fieldcheck.Checker`, which reads one field's plain type; the kinds several inputs share
-(dates, quantities, paths) are in `kinds.py`.
+(dates, quantities, paths) are in `fieldkinds.py`.
 
 A kind reads one present field and returns its value, or None after recording a problem. An
 entry with any problem yields None from `check`, so that a loader builds only what is sound,

@@ -9,11 +9,55 @@ typo in the tenth template then costs one run, not ten.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from briefing.base.errors import Problems
 from briefing.config.specs import ReportSpec
 
 WHAT_CHANGED = "sections/what-changed.md.j2"
+# A template that includes itself, directly or through others, recurses until Python stops it.
+RECURSION = (
+    "template error: it includes itself, directly or through the templates it includes, and "
+    "would never end; remove the include that leads back to it"
+)
+
+
+def include_circles(
+    trees: dict[str, tuple[str, Any]], roots: list[str]
+) -> list[tuple[str, str, int]]:
+    """Each template the `roots` lead to whose includes (or imports, or extends) by a fixed
+    name lead back to it, directly or through the others parsed, as (name, name as shown, line of its first include
+    that leads back). Found from the syntax trees before anything renders: rendering such a
+    template recurses until Python stops it, which takes seconds and names no line. A name
+    computed at run time is left to the render, which still catches the recursion."""
+    from jinja2 import nodes
+
+    kinds = (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)
+    edges = {
+        name: [
+            (node.template.value, node.lineno)
+            for node in tree.find_all(kinds)
+            if isinstance(node.template, nodes.Const) and node.template.value in trees
+        ]
+        for name, (_, tree) in trees.items()
+    }
+
+    def reach(start: str) -> set[str]:
+        seen: set[str] = set()
+        todo = [start]
+        while todo:
+            name = todo.pop()
+            if name not in seen:
+                seen.add(name)
+                todo += [target for target, _ in edges[name]]
+        return seen
+
+    used = set().union(*(reach(root) for root in roots if root in trees))
+    return [
+        (name, trees[name][0], next(line for target, line in targets if name in reach(target)))
+        for name, targets in edges.items()
+        if name in used and any(name in reach(target) for target, _ in targets)
+    ]
 
 
 def check_templates(spec: ReportSpec, root: Path, problems: Problems, later_edition: bool) -> None:
@@ -33,6 +77,7 @@ def check_templates(spec: ReportSpec, root: Path, problems: Problems, later_edit
     names = [s.template for s in spec.sections] + [spec.layout, *layouts]
     if later_edition:
         names.append(WHAT_CHANGED)
+    trees: dict[str, tuple[str, Any]] = {}  # name -> (as messages show it, syntax tree)
     for name in dict.fromkeys(names):
         shown = f"templates/{name}"
         try:
@@ -50,9 +95,15 @@ def check_templates(spec: ReportSpec, root: Path, problems: Problems, later_edit
             problems.add(shown, None, f"not valid UTF-8 ({exc.reason}); save it as UTF-8")
             continue
         try:
-            env.parse(source, name, str(found.path))
+            trees[name] = (shown, env.parse(source, name, str(found.path)))
         except jinja2.TemplateSyntaxError as exc:
             problems.add(shown, exc.lineno, f"template syntax error: {exc.message}")
+    roots = [s.template for s in spec.sections] + [spec.layout]
+    for name, shown, line in include_circles(trees, roots + [WHAT_CHANGED] * later_edition):
+        layout = name.startswith("layouts/")
+        problems.add(
+            shown, line, RECURSION.replace("template", "layout", 1) if layout else RECURSION
+        )
     for sheet in spec.stylesheets:
         check_stylesheet(templates / sheet, f"templates/{sheet}", problems)
 

@@ -42,6 +42,7 @@ from briefing.base.errors import InputError
 from briefing.base.model import HELPERS, Fact
 from briefing.base.templating import environment as sandboxed
 from briefing.base.templating import shown_as
+from briefing.compose.preflight import RECURSION
 
 PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 _ESCAPES = str.maketrans({c: "\\" + c for c in PUNCTUATION})
@@ -75,13 +76,6 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, ZeroDivisionError):
         return "division by zero"
     return f"{type(exc).__name__}: {exc}"
-
-
-# A template that includes itself, directly or through others, recurses until Python stops it.
-RECURSION = (
-    "template error: it includes itself, directly or through the templates it includes, "
-    "and would never end; remove the include that leads back to it"
-)
 
 
 class TemplateFault(Exception):

@@ -15,7 +15,8 @@ from briefing.base.model import Document, Inline, RenderedChart, long_date
 from briefing.base.templating import environment, kind, locate, place
 from briefing.base.wording import NoteStyle, label, page_css, source_entry
 from briefing.compose.notes import plain_text
-from briefing.compose.prose import RECURSION, describe
+from briefing.compose.preflight import RECURSION
+from briefing.compose.prose import describe
 from briefing.writers import WriteContext
 
 LAYOUT = "layouts/briefing.html.j2"

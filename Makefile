@@ -36,8 +36,12 @@ $(BYTECODE): $(STAMP) $(SOURCES)
 briefing: $(BYTECODE)
 	$(BIN)/briefing build
 
+# The suite runs in two processes (pytest-xdist), each test file whole in one of them, so a
+# file's shared builds are made once; `make test WORKERS=0` runs it in this process alone.
+WORKERS ?= 2
+
 test: $(BYTECODE)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks .ci

@@ -24,8 +24,6 @@ from briefing.base import stopping
 from briefing.base.cachedirs import prepare as prepare_caches
 from briefing.base.errors import InputError, Problems
 from briefing.base.files import checkpoint, write_atomic
-from briefing.charts.data import check as check_charts
-from briefing.charts.data import check_declarations
 from briefing.compose.preflight import check_templates
 from briefing.config.load import load_evidence, load_report, report_files
 from briefing.config.specs import Evidence, ReportSpec
@@ -121,6 +119,9 @@ def build(
         with staging(output) as stage, workers(jobs or usable_cpus()) as pool:
             warm_up(pool, todo, formats)
             evidence = {plan.spec.id: load_evidence(plan.spec, root, problems) for plan in todo}
+            # Imported here, past the up-to-date decision, which needs no chart kind.
+            from briefing.charts.data import check_declarations
+
             for plan in todo:  # each chart's kind and fields, reported with the evidence's
                 check_declarations(plan.spec.charts, problems)
             problems.raise_if_any()
@@ -194,6 +195,8 @@ def _validate(
     """Every report's charts and templates checked against its evidence, all problems at once,
     before anything is written. A report whose charts check out has them sent to be drawn
     while its templates are checked (schedule.draw_ahead); those drawings are returned."""
+    from briefing.charts.data import check as check_charts
+
     early: dict[str, Future] = {}
     for plan in todo:
         ev = evidence[plan.spec.id]

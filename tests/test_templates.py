@@ -187,3 +187,24 @@ def test_the_mail_and_the_index_take_their_words_from_the_wording_table(project,
     assert "<title>BRIEFINGS: EVERY EDITION</title>" in index
     assert "NO EDITION HAS BEEN PUBLISHED YET." in index and "SUBSCRIBE TO THE FEED" in index
     assert "Every edition" not in index and "Subscribe" not in index
+
+
+def test_the_subject_and_the_summary_take_their_words_from_the_wording_table(monkeypatch):
+    """The mail's subject and a key judgment's tail in the summary are wording entries too."""
+    from types import SimpleNamespace
+
+    from briefing.base.model import Brief, Text
+    from briefing.deliver.email.message import subject
+    from briefing.publish.summary import _item
+
+    shout(monkeypatch)
+    summary = {"title": "Brief", "generated_text": "18 November 2026"}
+    second = SimpleNamespace(id="2026-11-18-2")
+    assert subject(summary, second) == "Brief: SECOND EDITION OF 18 November 2026"
+    tail = ("brief_judgment", {"likelihood": "likely", "level": "moderate"})
+    item = _item(Brief([Text("Iran stays.")], "One.", tail), "bullet")
+    assert item == {
+        "kind": "bullet",
+        "lead": "One.",
+        "text": "Iran stays. (likely, moderate CONFIDENCE)",
+    }

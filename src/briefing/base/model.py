@@ -291,11 +291,12 @@ ARGUMENTS = ("", "id", "ids")
 
 class Brief(NamedTuple):
     """One item of an edition's summary: a run of text, its bold lead (None: taken from the
-    run when it opens with bold) and what follows the text."""
+    run when it opens with bold) and what follows the text, as a wording entry and its values
+    (the summary words it; this floor cannot)."""
 
     inlines: list[Inline]
     lead: str | None = None
-    tail: str = ""
+    tail: tuple[str, dict[str, str]] | None = None
 
 
 class Block:
@@ -602,11 +603,13 @@ class JudgmentList(Block):
 
     def briefs(self) -> Iterator[Brief]:
         for j in self.items:
-            level = j.judgment.confidence
             yield Brief(
                 j.statement,
                 f"{j.judgment.title}.",
-                f" ({j.judgment.likelihood}, {level} confidence)",
+                (
+                    "brief_judgment",
+                    {"likelihood": j.judgment.likelihood, "level": j.judgment.confidence},
+                ),
             )
 
 

@@ -73,6 +73,16 @@ LABELS: dict[str, str] = {
     "checksum": "SHA-256",
     "no_editions": "No edition has been published yet.",
     "read_online": "Read it online",
+    # The mail's subject: "<title>: edition of <date>", then "second edition of", ...
+    "mail_subject": "{title}: {which} of {date}",
+    "edition_first": "edition",
+    "edition_nth": "{ordinal} edition",
+    "edition_n": "edition {n}",
+    "ordinals": "first|second|third|fourth|fifth|sixth|seventh|eighth|ninth",
+    "link_pdf": "PDF",
+    "link_docx": "Word",
+    # After a key judgment in the mail's summary.
+    "brief_judgment": " ({likelihood}, {level} confidence)",
     "first_edition": "This is the first edition.",
     "links_lead": "The full briefing, with a note for every statement leading to its source:",
     "attached": "Attached: {files}. Every statement in the full briefing carries a note leading "

@@ -17,6 +17,7 @@ from briefing.base.model import (
     Text,
     long_date,
 )
+from briefing.base.wording import label
 from briefing.compose.notes import walk
 
 SUMMARY = "summary.json"
@@ -34,7 +35,8 @@ def _item(brief: Brief, kind: str) -> dict[str, str]:
             lead = lead.strip()
             inlines = inlines[1:]
     text = "".join(n.text for n in walk(inlines) if isinstance(n, Text))
-    return {"kind": kind, "lead": lead, "text": " ".join(text.split()) + brief.tail}
+    tail = label(brief.tail[0], **brief.tail[1]) if brief.tail else ""
+    return {"kind": kind, "lead": lead, "text": " ".join(text.split()) + tail}
 
 
 def _items(section: Section) -> list[dict[str, str]]:

@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import quote
 
 from briefing.base.textcheck import header_problem
-from briefing.base.wording import label
+from briefing.base.wording import columns, label
 from briefing.deliver.readers import Reader
 from briefing.publish.editions import Edition
 from briefing.writers import REGISTRY
@@ -83,8 +83,7 @@ def attachment(edition: Edition, fmt: str) -> tuple[str, bytes] | None:
 
 
 FORMAT_NAMES = {"pdf": "PDF", "docx": "Word file", "html": "web page"}
-LINK_LABELS = {"html": label("read_online"), "pdf": "PDF", "docx": "Word"}
-ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth")
+LINK_LABELS = {"html": "read_online", "pdf": "link_pdf", "docx": "link_docx"}  # wording keys
 
 
 @dataclass(frozen=True)
@@ -115,14 +114,17 @@ def subject(summary: dict[str, Any], edition: Edition) -> str:
     """Two editions of one day have different subjects: the second is "second edition of"."""
     later = re.fullmatch(r"\d{4}-\d{2}-\d{2}-(\d+)", edition.id)
     number = int(later.group(1)) if later else 1
+    ordinals = columns("ordinals")
     which = (
-        "edition"
+        label("edition_first")
         if number == 1
-        else f"{ORDINALS[number - 1]} edition"
-        if number <= len(ORDINALS)
-        else f"edition {number}"
+        else label("edition_nth", ordinal=ordinals[number - 1])
+        if number <= len(ordinals)
+        else label("edition_n", n=number)
     )
-    return f"{summary['title']}: {which} of {summary['generated_text']}"
+    return label(
+        "mail_subject", title=summary["title"], which=which, date=summary["generated_text"]
+    )
 
 
 def links(edition: Edition, base_url: str) -> list[dict[str, str]]:
@@ -131,11 +133,11 @@ def links(edition: Edition, base_url: str) -> list[dict[str, str]]:
         return []
     out = []
     for f in sorted(edition.manifest.files, key=lambda f: f.format != "html"):
-        label = LINK_LABELS.get(f.format, f.format.upper())
+        shown = label(LINK_LABELS[f.format]) if f.format in LINK_LABELS else f.format.upper()
         out.append(
             {
                 "format": f.format,
-                "label": label,
+                "label": shown,
                 "url": f"{base_url}{edition.report}/editions/{edition.id}/{f.name}",
             }
         )

@@ -19,35 +19,34 @@ def docx_parts(path: Path) -> dict[str, bytes]:
         return {n: package.read(n) for n in package.namelist() if n.endswith(".xml")}
 
 
+def differences(a: Path, b: Path) -> list[str]:
+    """How the new file `b` differs from the old `a`, as a reader would see it."""
+    if not b.exists():
+        return ["missing in the new output"]
+    if a.suffix == ".pdf":
+        pa, pb = pdf_pages(a), pdf_pages(b)
+        found = [f"{len(pa)} pages before, {len(pb)} after"] if len(pa) != len(pb) else []
+        return found + [
+            f"page {i} text differs"
+            for i, (x, y) in enumerate(zip(pa, pb, strict=False), 1)
+            if x != y
+        ]
+    if a.suffix == ".docx":
+        xa, xb = docx_parts(a), docx_parts(b)
+        return [f"{p} differs" for p in sorted(xa.keys() | xb.keys()) if xa.get(p) != xb.get(p)]
+    return ["differs"] if a.read_bytes() != b.read_bytes() else []
+
+
 def compare(old: Path, new: Path) -> list[str]:
-    problems: list[str] = []
     names = sorted(p.name for p in old.glob("*.*") if p.suffix in {".pdf", ".docx", ".html"})
     if not names:
         return [f"{old}: no documents were built"]
+    problems: list[str] = []
     for name in names:
-        a, b = old / name, new / name
-        if not b.exists():
-            problems.append(f"{name}: missing in the new output")
-        elif a.suffix == ".pdf":
-            pa, pb = pdf_pages(a), pdf_pages(b)
-            if len(pa) != len(pb):
-                problems.append(f"{name}: {len(pa)} pages before, {len(pb)} after")
-            problems += [
-                f"{name}: page {i} text differs"
-                for i, (x, y) in enumerate(zip(pa, pb, strict=False), 1)
-                if x != y
-            ]
-        elif a.suffix == ".docx":
-            xa, xb = docx_parts(a), docx_parts(b)
-            problems += [
-                f"{name}: {part} differs"
-                for part in sorted(xa.keys() | xb.keys())
-                if xa.get(part) != xb.get(part)
-            ]
-        elif a.read_bytes() != b.read_bytes():
-            problems.append(f"{name}: differs")
-        if not problems or not problems[-1].startswith(name):
+        found = differences(old / name, new / name)
+        if not found:
             print(f"same: {name}")
+        problems += [f"{name}: {line}" for line in found]
     return problems
 
 

@@ -10,7 +10,6 @@ it.
 
 from __future__ import annotations
 
-import difflib
 import string
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from briefing.base.derive import Derived
 from briefing.base.errors import Problems
 from briefing.charts.plot import Plot
 from briefing.config.chartspec import COMMON, ChartSpec
+from briefing.config.fieldcheck import unknown_key
 from briefing.config.specs import Evidence
 
 if TYPE_CHECKING:
@@ -71,16 +71,9 @@ class ChartKind:
         declared = Declared(spec, problems)
         allowed = self.required | self.optional
         for key in spec.options:
-            if key not in allowed:
-                hint = difflib.get_close_matches(str(key), sorted(allowed | COMMON), n=1)
-                tip = (
-                    f"; did you mean {hint[0]!r}?"
-                    if hint
-                    else f"; allowed: {', '.join(sorted(allowed | COMMON))}"
-                )
-                declared.add(
-                    spec.line_of(str(key)), f"unknown field {key!r} in a {self.name} chart{tip}"
-                )
+            if key not in allowed:  # the fields every chart has are offered too
+                problem = unknown_key(key, allowed | COMMON, f"a {self.name} chart")
+                declared.add(spec.line_of(str(key)), problem)
         missing = sorted(self.required - set(spec.options))
         for name in missing:
             declared.add(spec.line, f"chart {spec.id!r} ({self.name}) needs {name!r}")

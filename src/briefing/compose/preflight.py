@@ -53,11 +53,12 @@ def include_circles(
         return seen
 
     used = set().union(*(reach(root) for root in roots if root in trees))
-    return [
-        (name, trees[name][0], next(line for target, line in targets if name in reach(target)))
-        for name, targets in edges.items()
-        if name in used and any(name in reach(target) for target, _ in targets)
-    ]
+    found = []
+    for name in (n for n in edges if n in used):
+        line = next((line for target, line in edges[name] if name in reach(target)), None)
+        if line is not None:
+            found.append((name, trees[name][0], line))
+    return found
 
 
 def check_templates(spec: ReportSpec, root: Path, problems: Problems, later_edition: bool) -> None:

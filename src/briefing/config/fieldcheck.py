@@ -19,6 +19,13 @@ from briefing.config.yamlfile import LocatedDict
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
+def unknown_key(key: object, allowed: set[str], what: str, noun: str = "field") -> str:
+    """What to say of a key `what` does not take: the nearest allowed one, or all of them."""
+    hint = difflib.get_close_matches(str(key), sorted(allowed), n=1)
+    tip = f"; did you mean {hint[0]!r}?" if hint else f"; allowed: {', '.join(sorted(allowed))}"
+    return f"unknown {noun} {key!r} in {what}{tip}"
+
+
 class Checker:
     """Field access that records a problem (with file and line) instead of raising."""
 
@@ -37,14 +44,8 @@ class Checker:
     ) -> None:
         for key in entry:
             if key not in allowed:
-                hint = difflib.get_close_matches(str(key), sorted(allowed), n=1)
-                tip = (
-                    f"; did you mean {hint[0]!r}?"
-                    if hint
-                    else f"; allowed: {', '.join(sorted(allowed))}"
-                )
                 self.problems.add(
-                    self.shown, entry.line_of(key), f"unknown {noun} {key!r} in {what}{tip}"
+                    self.shown, entry.line_of(key), unknown_key(key, allowed, what, noun)
                 )
 
     def items(self, entry: LocatedDict, key: str, message: str) -> list:

@@ -168,8 +168,8 @@ def test_unattributed_advocate_claim_is_refused(project, tmp_path, capsys):
     rel = "templates/sections/iran-venezuela/industry.md.j2"
     line = _edit(
         project / rel,
-        "As TeleSUR tells it, these projects",
-        "Told this way, these projects",
+        "TeleSUR offers these projects",
+        "The outlet offers these projects",
     )
     out, files = _previous_output(tmp_path)
     code, err = _run(project, out, capsys)
@@ -196,14 +196,14 @@ def test_data_text_never_becomes_markup(project, tmp_path, capsys):
     _edit(
         project / "data/facts/finance.yaml",
         "summary: The two governments set up a binational bank",
-        "summary: <script>alert(1)</script> **bold** [x](http://evil.example) The two governments set up a binational bank",
+        "summary: <script>alert(x)</script> **bold** [x](http://evil.example) The two governments set up a binational bank",
     )
     out = tmp_path / "out"
     code, err = _run(project, out, capsys, "--format", "html")
     assert code == 0, err
     html = (out / "iran-venezuela.html").read_text(encoding="utf-8")
     assert "<script>" not in html and 'http://evil.example"' not in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt; **bold** [x](http://evil.example)" in html
+    assert "&lt;script&gt;alert(x)&lt;/script&gt; **bold** [x](http://evil.example)" in html
 
 
 def test_unknown_report_and_format_are_refused(project, tmp_path, capsys):

@@ -177,7 +177,8 @@ PRICE = Operand("grain-deal", "price")
 
 def test_dollars_over_tonnes_is_dollars_per_tonne(evidence):
     d = compute(spec("divide", PRICE, WHEAT, unit="USD-per-tonne"), evidence.facts)
-    assert d.quantity == Quantity(300, "USD-per-tonne")
+    # $120 million (two figures) over 400,000 tonnes (one): one figure.
+    assert d.quantity == Quantity(300, "USD-per-tonne", 1)
     assert [f.id for f in d.facts] == ["grain-deal"]
 
 

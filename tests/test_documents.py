@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 import pytest
 from pypdf import PdfReader
 
+from briefing.base import precision
 from briefing.base.derive import derive
 
 from .conftest import REPORT, docx_document, docx_parts, normalise, section_titles, xml_text
@@ -131,10 +132,12 @@ def test_figures_and_dates_from_the_sources_appear(built, fmt):
 def test_derived_price_per_barrel_is_computed_from_the_data(built, fmt):
     deal = built.evidence.facts["gasoline-for-gold-2020"].quantities
     expected = deal["payment"].value / deal["gasoline"].value
-    assert derive(built.evidence.facts)["price-per-barrel-2020"].quantity.value == pytest.approx(
-        expected
-    )
-    assert f"about ${expected:,.0f} per barrel" in built.texts[fmt]  # rounded as the inputs allow
+    price = derive(built.evidence.facts)["price-per-barrel-2020"].quantity
+    assert price.value == pytest.approx(expected)
+    # Shown no more precisely than its least precise input, the one-figure "$500 million".
+    assert price.significant == 1 == deal["payment"].significant
+    shown = precision.rounded(expected, price.significant)
+    assert f"about ${shown:,.0f} per barrel" in built.texts[fmt]
 
 
 @pytest.mark.parametrize("fmt", ["html", "pdf", "docx"])

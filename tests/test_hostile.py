@@ -153,7 +153,7 @@ def test_an_evidence_base_over_the_fact_limit(project, tmp_path, capsys):
             "id": f"filler-{n:04d}",
             "date": 2000,
             "domain": "energy",
-            "summary": f"Filler record {n}.",
+            "summary": f"Filler record {'abcdefghij'[n % 10]}.",
             "citations": [{"source": "telesur-2025", "locator": f"filler {n}"}],
         }
         for n in range(2500)
@@ -176,9 +176,9 @@ def test_an_empty_or_undated_evidence_base(project, tmp_path, capsys, what):
         else:
             text = path.read_text()
             path.write_text(
-                re.sub(r"\n  date: [^\n]+", "\n  date: undated", text).replace(
-                    "  until: 2013\n", ""
-                )
+                re.sub(r"\n  date: [^\n]+", "\n  date: undated", text)
+                .replace("  until: 2013\n", "")
+                .replace("{date}", "time")
             )
     out, files = previous(tmp_path)
     code, err = build(project, out, capsys)

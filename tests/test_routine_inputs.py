@@ -149,8 +149,8 @@ def test_templates_of_one_report_leave_the_other_up_to_date(first, capsys):
     # And the other way round: an In Focus template, and a new file beside its templates.
     edit(
         project / "templates/sections/iran-venezuela-in-focus/sanctions.md.j2",
-        "Neither puts a size on these flows.",
-        "Neither source puts a size on these flows.",
+        "neither source puts a size on these flows.",
+        "neither of the two puts a size on these flows.",
     )
     (project / "templates/sections/iran-venezuela-in-focus/spare.md.j2").write_text(
         "{{ method() }}Not used yet.\n", encoding="utf-8"

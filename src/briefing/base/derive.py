@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 from functools import reduce
 
+from briefing.base import precision
 from briefing.base.model import Fact, Quantity
 from briefing.base.units import Measure, UnitError
 
@@ -62,9 +63,11 @@ class DeriveError(ValueError):
 def compute(spec: DerivedSpec, facts: dict[str, Fact]) -> Derived:
     used: dict[str, Fact] = {}
     measures: list[Measure] = []
+    figures: list[int | None] = []  # each input's significant figures; None when exact
     for op in spec.inputs:
         if op.constant is not None:
             measures.append(Measure.of(op.constant))
+            figures.append(None)
             continue
         fact = facts.get(op.fact or "")
         if fact is None:
@@ -78,6 +81,7 @@ def compute(spec: DerivedSpec, facts: dict[str, Fact]) -> Derived:
             )
         used.setdefault(fact.id, fact)
         measures.append(Measure.of(fact.quantities[op.quantity]))
+        figures.append(fact.quantities[op.quantity].significant)
     try:
         if spec.operation == "convert":
             result = measures[0]
@@ -89,7 +93,12 @@ def compute(spec: DerivedSpec, facts: dict[str, Fact]) -> Derived:
                 "divide": Measure.__truediv__,
             }[spec.operation]
             result = reduce(combine, measures)
-        quantity = result.expressed_in(spec.unit)
+        significant = precision.combined(
+            spec.operation,
+            [(m.value, f) for m, f in zip(measures, figures, strict=True)],
+            result.value,
+        )
+        quantity = result.expressed_in(spec.unit, significant)
         if not math.isfinite(quantity.value):
             raise UnitError(f"the result is {quantity.value!r}, not a finite number")
     except UnitError as exc:

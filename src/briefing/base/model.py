@@ -106,10 +106,12 @@ class PartialDate:
 
 @dataclass(frozen=True)
 class Quantity:
-    """A number with its unit; how it reads in prose is decided in units.py."""
+    """A number with its unit; how it reads in prose is decided in units.py. `significant`
+    is how many figures it carries (precision.py); None for an exact number."""
 
     value: float
     unit: str
+    significant: int | None = None
 
 
 # The Admiralty (NATO) scale for the reliability of a source, as analysts grade it.
@@ -179,6 +181,12 @@ class Fact:
     derived: tuple = field(default=(), compare=False, hash=False)
     domain_label: str = ""  # the declared label of `domain`, as readers see it
     tags: tuple[str, ...] = ()  # free labels charts can select by
+    # How firmly the source puts it (a key of wording.STRENGTHS): the strongest reporting
+    # verb prose may use for it.
+    strength: str = "says"
+    # Another fact this one agrees with in substance, from another source (it counts as a
+    # point both sources support).
+    corroborates: str | None = None
 
     @property
     def when(self) -> str:
@@ -541,6 +549,7 @@ class Judgment:
     alternative: bool = False
     would_change: str = ""  # what evidence would change the assessment
     less_likely_because: str = ""  # an alternative's reason for ranking below the main view
+    in_brief: str = ""  # the clause the bottom line states it in, without its likelihood term
     origin: str = ""
 
 
@@ -638,6 +647,8 @@ class Document:
     # Where a reader finds each fact discussed (fact id -> section title), for what-changed.
     fact_sections: dict[str, str] = field(default_factory=dict)
     contents: bool = True  # whether the document lists its contents
+    # Said on the cover when the edition is generated long after its information ends.
+    age_note: str = ""
 
     def cited_fact_ids(self) -> set[str]:
         return {fact.id for note in self.notes for fact in note.facts}

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from briefing.base.model import Quantity
+from briefing.base.precision import decimals_allowed, rounded
 from briefing.base.typography import in_words
 
 Dimensions = tuple[tuple[str, int], ...]  # sorted (dimension, power) pairs, e.g. money/mass
@@ -120,14 +121,14 @@ class Measure:
         inverse = Measure(1 / other.value, tuple((k, -p) for k, p in other.dimensions))
         return self * inverse
 
-    def expressed_in(self, unit_name: str) -> Quantity:
+    def expressed_in(self, unit_name: str, significant: int | None = None) -> Quantity:
         unit = UNITS[unit_name]
         if unit.dimensions != self.dimensions:
             raise UnitError(
                 f"the result measures {describe(self.dimensions)}, but unit {unit_name!r} "
                 f"measures {describe(unit.dimensions)}"
             )
-        return Quantity(self.value / unit.scale, unit_name)
+        return Quantity(self.value / unit.scale, unit_name, significant)
 
 
 ORDINALS = [
@@ -164,6 +165,21 @@ def number(value: float, decimals: int | None = None, words: bool = False) -> st
     return f"{value:,.{decimals}f}"
 
 
+def amount(q: Quantity, decimals: int | None = None, words: bool = False) -> str:
+    """The number of a quantity alone ('2.35 million'), no more precise than its figures."""
+    value = rounded(q.value, q.significant)
+    return number(value, _places(value, q.significant, decimals), words=words)
+
+
+def _places(value: float, significant: int | None, decimals: int | None) -> int | None:
+    """Decimal places that show no digit beyond the figure's precision. Millions and billions
+    are set scaled ('2.35 million'), where the rounded value already carries only its
+    significant digits, so only smaller numbers need capping."""
+    if abs(value) >= 1e6:
+        return decimals
+    return decimals_allowed(value, significant, decimals)
+
+
 def quantity(q: Quantity, decimals: int | None = None, words: bool = False) -> str:
     """'2.35 million barrels', '$500 million', '11 per cent', 'second'; with `words` (prose),
     'nine tonnes' rather than '9 tonnes', though never '$nine'."""
@@ -171,10 +187,11 @@ def quantity(q: Quantity, decimals: int | None = None, words: bool = False) -> s
     if q.unit == "rank":
         n = int(q.value)
         return ORDINALS[n] if 0 < n < len(ORDINALS) else f"{n}th"
-    text = number(q.value, decimals, words=words and not unit.prefix)
+    value = rounded(q.value, q.significant)
+    text = number(value, _places(value, q.significant, decimals), words=words and not unit.prefix)
     if unit.prefix:
         text = f"{unit.prefix}{text}"
-    word = unit.singular if q.value == 1 else unit.plural
+    word = unit.singular if value == 1 else unit.plural
     return f"{text} {word}".strip()
 
 

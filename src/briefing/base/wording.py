@@ -30,7 +30,13 @@ LABELS: dict[str, str] = {
     "by": "by",
     "published": "Published {date}.",
     "kicker": "Briefing",  # the cover's, and the mail's
-    "focus_kicker": "In Focus",  # the In Focus masthead's (upper case by its stylesheet)
+    "focus_kicker": "In Focus",
+    # Said on the cover and in the bottom line when an edition is generated more than
+    # STALE_AFTER_DAYS after its information ends.
+    "age_note": "This edition was generated {age} after the information it reports ends; "
+    "nothing later than {date} is covered.",
+    "bottom_line_judged": "On information current to {date}{age}, it is {clauses}.",
+    "bottom_line_age": ", {age} old when this edition was generated",  # the In Focus masthead's (upper case by its stylesheet)
     "cover_note": "Every factual statement carries a numbered note that leads to its source. "
     "Claims resting on a single source, or on an outlet that advocates for one side, name who "
     "makes them.",
@@ -97,6 +103,43 @@ LABELS: dict[str, str] = {
     "unknown_date": "an unknown date",
     "evidence_attachment": "The facts and sources this edition was built from",
 }
+
+
+# How firmly a source puts a claim, strongest first, and the reporting verb (singular, plural)
+# that keeps that strength. A fact declares its `strength` (default "says"); templates name who
+# claims it with claim('fact-id'), and the prose check refuses a verb stronger than the source's.
+# A claim the source puts as a possibility ("could unsettle") keeps its modal in the clause.
+STRENGTHS: dict[str, tuple[str, str]] = {
+    "says": ("says", "say"),
+    "reports": ("reports", "report"),
+    "argues": ("argues", "argue"),
+    "suggests": ("suggests", "suggest"),
+    "could": ("argues", "argue"),
+}
+# How old information may be at its edition before the cover and the bottom line say so.
+STALE_AFTER_DAYS = 30
+
+
+def reporting_verb(strength: str, claimant: str) -> str:
+    """The verb for `claimant` at `strength`: 'the Institute reports', 'its analysts argue'
+    (a name ending in a lower-case plural takes the plural)."""
+    singular, plural = STRENGTHS[strength]
+    last = claimant.split()[-1] if claimant.split() else ""
+    many = last[:1].islower() and last.endswith("s") and not last.endswith("ss")
+    return plural if many else singular
+
+
+def information_age(days: int) -> str:
+    """'40 days', '11 months', 'two years': how old information is, as a reader says it."""
+    from briefing.base.typography import in_words
+
+    if days < 60:
+        return f"{days} days"
+    months = round(days / 30.44)
+    if months < 24:
+        return f"{months} months"
+    years = round(days / 365.25)
+    return f"{in_words(years) or years} years"
 
 
 def label(key: str, **values: object) -> str:

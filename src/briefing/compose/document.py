@@ -16,6 +16,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
+from markupsafe import Markup
+
 from briefing.base.clock import generated_date
 from briefing.base.derive import derive
 from briefing.base.errors import InputError, Problems
@@ -30,14 +32,14 @@ from briefing.base.model import (
     Section,
 )
 from briefing.base.templating import locate
-from briefing.base.wording import columns, label
+from briefing.base.wording import STALE_AFTER_DAYS, columns, information_age, label
 from briefing.charts.data import ChartDataError
-from briefing.compose import attribution
+from briefing.compose import attribution, proselint
 from briefing.compose.changes import Changes, Previous, compare, fact_sections
 from briefing.compose.markdown import MarkdownReader
 from briefing.compose.notes import NoteBook, renumber, section_cites
 from briefing.compose.preflight import WHAT_CHANGED
-from briefing.compose.prose import Helpers, environment
+from briefing.compose.prose import Helpers, environment, escape_markdown
 from briefing.config.judgments import SCALE
 from briefing.config.specs import RESERVED_SECTION, Evidence, ReportSpec
 
@@ -131,9 +133,14 @@ class Composer:
             "current_to": self.current_to,
             "source_share": source_share(evidence),
             "sole_source": sole_source(evidence),
+            # Facts another source bears out in substance (a fact's `corroborates`).
+            "corroborated": sum(1 for f in evidence.facts.values() if f.corroborates),
             **self.helpers.functions(),
+            "bottom_line": self._bottom_line,
         }
+        self.bottom_lines = 0
         self.env = environment(root / "templates")
+        self.names = proselint.names_of(evidence.facts.values(), evidence.sources.values())
         self.problems = Problems()
         self.notes = NoteBook(self.citable, self.helpers.pending)
         self.made = _Made()
@@ -145,6 +152,13 @@ class Composer:
 
     def compose(self) -> Document:
         sections = [self._section(s.id, s.title, s.template) for s in self.spec.sections]
+        if self.evidence.judgments and self.bottom_lines != 1:
+            self.problems.add(
+                self.spec.path.name,
+                None,
+                f"the report has key judgments, so one section must state them in its bottom "
+                f"line with {{{{ bottom_line() }}}} (it is called {self.bottom_lines} times)",
+            )
         self.problems.raise_if_any()
         places = fact_sections(
             sections,
@@ -176,11 +190,53 @@ class Composer:
             charts=self.made.charts,
             fact_sections=places,
             contents=self.spec.contents,
+            age_note=self._age_note(),
         )
+
+    def _age(self) -> int:
+        """Days from the end of the information to the edition."""
+        return (generated_date() - self.current_to.latest).days
+
+    def _age_note(self) -> str:
+        """What the cover says when the information is older than STALE_AFTER_DAYS."""
+        if self._age() <= STALE_AFTER_DAYS:
+            return ""
+        return label("age_note", age=information_age(self._age()), date=self.current_to.plain)
+
+    def _bottom_line(self) -> Markup:
+        """The key judgments in one sentence, from each judgment's `in_brief`, grouped by
+        likelihood and anchored to the information's date (and its age, when stale)."""
+        self.bottom_lines += 1
+        groups: list[tuple[str, list[str]]] = []
+        for j in self.evidence.judgments:
+            if j.alternative:
+                continue
+            if groups and groups[-1][0] == j.likelihood:
+                groups[-1][1].append(j.in_brief)
+            else:
+                groups.append((j.likelihood, [j.in_brief]))
+        parts = [
+            f"{term} that " + _series([f"{c}" for c in clauses], "and that")
+            for term, clauses in groups
+        ]
+        age = self._age()
+        text = label(
+            "bottom_line_judged",
+            date=self.current_to.plain,
+            age=label("bottom_line_age", age=information_age(age))
+            if age > STALE_AFTER_DAYS
+            else "",
+            clauses=_series(parts, "and"),
+        )
+        return Markup(escape_markdown(text))
 
     def _section(self, sid: str, title: str, template: str, extra: dict | None = None) -> Section:
         text = self.helpers.render(self.env, template, {**self.context, **(extra or {})})
         shown = self.helpers.current  # the file it came from: the project's or the package's
+        if template != WHAT_CHANGED and self.helpers.template is not None:
+            # The report's own prose is held to the house rules; the engine's is not content.
+            source = Path(self.helpers.template.filename or "").read_text(encoding="utf-8")
+            proselint.check(source, shown, self.citable, self.names, self.problems)
         blocks = self.reader.blocks(text, shown)
         attribution.check(blocks, shown, self.problems)
         return Section(sid, title, blocks)
@@ -232,6 +288,14 @@ class Composer:
             raise InputError.one(path, int(line), f"chart {chart_id!r}: {exc}") from None
         self.made.charts.append(chart)
         return chart
+
+
+def _series(items: list[str], last: str) -> str:
+    """'a, b and c' (with `last` as the final joiner)."""
+    if len(items) < 2:
+        return "".join(items)
+    joiner = ", that " if last == "and that" else ", "
+    return joiner.join(items[:-1]) + f" {last} " + items[-1]
 
 
 class _Making:

@@ -21,8 +21,13 @@ block on a line of its own:
 and filters: qty ('2.35 million barrels', 'nine tonnes'), num ('2.35 million'), adj ('20-year'),
 words (a count: 'two', '43') and upfirst.
 Templates also see `facts`, `sources`, `domains`, `derived` (the declared derived figures),
-`report`, `current_to`, `source_share` (how many facts rest on each source) and `sole_source`
-(how many rest on it alone).
+`report`, `current_to`, `source_share` (how many facts rest on each source), `sole_source`
+(how many rest on it alone) and `corroborated` (how many another source bears out in
+substance). Two more helpers write words:
+  {{ claim('fact-id') }}        who makes a fact's claim and the reporting verb its strength
+                                allows ('Atlantic Council experts argue')
+  {{ bottom_line() }}           the key judgments in one sentence, anchored to the information's
+                                date (and its age when the edition is generated long after)
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from briefing.base.errors import InputError
 from briefing.base.model import HELPERS, Fact
 from briefing.base.templating import environment as sandboxed
 from briefing.base.templating import shown_as
+from briefing.base.wording import reporting_verb
 from briefing.compose.preflight import RECURSION
 
 PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
@@ -100,8 +106,8 @@ def environment(templates: Path) -> jinja2.Environment:
     env.filters["qty"] = lambda q, decimals=None: units.quantity(
         _quantity_of(q), decimals, words=True
     )
-    env.filters["num"] = lambda q, decimals=None: units.number(
-        _quantity_of(q).value, decimals, words=True
+    env.filters["num"] = lambda q, decimals=None: units.amount(
+        _quantity_of(q), decimals, words=True
     )
     env.filters["words"] = lambda n: units.number(n, words=True)
     env.filters["adj"] = lambda q: units.adjective(_quantity_of(q))
@@ -165,6 +171,15 @@ class Helpers:
         self.pending[key] = (fact_ids, where)
         return Markup(f"[](cite:{key})")
 
+    def claim(self, fact_id: str) -> Markup:
+        """Who makes a fact's claim and the reporting verb its strength allows: 'Atlantic
+        Council experts argue'."""
+        fact = self.citable.get(fact_id)
+        if fact is None:
+            raise TemplateFault(f"claim() names unknown fact {fact_id!r}; fix the id")
+        verb = reporting_verb(fact.strength, fact.claimant)
+        return Markup(escape_markdown(f"{fact.claimant} {verb}"))
+
     def place(self, helper: str, args: tuple[str, ...]) -> Markup:
         """A block helper's call: its arguments checked here (so a message names the line),
         the block left as a placeholder the Markdown reader hands to the block's make()."""
@@ -195,6 +210,7 @@ class Helpers:
         placing = {name: self._placer(name) for name in HELPERS}
         return {
             "cite": self.cite,
+            "claim": self.claim,
             **placing,
             "method": lambda: Markup("[](method:)"),
         }

@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from briefing.base import precision
 from briefing.base.clock import generated_date
 from briefing.base.derive import Operand
 from briefing.base.model import PartialDate, Quantity
@@ -123,14 +124,23 @@ def quantities(s: Scope, e: LocatedDict, k: str, w: str) -> dict[str, Quantity] 
         q = s.checker.mapping(raw, qmap.line_of(name), what)
         if q is None:
             continue
-        s.checker.unknown_keys(q, {"value", "unit", "signed"}, f"quantity {name!r}")
-        value, of = q.get("value"), q.get("unit")
+        s.checker.unknown_keys(q, {"value", "unit", "signed", "sig"}, f"quantity {name!r}")
+        value, of, sig = q.get("value"), q.get("unit"), q.get("sig")
         if isinstance(value, bool) or not isinstance(value, int | float):
             s.add(q.line, f"{what} needs a numeric 'value'")
+        elif sig is not None and (
+            isinstance(sig, bool) or not isinstance(sig, int) or not 0 < sig < 16
+        ):
+            s.add(
+                q.line_of("sig"),
+                f"'sig' of {what} must be a whole number of significant figures, 1 to 15, "
+                "as the source states the figure (leave it out to count the figures written)",
+            )
         elif why := number_problem(value, of, bool(q.get("signed", False))):
             s.add(q.line_of("value"), f"{what} {why}")
         elif s.checker.known_unit(of, q.line_of("unit")):
-            out[str(name)] = Quantity(float(value), of)
+            figures = sig if sig is not None else precision.inferred(value)
+            out[str(name)] = Quantity(float(value), of, figures)
     return out if len(s.problems.items) == before else None
 
 

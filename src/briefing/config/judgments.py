@@ -14,7 +14,9 @@ from pathlib import Path
 
 from briefing.base.errors import Problems
 from briefing.base.model import Fact, Judgment
+from briefing.base.timewords import ANCHOR, present_words
 from briefing.config import schema as sc
+from briefing.config.numbers import typed
 from briefing.config.schema import Field, Ref, Schema, Scope
 from briefing.config.yamlfile import read_yaml
 
@@ -63,8 +65,14 @@ JUDGMENT = Schema(
         Field("basis", sc.strings(BASIS, empty=False), BASIS, refers_to=RESTS_ON),
         Field("would_change", OPTIONAL, default=""),
         Field("less_likely_because", OPTIONAL, default=""),
+        Field("in_brief", OPTIONAL, default=""),
     ),
 )
+IN_BRIEF = (
+    "{what} needs 'in_brief': the clause the bottom line states it in, without its likelihood "
+    'term ("the state-to-state partnership stalls"), so the bottom line cannot drift from it'
+)
+WORDS = ("statement", "would_change", "less_likely_because", "in_brief")
 NO_ALTERNATIVE = (
     "no alternative view: add a judgment with 'kind: alternative' and 'less_likely_because', so "
     "readers see what else was considered and why it ranks lower"
@@ -81,6 +89,26 @@ def load(
     if out and not any(j.alternative for j in out):
         problems.add(shown, None, NO_ALTERNATIVE)
     return out
+
+
+def _house_words(scope: Scope, entry, what: str) -> None:
+    """A judgment's words carry no typed figures (it rests on facts, which hold them) and no
+    time counted from today (its information ends on a date the edition may be long past)."""
+    texts = [(k, entry) for k in WORDS]
+    if hasattr(confidence := entry.get("confidence"), "line_of"):
+        texts.append(("reason", confidence))
+    for key, holder in texts:
+        text = holder.get(key)
+        if not isinstance(text, str):
+            continue
+        for figure in typed(text):
+            scope.add(
+                holder.line_of(key),
+                f"{key!r} of {what} types the number {figure!r}; a judgment rests on its facts, "
+                "which hold the figures: say it in words or leave it to the facts",
+            )
+        for m in present_words(text):
+            scope.add(holder.line_of(key), f"{key!r} of {what}: {m.group(0)!r} {ANCHOR}")
 
 
 def _judgment(scope: Scope, entry) -> Judgment | None:
@@ -100,6 +128,15 @@ def _judgment(scope: Scope, entry) -> Judgment | None:
         )
     if entry.get("kind") == "alternative" and not entry.get("less_likely_because"):
         scope.add(entry.line, f"{what} is missing required field 'less_likely_because'")
+    if entry.get("kind", "judgment") == "judgment" and not entry.get("in_brief"):
+        scope.add(entry.line, IN_BRIEF.format(what=what))
+    if isinstance(brief := entry.get("in_brief"), str) and terms_in(brief):
+        scope.add(
+            entry.line_of("in_brief"),
+            f"'in_brief' of {what} states the clause alone; the bottom line adds its "
+            "likelihood term",
+        )
+    _house_words(scope, entry, what)
     if v is None or len(scope.problems.items) > before:
         return None
     confidence, kind = v.pop("confidence"), v.pop("kind")

@@ -24,7 +24,9 @@ from briefing.base.model import (
     Reliability,
     Source,
 )
+from briefing.base.wording import STRENGTHS
 from briefing.config import fieldkinds as kinds
+from briefing.config import numbers
 from briefing.config import schema as sc
 from briefing.config.chartspec import charts
 from briefing.config.fieldkinds import parse_date, shown
@@ -116,6 +118,10 @@ QUOTE = Schema(
 )
 UNDATED_TOO = "{what} is missing required field 'date' (use 'undated' if it has none)"
 TAGS = "'tags' of {what} must be a list of lower-case words joined by hyphens"
+STRENGTH = (
+    "unknown strength {value!r}; use the one that matches the source's own verb: "
+    + ", ".join(STRENGTHS)
+)
 
 
 def _citation(s: Scope, v: dict, c: LocatedDict) -> Citation:
@@ -137,6 +143,8 @@ FACT = Schema(
         Field("citations", sc.listed(CITATION, CITED_IN, _citation, CITATIONS), CITATIONS),
         Field("derived", sc.listed(DERIVED, "each derived figure", derived_spec), default=()),
         Field("tags", sc.id_list(TAGS), default=()),
+        Field("strength", sc.one_of(tuple(STRENGTHS), STRENGTH), default="says"),
+        Field("corroborates", sc.ident),
     ),
 )
 
@@ -164,6 +172,18 @@ def _fact(scope: Scope, entry: LocatedDict) -> Fact | None:
         )
     elif v["claimant"] is None:
         v["claimant"] = " and ".join(names)
+    summary, faults = numbers.fill(v["summary"], v["quantities"], when, until)
+    for fault in faults:
+        scope.add(entry.line_of("summary"), f"summary of {what}: {fault}")
+    v["summary"] = summary
+    for d in v["derived"]:
+        for figure in numbers.typed(d.method):
+            path, _, line = d.origin.rpartition(":")
+            scope.add(
+                int(line),
+                f"'method' of derived figure {d.id!r} types the number {figure!r}; say how the "
+                "figure is computed in words, and leave the figures to the data",
+            )
     if len(scope.problems.items) > before:
         return None
     # An input named by its quantity alone is one of this fact's own.
@@ -173,6 +193,27 @@ def _fact(scope: Scope, entry: LocatedDict) -> Fact | None:
     )
     label = scope.known["domains"][v["domain"]].label
     return Fact(**v, origin=f"{scope.shown}:{entry.line}", domain_label=label)
+
+
+def check_corroborations(facts: dict[str, Fact], problems: Problems) -> None:
+    """A fact 'corroborates' another only from a different source: it is how a point both
+    sources support is counted when they word it differently."""
+    for fact in facts.values():
+        if fact.corroborates is None:
+            continue
+        path, _, line = fact.origin.rpartition(":")
+        other = facts.get(fact.corroborates)
+        if other is None:
+            problems.add(
+                path, int(line), f"fact {fact.id!r} corroborates unknown fact {fact.corroborates!r}"
+            )
+        elif {c.source.id for c in fact.citations} == {c.source.id for c in other.citations}:
+            problems.add(
+                path,
+                int(line),
+                f"fact {fact.id!r} corroborates {other.id!r}, which rests on the same source; "
+                "corroboration needs another source",
+            )
 
 
 def check_derived(facts: dict[str, Fact], problems: Problems) -> None:
@@ -241,6 +282,7 @@ def load_evidence(spec: ReportSpec, root: Path, problems: Problems) -> Evidence:
         known = {"sources": sources, "domains": domains}
         facts |= read(path, _fact, whole, "each fact", (None, []), **known)
     check_derived(facts, problems)
+    check_corroborations(facts, problems)
     judgments: tuple[Judgment, ...] = ()
     if spec.judgments_file is not None and facts and not problems:
         where = shown(spec.judgments_file, root)

@@ -297,7 +297,10 @@ def _meta_inlines(text: str) -> dict:
 
 
 def meta(doc: Document) -> dict:
+    # The age of the information, when stale, sits on the title page as the cover's does.
+    aged = {"abstract": _meta_inlines(doc.age_note)} if doc.age_note else {}
     return {
+        **aged,
         "title": _meta_inlines(doc.title),
         "subtitle": _meta_inlines(doc.subtitle),
         "author": {"t": "MetaList", "c": [_meta_inlines(doc.author)]},

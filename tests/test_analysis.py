@@ -95,7 +95,7 @@ def test_key_judgments_show_likelihood_confidence_and_reason_in_every_format(bui
             "has no 'confidence'",
         ),
         (
-            "  basis: [illicit-flows, gold-and-petro, gasoline-for-gold-2020, shared-sanctions-pressure]\n",
+            "  basis: [illicit-flows, shared-sanctions-pressure]\n",
             "",
             "has no 'basis'",
         ),

@@ -46,7 +46,7 @@ FROM_SOURCES = [
     "$500 million",  # value of the gold
     "11 per cent",  # SIPRI share
     "second-largest",  # SIPRI rank
-    "an estimated 300 agreements",  # CSIS estimate, 2001 to 2013
+    "some 300 agreements",  # CSIS estimate, 2001 to 2013
     "1.9 million doses",  # polio vaccines, 2025
     "3 January 2026",  # capture of Maduro
     "20-year",  # 2022 cooperation agreement
@@ -151,7 +151,7 @@ def test_cover_shows_current_to_and_generated_dates(built, fmt):
 @pytest.mark.parametrize("fmt", ["html", "pdf", "docx"])
 def test_advocate_claims_are_attributed(built, fmt):
     text = built.texts[fmt]
-    assert "According to the January 2026 news report, Iran has supplied Mohajer" in text
+    assert "The January 2026 news report says Iran supplied Mohajer" in text
     assert "Atlantic Council experts argue" in text
     assert "TeleSUR" in text and "SIPRI" in text and "CSIS" in text
 
@@ -199,7 +199,7 @@ def test_pdf_draws_the_charts_as_vector_graphics_with_real_text(built):
     assert drawn >= 2
     # The exchange's arrow labels exist only in the drawing, filled in from the fact's figures.
     assert "Gasoline: 2.35 million barrels" in built.pdf_plain
-    assert "Gold: 9 tonnes, valued at $500 million" in built.pdf_plain
+    assert "Gold: 9 tons, valued at $500 million" in built.pdf_plain
 
 
 def test_docx_has_two_png_charts_of_at_least_150_dpi_with_alt_text(built):

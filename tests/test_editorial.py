@@ -89,14 +89,13 @@ def test_nine_tons_never_becomes_six_significant_figures():
 def test_the_briefing_prints_derived_figures_at_their_inputs_precision(built):
     for text in (built.pdf_plain, built.html_plain, built.docx_plain):
         assert "$200 per barrel" in text
-        assert "$2,000 per troy ounce" in text
         for false_precision in ("$213", "$1,728", "289,357", "32,150.7", "89 per cent"):
             assert false_precision not in text, false_precision
 
 
 def test_a_declared_precision_overrides_the_written_one(project, tmp_path):
     """'$500 million' read as three figures: the price per barrel (payment over 2.35 million
-    barrels) gains its figures; the value per ounce stays at one, as the nine tons allow."""
+    barrels) gains its figures."""
     edit(
         project / "data/facts/energy.yaml",
         "payment: {value: 500000000, unit: USD}",
@@ -105,18 +104,17 @@ def test_a_declared_precision_overrides_the_written_one(project, tmp_path):
     assert build(project, tmp_path / "o", REPORT) == 0
     html = html_text((tmp_path / "o" / f"{REPORT}.html").read_text(encoding="utf-8"))
     assert "$213 per barrel" in html
-    assert "$2,000 per troy ounce" in html
 
 
 def test_a_precision_that_is_not_a_count_of_figures_is_refused(project, tmp_path, capsys):
     line = edit(
         project / "data/facts/energy.yaml",
-        "gold: {value: 9, unit: tonne}",
-        "gold: {value: 9, unit: tonne, sig: 0}",
+        "gasoline: {value: 2350000, unit: barrel}",
+        "gasoline: {value: 2350000, unit: barrel, sig: 0}",
     )
     assert build(project, tmp_path / "o", REPORT) == 2
     err = capsys.readouterr().err
-    assert f"data/facts/energy.yaml:{line}: 'sig' of quantity 'gold'" in err
+    assert f"data/facts/energy.yaml:{line}: 'sig' of quantity 'gasoline'" in err
 
 
 # ------------------------------------------------------------ numbers from the data -----------
@@ -172,11 +170,11 @@ def test_a_corrected_quantity_reaches_the_timeline_and_the_prose(project, tmp_pa
 def test_a_number_typed_into_a_derived_method_is_refused(project, tmp_path, capsys):
     edit(
         project / "data/facts/energy.yaml",
-        'reading TeleSUR\'s "tons" as metric tonnes',
-        'reading TeleSUR\'s "tons" as metric tonnes of 32,150.7 troy ounces each',
+        "assuming the payment covered the gasoline and nothing else",
+        "assuming the payment covered the 2.35 million barrels and nothing else",
     )
     assert build(project, tmp_path / "o", REPORT) == 2
-    assert "types the number '32,150.7'" in capsys.readouterr().err
+    assert "types the number '2.35'" in capsys.readouterr().err
 
 
 LINT_FACTS: dict = {}
@@ -239,7 +237,7 @@ def test_stale_information_is_dated_on_the_cover_and_in_the_bottom_line(built):
     """The session build is generated on 18 November 2026, ten months after its information."""
     for text in (built.pdf_plain, built.html_plain, built.docx_plain):
         assert "generated 10 months after the information it reports ends" in text
-        assert re.search(r"Bottom line\..*current to 18 January 2026, 10 months old", text)
+        assert re.search(r"Bottom line.*current to 18 January 2026, 10 months old", text)
     cover = built.pdf_plain.split("Contents")[0]
     assert "10 months after" in cover
 
@@ -250,7 +248,7 @@ def test_fresh_information_carries_no_age_note(monkeypatch):
     fresh = "1769904000"  # 1 February 2026, two weeks after the information ends
     doc, _ = compose(ROOT, FOCUS, monkeypatch, fresh)
     assert doc.age_note == ""
-    bottom = next(p for p in paragraphs(doc) if p.startswith("Bottom line."))
+    bottom = next(p for p in paragraphs(doc) if "On information current to" in p)
     assert "On information current to 18 January 2026, it is likely" in bottom
     stale, _ = compose(ROOT, FOCUS, monkeypatch)
     assert "10 months" in stale.age_note
@@ -302,7 +300,7 @@ def test_the_wording_table_offers_verbs_by_strength():
 
 
 def test_claim_names_the_claimant_with_the_verb_its_strength_allows(built):
-    assert "Atlantic Council experts argue that the capture could unsettle" in built.pdf_plain
+    assert 'Atlantic Council experts argue that the episode "could unsettle' in built.pdf_plain
     for text in (built.pdf_plain, built.html_plain):
         assert "expect the capture" not in text
         assert "read the capture as" not in text
@@ -325,7 +323,7 @@ def test_the_bottom_line_states_every_key_judgment(monkeypatch, report):
     from tests.conftest import ROOT
 
     doc, evidence = compose(ROOT, report, monkeypatch)
-    bottom = next(p for p in paragraphs(doc) if p.startswith("Bottom line."))
+    bottom = next(p for p in paragraphs(doc) if "On information current to" in p)
     for j in evidence.judgments:
         if not j.alternative:
             assert j.in_brief in bottom, j.id
@@ -347,7 +345,7 @@ def test_a_report_with_judgments_and_no_bottom_line_is_refused(project, tmp_path
 def test_a_judgment_without_its_brief_clause_is_refused(project, tmp_path, capsys):
     line = edit(
         project / "data/judgments.yaml",
-        "  in_brief: the state-to-state partnership stalls without the leaders who built it\n",
+        "  in_brief: the state-to-state partnership stalls without Maduro\n",
         "",
     )
     assert build(project, tmp_path / "o", REPORT) == 2
@@ -362,9 +360,7 @@ def test_a_judgment_without_its_brief_clause_is_refused(project, tmp_path, capsy
 
 def test_points_both_sources_support_are_counted_with_corroborations(built):
     for text in (built.pdf_plain, built.html_plain):
-        assert (
-            "one is reported by both, and on two more points one source bears out the other" in text
-        )
+        assert "one is reported by both, and on two further points among these" in text
         assert "only one is reported by both" not in text
 
 

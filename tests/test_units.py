@@ -28,8 +28,13 @@ def test_impossible_or_malformed_dates_are_explained(raw):
     assert isinstance(parse_date(raw), str)
 
 
-def test_month_precision_sorts_after_a_day_in_that_month():
-    assert PartialDate(2026, 1).sort_key() > PartialDate(2026, 1, 3).sort_key()
+def test_a_period_sorts_at_its_start():
+    """A chronology read oldest first places a period where it begins: the timeline had 'the
+    2000s' after 2005 and 2006."""
+    assert PartialDate(2000, decade=True).sort_key() < PartialDate(2001).sort_key()
+    assert PartialDate(2000, decade=True).sort_key() < PartialDate(2005).sort_key()
+    assert PartialDate(2026, 1).sort_key() < PartialDate(2026, 1, 3).sort_key()
+    assert PartialDate(2026).sort_key() > PartialDate(2026, 1).sort_key()  # shorter first
 
 
 @pytest.mark.parametrize(

@@ -76,7 +76,10 @@ class PartialDate:
         return date(self.year, 12, 31)
 
     def sort_key(self) -> tuple[date, date]:
-        return (self.latest, self.earliest)
+        """Oldest first: a period takes its place at its start ('the 2000s' before 2001 and
+        2005, 'January 2026' before '3 January 2026'), the shorter first where two start
+        together."""
+        return (self.earliest, self.latest)
 
     def __str__(self) -> str:
         return ("by " if self.by else "") + self.plain

@@ -14,10 +14,11 @@ import re
 PRESENT = re.compile(
     r"\b(now|nowadays|currently|today|at present|presently|to date|so far|as yet|not yet|"
     r"this (?:year|month|week)|(?:the )?(?:coming|next) (?:year|months|weeks|days)|"
-    r"recent(?:ly)?|latest|since)\b(?!\s+(?:\d|\{\{|\{))",
-    re.I,
+    r"recent(?:ly)?|latest|since then|ever since|since(?=\s*(?:[.,;:!?)]|$)))\b",
+    re.I | re.M,
 )
-# A bare "since" ("nothing reported since") counts from today; "since 2006" dates a span.
+# A bare "since" ("nothing reported since.") counts from today; "since 2006" dates a span and
+# "since the outlet says" gives a reason, so only a "since" that ends its clause is refused.
 ANCHOR = (
     "speaks of the present, which the information may not reach (an edition can be generated "
     "long after it ends); anchor the time to the information, as 'by {{ current_to }}' or "

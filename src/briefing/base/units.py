@@ -43,6 +43,9 @@ UNITS: dict[str, Unit] = {
     "percent": Unit("per cent", "per cent", scale=0.01),
     "rank": Unit("", "", dimensions=dims(rank=1)),
     "tonne": Unit("tonne", "tonnes", dimensions=dims(mass=1), scale=GRAMS_PER_TONNE),
+    # "Tons" as a source writes them, so the figure reads as reported; reckoned as metric
+    # tonnes, an assumption a derived figure that converts them must state in its method.
+    "ton": Unit("ton", "tons", dimensions=dims(mass=1), scale=GRAMS_PER_TONNE),
     "troy-ounce": Unit(
         "troy ounce", "troy ounces", dimensions=dims(mass=1), scale=GRAMS_PER_TROY_OUNCE
     ),

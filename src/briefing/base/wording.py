@@ -36,7 +36,8 @@ LABELS: dict[str, str] = {
     "age_note": "This edition was generated {age} after the information it reports ends; "
     "nothing later than {date} is covered.",
     "bottom_line_judged": "On information current to {date}{age}, it is {clauses}.",
-    "bottom_line_age": ", {age} old when this edition was generated",  # the In Focus masthead's (upper case by its stylesheet)
+    "bottom_line_age": ", {age} old when this edition was generated",
+    "bottom_line_term": "{term}, with {confidence} confidence,",  # the In Focus masthead's (upper case by its stylesheet)
     "cover_note": "Every factual statement carries a numbered note that leads to its source. "
     "Claims resting on a single source, or on an outlet that advocates for one side, name who "
     "makes them.",

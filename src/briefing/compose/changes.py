@@ -159,7 +159,8 @@ FIELDS: list[tuple[str, str, Callable[[dict[str, Any]], str]]] = [
     ("date", "date", lambda r: _date_text(r.get("date"))),
     ("until", "end date", lambda r: _date_text(r.get("until"))),
     ("domain", "domain", lambda r: r.get("domain_label") or r.get("domain") or "none"),
-    ("summary", "summary", lambda r: str(r.get("summary"))),
+    # Quoted, without its full stop, so 'was …; now ….' reads as one sentence.
+    ("summary", "summary", lambda r: "\u201c" + str(r.get("summary")).rstrip(".") + "\u201d"),
     ("claimant", "claimant", lambda r: str(r.get("claimant"))),
     ("quote", "quotation", lambda r: _quote_text(r.get("quote"))),
 ]

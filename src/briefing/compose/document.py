@@ -205,19 +205,22 @@ class Composer:
 
     def _bottom_line(self) -> Markup:
         """The key judgments in one sentence, from each judgment's `in_brief`, grouped by
-        likelihood and anchored to the information's date (and its age, when stale)."""
+        likelihood and confidence and anchored to the information's date (and its age, when stale)."""
         self.bottom_lines += 1
-        groups: list[tuple[str, list[str]]] = []
+        groups: list[tuple[tuple[str, str], list[str]]] = []
         for j in self.evidence.judgments:
             if j.alternative:
                 continue
-            if groups and groups[-1][0] == j.likelihood:
+            key = (j.likelihood, j.confidence)
+            if groups and groups[-1][0] == key:
                 groups[-1][1].append(j.in_brief)
             else:
-                groups.append((j.likelihood, [j.in_brief]))
+                groups.append((key, [j.in_brief]))
         parts = [
-            f"{term} that " + _series([f"{c}" for c in clauses], "and that")
-            for term, clauses in groups
+            label("bottom_line_term", term=term, confidence=confidence)
+            + " that "
+            + _series(clauses, "and that")
+            for (term, confidence), clauses in groups
         ]
         age = self._age()
         text = label(

@@ -184,3 +184,72 @@ def test_embedded_fonts_are_subsets_that_keep_every_character_and_feature(built)
     assert {"liga", "kern", "tnum", "pnum", "frac"} <= kept, kept
     shipped = next(f.path for f in fonts.faces() if f.path.name == "source-serif-4-400-normal.ttf")
     assert len(plain) < shipped.stat().st_size / 2
+
+
+# ---------------------------------------------------------------- footnote numbering -------------
+
+NUMBERING = ("pos", "numFmt", "numStart", "numRestart")
+
+
+def _footnote_settings(path: Path) -> tuple[list, list[list]]:
+    """The footnote numbering settings.xml holds, and those of each section (sectPr)."""
+    from lxml import etree
+
+    with zipfile.ZipFile(path) as z:
+        settings = etree.fromstring(z.read("word/settings.xml"))
+        body = etree.fromstring(z.read("word/document.xml"))
+
+    def numbering(pr) -> tuple:
+        return tuple(
+            (etree.QName(c).localname, c.get(f"{{{c.nsmap['w']}}}val"))
+            for c in pr
+            if etree.QName(c).localname in NUMBERING
+        )
+
+    top = [numbering(pr) for pr in settings.findall("{*}footnotePr")]
+    sections = [
+        [numbering(pr) for pr in sect.findall("{*}footnotePr")] for sect in body.iter("{*}sectPr")
+    ]
+    return top, sections
+
+
+@pytest.mark.parametrize("report", REPORTS)
+def test_the_file_numbers_footnotes_once_through_the_document(built, report):
+    """One footnote setting, continuous, the same in settings.xml and in every section: two
+    settings that disagree leave each word processor to pick one."""
+    top, sections = _footnote_settings(built.folder / f"{report}.docx")
+    assert sections and all(len(s) == 1 for s in sections), sections
+    assert len(top) == 1, top
+    settings = {top[0], *(s[0] for s in sections)}
+    assert len(settings) == 1, settings
+    (setting,) = settings
+    assert ("numRestart", "continuous") in setting
+    assert all(v in ("decimal", "1", "continuous") for k, v in setting if k != "pos"), setting
+
+
+def _footnote_labels(path: Path) -> list[int]:
+    """The numbers that open the footnotes at the pages' feet, in reading order: a line that
+    starts with digits set smaller than the rest of it (the note's superscript number)."""
+    labels = []
+    with pdfplumber.open(path) as pdf:
+        for page in pdf.pages:
+            for line in page.extract_text_lines():
+                chars = [c for c in line["chars"] if not c["text"].isspace()]
+                lead = []
+                for c in chars:
+                    if not c["text"].isdigit():
+                        break
+                    lead.append(c)
+                rest = chars[len(lead) :]
+                if lead and rest and max(c["size"] for c in lead) < 0.8 * rest[0]["size"]:
+                    labels.append(int("".join(c["text"] for c in lead)))
+    return labels
+
+
+@pytest.mark.parametrize("report", REPORTS)
+def test_footnotes_run_1_to_n_without_restarting_in_libreoffice(converted, built, report):
+    with zipfile.ZipFile(built.folder / f"{report}.docx") as z:
+        notes = z.read("word/footnotes.xml").decode()
+    count = len(re.findall(r'<w:footnote (?:(?!w:type=)[^>])*w:id="\d+"', notes))
+    assert count > 5
+    assert _footnote_labels(converted[report]) == list(range(1, count + 1))

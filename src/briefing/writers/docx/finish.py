@@ -5,6 +5,9 @@
   linked entry with a PAGEREF to its heading; the field stays marked dirty, so Word refreshes
   the page numbers itself when it opens the file.
 - The first section starts on a new page after the contents.
+- Footnotes are numbered once through the document: pandoc's reference document restarts them
+  at each section (LibreOffice reads that as each chapter), while the text's repeated note
+  numbers count from the start. One setting, the same in settings.xml and in every section.
 - No table row splits across pages; header rows repeat.
 - The document properties carry the title, subject, language, keywords, author, the tool's
   version and the edition date as created and modified (pandoc's --sandbox writes 1970).
@@ -65,6 +68,7 @@ def finish(target: Path, doc: Document) -> None:
             if paragraph.style.name in ("Title", "Subtitle"):
                 paragraph.paragraph_format.space_before = Pt(0)
                 paragraph.paragraph_format.space_after = Pt(4)
+    _footnote_numbering(d)
     _rows(d)
     _embed_fonts(d)
     out = io.BytesIO()
@@ -195,6 +199,50 @@ def _bookmark_headings(body, count: int) -> list[str]:
     return names
 
 
+# ---------------------------------------------------------------- footnotes ----------------------
+
+# A footnotePr's numbering children, in the schema's order (any w:footnote children follow).
+_NUMBERING = (("w:numFmt", "decimal"), ("w:numStart", "1"), ("w:numRestart", "continuous"))
+_NUMBERING_TAGS = {qn(t) for t in ("w:pos", "w:numFmt", "w:numStart", "w:numRestart")}
+# sectPr children that the schema puts before footnotePr
+_SECTION_BEFORE_NOTES = {qn("w:headerReference"), qn("w:footerReference")}
+
+
+def _numbered(pr) -> None:
+    """`pr` (a footnotePr) numbers decimally from 1 and never restarts; other children (the
+    separator notes settings.xml may name) stay."""
+    for child in [c for c in pr if c.tag in _NUMBERING_TAGS]:
+        pr.remove(child)
+    for n, (tag, val) in enumerate(_NUMBERING):
+        el = OxmlElement(tag)
+        el.set(qn("w:val"), val)
+        pr.insert(n, el)
+
+
+def _footnote_numbering(d) -> None:
+    """One footnote numbering for the whole document, in settings.xml and in every section
+    (the body's last sectPr and any inside a paragraph), each section holding one footnotePr."""
+    settings = d.settings.element
+    found = settings.findall(qn("w:footnotePr"))
+    for extra in found[1:]:
+        settings.remove(extra)
+    if not found:
+        found = [OxmlElement("w:footnotePr")]
+        _insert_setting(settings, found[0], _SETTINGS_AFTER_NOTES)
+    _numbered(found[0])
+    for sect in d.element.body.iter(qn("w:sectPr")):
+        prs = sect.findall(qn("w:footnotePr"))
+        for extra in prs[1:]:
+            sect.remove(extra)
+        if prs:
+            pr = prs[0]
+        else:
+            pr = OxmlElement("w:footnotePr")
+            refs = [c for c in sect if c.tag in _SECTION_BEFORE_NOTES]
+            (refs[-1].addnext(pr) if refs else sect.insert(0, pr))
+        _numbered(pr)
+
+
 # ---------------------------------------------------------------- tables -------------------------
 
 
@@ -299,6 +347,9 @@ _SETTINGS_AFTER_UPDATE = {
         "listSeparator",
     ]
 } | {"{http://schemas.openxmlformats.org/officeDocument/2006/math}mathPr"}
+
+# settings.xml children that the schema puts after footnotePr
+_SETTINGS_AFTER_NOTES = _SETTINGS_AFTER_UPDATE - {qn("w:hdrShapeDefaults"), qn("w:footnotePr")}
 
 # settings.xml children that the schema puts before embedTrueTypeFonts
 _SETTINGS_BEFORE = {

@@ -345,3 +345,40 @@ def test_identical_inputs_give_identical_files(built, tmp_path, monkeypatch):
     for ext in ("html", "pdf", "docx"):
         name = f"{REPORT}.{ext}"
         assert (tmp_path / name).read_bytes() == (built.folder / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("office", ["off", "failing"])
+def test_without_a_layout_the_contents_leave_their_pages_to_word(
+    office, tmp_path, monkeypatch, capfd
+):
+    """No LibreOffice to lay the file out (turned off, or failing): no page number is
+    guessed. The entries stay PAGEREF fields with no result, which LibreOffice computes as it
+    opens the file, and `updateFields` has Word offer to compute them. A report that is up to
+    date does not run the layout again."""
+    from .conftest import build_into
+
+    calls = tmp_path / "calls"
+    if office == "off":
+        monkeypatch.setenv("BRIEFING_OFFICE", "off")
+    else:
+        fake = tmp_path / "soffice"
+        fake.write_text(f"#!/bin/sh\necho run >> '{calls}'\nexit 1\n")
+        fake.chmod(0o755)
+        monkeypatch.setenv("BRIEFING_OFFICE", str(fake))
+    out = tmp_path / "out"
+    build_into(out, REPORT, "-f", "docx")
+    parts = docx_parts(out / f"{REPORT}.docx")
+    document = parts["word/document.xml"]
+    assert "<w:updateFields " in parts["word/settings.xml"]
+    assert "TOC \\o" not in document
+    results = re.findall(
+        r"PAGEREF (_Toc\w+) \\h </w:instrText></w:r><w:r><w:fldChar w:fldCharType=\"separate\"/>"
+        r"</w:r><w:r><w:t[^>]*>([^<]*)</w:t>",
+        document,
+    )
+    assert len(results) == len(SECTIONS) and all(page == "" for _, page in results), results
+    if office == "failing":
+        assert calls.read_text().count("run") == 1
+        assert "LibreOffice did not lay the file out" in capfd.readouterr().err
+        build_into(out, REPORT, "-f", "docx")
+        assert calls.read_text().count("run") == 1  # up to date: nothing written, nothing run

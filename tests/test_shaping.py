@@ -186,6 +186,12 @@ def stock_engine(mp: pytest.MonkeyPatch, _tmp: Path) -> None:
     mp.setenv(shaping.STOCK_ENGINE, "1")
 
 
+def office_off(mp: pytest.MonkeyPatch, _tmp: Path) -> None:
+    """LibreOffice turned off: the Word file's contents lose their page numbers (on a machine
+    without it, "off" still differs from "absent", and costs one rebuild)."""
+    mp.setenv("BRIEFING_OFFICE", "off")
+
+
 # id -> (the change, the outputs it shapes)
 CHANGES: dict[str, tuple[Callable[[pytest.MonkeyPatch, Path], None], set[str]]] = {
     "Jinja2": (library("Jinja2"), {"html", "pdf", "docx"}),
@@ -207,6 +213,7 @@ CHANGES: dict[str, tuple[Callable[[pytest.MonkeyPatch, Path], None], set[str]]] 
     "pango": (pango, {"pdf"}),
     "engine patches": (patches, {"pdf"}),
     "BRIEFING_STOCK_ENGINE": (stock_engine, {"pdf"}),
+    "BRIEFING_OFFICE": (office_off, {"docx"}),
     "fonts": (fonts, {"html", "pdf", "docx", "charts"}),
     "python": (python, {"html", "pdf", "docx", "charts"}),
     "drawing code": (module("charts/draw.py"), {"html", "pdf", "docx", "charts"}),

@@ -23,6 +23,7 @@ import pytest
 from .conftest import docx_document, normalise, page_fill, section_titles, text_outside_page
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 REPORTS = ("iran-venezuela", "iran-venezuela-in-focus")
 
 if SOFFICE is None:
@@ -52,15 +53,69 @@ def _pages(path: Path) -> list[str]:
         return [page.extract_text() or "" for page in pdf.pages]
 
 
+def _heading_pages(pages: list[str], titles: list[str]) -> dict[str, int]:
+    """The page each section's heading lands on: the first page after the contents (page 2)
+    with a line that is the title."""
+    found = {}
+    for title in titles:
+        for number, text in enumerate(pages[2:], 3):
+            if any(normalise(line) == normalise(title) for line in text.split("\n")):
+                found[title] = number
+                break
+    return found
+
+
 def test_contents_page_lists_every_section_with_its_real_page(converted):
     pages = _pages(converted["iran-venezuela"])
     contents = pages[1]
     assert "Contents" in contents
+    landed = _heading_pages(pages, section_titles())
     for title in section_titles():
         line = re.search(re.escape(title) + r"[ .]*(\d+)\s*$", contents, re.M)
         assert line, f"contents lacks '{title}' with a page number"
         page = int(line.group(1))
         assert title in pages[page - 1].replace("\n", " "), f"'{title}' is not on page {page}"
+        assert landed[title] == page, title
+
+
+def _contents_field(path: Path) -> tuple[list[str], list[tuple[str, str]], str]:
+    """From the file itself: the instructions of the fields that hold the contents, each
+    entry's title and cached page number (the PAGEREF's result), and settings.xml."""
+    from lxml import etree
+
+    with zipfile.ZipFile(path) as z:
+        document = z.read("word/document.xml")
+        settings = z.read("word/settings.xml").decode()
+    assert b'w:dirty="' not in document  # a field marked dirty makes Word ask too
+    body = etree.fromstring(document)
+    instructions = [t.text.strip() for t in body.iter(f"{W}instrText") if "TOC" in t.text]
+    entries = []
+    for link in body.iter(f"{W}hyperlink"):
+        if not (link.get(f"{W}anchor") or "").startswith("_Toc"):
+            continue
+        texts, result, state = [], [], None
+        for el in link.iter(f"{W}t", f"{W}fldChar"):
+            if el.tag == f"{W}fldChar":
+                state = el.get(f"{W}fldCharType")
+            elif state == "separate":
+                result.append(el.text or "")
+            elif state is None:
+                texts.append(el.text or "")
+        entries.append(("".join(texts), "".join(result)))
+    return instructions, entries, settings
+
+
+def test_the_contents_are_a_toc_field_holding_the_pages_libreoffice_lays_out(converted, built):
+    """The numbers are in the file (Word shows a field's cached result and asks nothing), and
+    each is the page LibreOffice puts that heading on when it opens the finished file."""
+    instructions, entries, settings = _contents_field(built.folder / "iran-venezuela.docx")
+    assert len(instructions) == 1 and instructions[0].startswith("TOC "), instructions
+    assert "updateFields" not in settings
+    landed = _heading_pages(_pages(converted["iran-venezuela"]), section_titles())
+    assert [normalise(t) for t, _ in entries] == [normalise(t) for t in section_titles()]
+    for title, cached in entries:
+        assert cached.isdigit(), (title, cached)
+        assert int(cached) == landed[next(t for t in landed if normalise(t) == normalise(title))]
 
 
 @pytest.mark.parametrize("report", REPORTS)
@@ -184,3 +239,72 @@ def test_embedded_fonts_are_subsets_that_keep_every_character_and_feature(built)
     assert {"liga", "kern", "tnum", "pnum", "frac"} <= kept, kept
     shipped = next(f.path for f in fonts.faces() if f.path.name == "source-serif-4-400-normal.ttf")
     assert len(plain) < shipped.stat().st_size / 2
+
+
+# ---------------------------------------------------------------- footnote numbering -------------
+
+NUMBERING = ("pos", "numFmt", "numStart", "numRestart")
+
+
+def _footnote_settings(path: Path) -> tuple[list, list[list]]:
+    """The footnote numbering settings.xml holds, and those of each section (sectPr)."""
+    from lxml import etree
+
+    with zipfile.ZipFile(path) as z:
+        settings = etree.fromstring(z.read("word/settings.xml"))
+        body = etree.fromstring(z.read("word/document.xml"))
+
+    def numbering(pr) -> tuple:
+        return tuple(
+            (etree.QName(c).localname, c.get(f"{{{c.nsmap['w']}}}val"))
+            for c in pr
+            if etree.QName(c).localname in NUMBERING
+        )
+
+    top = [numbering(pr) for pr in settings.findall("{*}footnotePr")]
+    sections = [
+        [numbering(pr) for pr in sect.findall("{*}footnotePr")] for sect in body.iter("{*}sectPr")
+    ]
+    return top, sections
+
+
+@pytest.mark.parametrize("report", REPORTS)
+def test_the_file_numbers_footnotes_once_through_the_document(built, report):
+    """One footnote setting, continuous, the same in settings.xml and in every section: two
+    settings that disagree leave each word processor to pick one."""
+    top, sections = _footnote_settings(built.folder / f"{report}.docx")
+    assert sections and all(len(s) == 1 for s in sections), sections
+    assert len(top) == 1, top
+    settings = {top[0], *(s[0] for s in sections)}
+    assert len(settings) == 1, settings
+    (setting,) = settings
+    assert ("numRestart", "continuous") in setting
+    assert all(v in ("decimal", "1", "continuous") for k, v in setting if k != "pos"), setting
+
+
+def _footnote_labels(path: Path) -> list[int]:
+    """The numbers that open the footnotes at the pages' feet, in reading order: a line that
+    starts with digits set smaller than the rest of it (the note's superscript number)."""
+    labels = []
+    with pdfplumber.open(path) as pdf:
+        for page in pdf.pages:
+            for line in page.extract_text_lines():
+                chars = [c for c in line["chars"] if not c["text"].isspace()]
+                lead = []
+                for c in chars:
+                    if not c["text"].isdigit():
+                        break
+                    lead.append(c)
+                rest = chars[len(lead) :]
+                if lead and rest and max(c["size"] for c in lead) < 0.8 * rest[0]["size"]:
+                    labels.append(int("".join(c["text"] for c in lead)))
+    return labels
+
+
+@pytest.mark.parametrize("report", REPORTS)
+def test_footnotes_run_1_to_n_without_restarting_in_libreoffice(converted, built, report):
+    with zipfile.ZipFile(built.folder / f"{report}.docx") as z:
+        notes = z.read("word/footnotes.xml").decode()
+    count = len(re.findall(r'<w:footnote (?:(?!w:type=)[^>])*w:id="\d+"', notes))
+    assert count > 5
+    assert _footnote_labels(converted[report]) == list(range(1, count + 1))

@@ -15,7 +15,8 @@ for catalog.py). A library in doubt is listed: a needless rebuild costs seconds,
 
 Everything here is read cheaply, without importing any rendering library: versions from the
 installed packages' metadata, pandoc's identity from its wheel's RECORD (the checksum of the
-binary the wheel installed, so pandoc never runs), the shipped faces and the package's code by
+binary the wheel installed, so pandoc never runs), LibreOffice's by its build id (base/office.py:
+it lays the Word file out, or is turned off, which changes the file), the shipped faces and the package's code by
 checksum, the system libraries WeasyPrint prints with by asking each for its version (a dlopen,
 a few milliseconds, only when a PDF is wanted). The values are read once per process.
 
@@ -37,6 +38,7 @@ from importlib import metadata
 from pathlib import Path
 
 from briefing import __version__
+from briefing.base import office
 
 PACKAGE = Path(__file__).resolve().parent.parent  # briefing/, this module being in briefing/base
 FONTS = PACKAGE / "base" / "fonts"
@@ -70,7 +72,7 @@ def drawing_code() -> list[Path]:
 
 @dataclass(frozen=True)
 class Item:
-    kind: str  # library, pandoc, system, fonts, code, patches, python
+    kind: str  # library, pandoc, office, system, fonts, code, patches, python
     name: str  # a distribution's name for a library; otherwise a label
     shapes: frozenset[str]
     why: str
@@ -115,6 +117,7 @@ ITEMS: tuple[Item, ...] = (
     _library("pypandoc-binary", {DOCX}, "runs pandoc"),
     Item("pandoc", "pandoc", frozenset({DOCX}), "writes the Word file"),
     _library("python-docx", {DOCX}, "makes the reference document and finishes the file"),
+    Item("office", "libreoffice", frozenset({DOCX}), "lays the file out: its contents' pages"),
     _library("lxml", {DOCX, CATALOG}, "python-docx's and feedgen's XML"),
     # The catalog.
     _library("feedgen", {CATALOG}, "writes the feed"),
@@ -227,6 +230,8 @@ def value(item: Item) -> str:
         return f"{sys.implementation.name} {sys.version}"
     if item.kind == "pandoc":
         return _pandoc()
+    if item.kind == "office":
+        return office.identity()
     if item.kind == "system":
         return _system(item.name)
     if item.kind == "fonts":

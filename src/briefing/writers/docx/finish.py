@@ -1,10 +1,15 @@
 """What pandoc leaves for Word to do, done before the file leaves the build (with python-docx).
 
-- The contents list is filled in: pandoc writes only a TOC field that Word fills when a reader
-  updates it, so LibreOffice, previewers and phones show an empty page. Each section becomes a
-  linked entry with a PAGEREF to its heading; the field stays marked dirty, so Word refreshes
-  the page numbers itself when it opens the file.
+- The contents list is filled in (contents.py): pandoc writes only an empty TOC field, so
+  LibreOffice, previewers and phones show an empty page. Each section becomes a linked entry
+  with a PAGEREF to its heading. When LibreOffice is at hand the finished file is laid out with
+  it (layout.py), each entry gets the page its heading landed on and the entries become a TOC
+  field's result, which Word and LibreOffice show as it is; otherwise `updateFields` asks Word
+  to compute the pages as the file opens (LibreOffice computes PAGEREFs itself).
 - The first section starts on a new page after the contents.
+- Footnotes are numbered once through the document: pandoc's reference document restarts them
+  at each section (LibreOffice reads that as each chapter), while the text's repeated note
+  numbers count from the start. One setting, the same in settings.xml and in every section.
 - No table row splits across pages; header rows repeat.
 - The document properties carry the title, subject, language, keywords, author, the tool's
   version and the edition date as created and modified (pandoc's --sandbox writes 1970).
@@ -34,9 +39,9 @@ from briefing import __version__
 from briefing.base import fonts
 from briefing.base.fontsubset import subset
 from briefing.base.model import Document
+from briefing.writers.docx import contents, layout
 from briefing.writers.docx.reference import NAVY_HEX, shading
 
-TOC_STYLE = "TOC1"
 # Kept in every subset, so a reader who edits a number or a date finds its digits and marks.
 ALWAYS_KEPT = "0123456789 .,;:‐-–—'’“”()·"
 FONT_TYPE = "application/vnd.openxmlformats-officedocument.obfuscatedFont"
@@ -55,9 +60,8 @@ EMBED = {
 def finish(target: Path, doc: Document) -> None:
     d = docx.Document(str(target))
     _properties(d, doc)
-    if doc.contents:
-        _fill_contents(d, doc)
-    else:
+    anchors = contents.fill(d, doc) if doc.contents else []
+    if not doc.contents:
         # No title page and contents: a masthead at the top of the first page instead, and
         # the first page carries the furniture like the rest.
         d.sections[0].different_first_page_header_footer = False
@@ -65,11 +69,24 @@ def finish(target: Path, doc: Document) -> None:
             if paragraph.style.name in ("Title", "Subtitle"):
                 paragraph.paragraph_format.space_before = Pt(0)
                 paragraph.paragraph_format.space_after = Pt(4)
+    _footnote_numbering(d)
     _rows(d)
     _embed_fonts(d)
+    data = _saved(d, doc)
+    if anchors:
+        pages = layout.pages(data, anchors)
+        if pages is None:
+            _ask_for_update(d)
+        else:
+            contents.as_field(d, pages)
+        data = _saved(d, doc)
+    target.write_bytes(data)
+
+
+def _saved(d, doc: Document) -> bytes:
     out = io.BytesIO()
     d.save(out)
-    target.write_bytes(_fixed_zip(out.getvalue(), doc))
+    return _fixed_zip(out.getvalue(), doc)
 
 
 # ---------------------------------------------------------------- properties ---------------------
@@ -92,107 +109,57 @@ def _properties(d, doc: Document) -> None:
 # ---------------------------------------------------------------- contents -----------------------
 
 
-def _run(*children) -> OxmlElement:
-    r = OxmlElement("w:r")
-    for child in children:
-        r.append(child)
-    return r
-
-
-def _fld(kind: str) -> OxmlElement:
-    el = OxmlElement("w:fldChar")
-    el.set(qn("w:fldCharType"), kind)
-    return el
-
-
-def _text(value: str, tag: str = "w:t") -> OxmlElement:
-    el = OxmlElement(tag)
-    el.set(qn("xml:space"), "preserve")
-    el.text = value
-    return el
-
-
-def _entry(anchor: str, title: str) -> OxmlElement:
-    """A linked contents line: title, dot leader, the heading's page by PAGEREF."""
-    link = OxmlElement("w:hyperlink")
-    link.set(qn("w:anchor"), anchor)
-    link.set(qn("w:history"), "1")
-    link.append(_run(_text(title)))
-    link.append(_run(OxmlElement("w:tab")))
-    link.append(_run(_fld("begin")))
-    link.append(_run(_text(f" PAGEREF {anchor} \\h ", "w:instrText")))
-    link.append(_run(_fld("separate")))
-    link.append(_run(_text("")))
-    link.append(_run(_fld("end")))
-    return link
-
-
-def _styled_paragraph(style_id: str) -> OxmlElement:
-    p = OxmlElement("w:p")
-    ppr = OxmlElement("w:pPr")
-    ps = OxmlElement("w:pStyle")
-    ps.set(qn("w:val"), style_id)
-    ppr.append(ps)
-    p.append(ppr)
-    return p
-
-
-def _fill_contents(d, doc: Document) -> None:
-    """Replace pandoc's empty TOC field with the entries themselves. Each heading gets a
-    bookmark and each entry a PAGEREF to it: LibreOffice computes those as it lays the
-    document out, and `updateFields` asks Word to refresh them when the file opens."""
-    body = d.element.body
-    sdt = body.find(qn("w:sdt"))
-    if sdt is None:
-        return
-    content = sdt.find(qn("w:sdtContent"))
-    heading = next(
-        p for p in content.findall(qn("w:p")) if p.find(".//" + qn("w:instrText")) is None
-    )
-    anchors = _bookmark_headings(body, len(doc.sections))
-    last = heading
-    for anchor, section in zip(anchors, doc.sections, strict=True):
-        para = _styled_paragraph(TOC_STYLE)
-        para.append(_entry(anchor, section.title))
-        last.addnext(para)
-        last = para
-    for child in [heading, *heading.itersiblings()]:
-        instructions = [t.text or "" for t in child.iter(qn("w:instrText"))]
-        if not any(i.strip().startswith("TOC") for i in instructions):
-            sdt.addprevious(child)
-    body.remove(sdt)
-    # The first section opens on a new page after the contents.
-    first = last.getnext()
-    while first is not None and first.tag != qn("w:p"):
-        first = first.getnext()
-    if first is not None:
-        first.get_or_add_pPr().get_or_add_pageBreakBefore()
+def _ask_for_update(d) -> None:
+    """`updateFields`: Word offers to compute the fields (the contents' page numbers) as the
+    file opens. Set only when no layout gave the numbers."""
     if d.settings.element.find(qn("w:updateFields")) is None:
         update = OxmlElement("w:updateFields")
         update.set(qn("w:val"), "true")
         _insert_setting(d.settings.element, update, _SETTINGS_AFTER_UPDATE)
 
 
-def _bookmark_headings(body, count: int) -> list[str]:
-    """A `_Toc` bookmark around the text of each top-level heading, in document order."""
-    names = []
-    headings = [
-        p
-        for p in body.iter(qn("w:p"))
-        if (style := p.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")) is not None
-        and style.get(qn("w:val")) == "Heading1"
-    ]
-    for n, p in enumerate(headings[:count], 1):
-        name = f"_TocBriefing{n:03d}"
-        start = OxmlElement("w:bookmarkStart")
-        start.set(qn("w:id"), str(90000 + n))
-        start.set(qn("w:name"), name)
-        stop = OxmlElement("w:bookmarkEnd")
-        stop.set(qn("w:id"), str(90000 + n))
-        p.find(qn("w:pPr")).addnext(start)
-        p.append(stop)
-        names.append(name)
-    return names
+# ---------------------------------------------------------------- footnotes ----------------------
+
+# A footnotePr's numbering children, in the schema's order (any w:footnote children follow).
+_NUMBERING = (("w:numFmt", "decimal"), ("w:numStart", "1"), ("w:numRestart", "continuous"))
+_NUMBERING_TAGS = {qn(t) for t in ("w:pos", "w:numFmt", "w:numStart", "w:numRestart")}
+# sectPr children that the schema puts before footnotePr
+_SECTION_BEFORE_NOTES = {qn("w:headerReference"), qn("w:footerReference")}
+
+
+def _numbered(pr) -> None:
+    """`pr` (a footnotePr) numbers decimally from 1 and never restarts; other children (the
+    separator notes settings.xml may name) stay."""
+    for child in [c for c in pr if c.tag in _NUMBERING_TAGS]:
+        pr.remove(child)
+    for n, (tag, val) in enumerate(_NUMBERING):
+        el = OxmlElement(tag)
+        el.set(qn("w:val"), val)
+        pr.insert(n, el)
+
+
+def _footnote_numbering(d) -> None:
+    """One footnote numbering for the whole document, in settings.xml and in every section
+    (the body's last sectPr and any inside a paragraph), each section holding one footnotePr."""
+    settings = d.settings.element
+    found = settings.findall(qn("w:footnotePr"))
+    for extra in found[1:]:
+        settings.remove(extra)
+    if not found:
+        found = [OxmlElement("w:footnotePr")]
+        _insert_setting(settings, found[0], _SETTINGS_AFTER_NOTES)
+    _numbered(found[0])
+    for sect in d.element.body.iter(qn("w:sectPr")):
+        prs = sect.findall(qn("w:footnotePr"))
+        for extra in prs[1:]:
+            sect.remove(extra)
+        if prs:
+            pr = prs[0]
+        else:
+            pr = OxmlElement("w:footnotePr")
+            refs = [c for c in sect if c.tag in _SECTION_BEFORE_NOTES]
+            (refs[-1].addnext(pr) if refs else sect.insert(0, pr))
+        _numbered(pr)
 
 
 # ---------------------------------------------------------------- tables -------------------------
@@ -299,6 +266,9 @@ _SETTINGS_AFTER_UPDATE = {
         "listSeparator",
     ]
 } | {"{http://schemas.openxmlformats.org/officeDocument/2006/math}mathPr"}
+
+# settings.xml children that the schema puts after footnotePr
+_SETTINGS_AFTER_NOTES = _SETTINGS_AFTER_UPDATE - {qn("w:hdrShapeDefaults"), qn("w:footnotePr")}
 
 # settings.xml children that the schema puts before embedTrueTypeFonts
 _SETTINGS_BEFORE = {

@@ -3,8 +3,8 @@
 pandoc takes its styles, page setup, header and footer from this file. Starting from the running
 pandoc's default (rather than a committed binary) keeps every style pandoc emits present; the
 house style is then applied through python-docx's style objects, so nothing edits XML as text.
-Where python-docx has no property (paragraph borders and shading, table header shading, fields,
-footnote numbering) the element is built with its `OxmlElement` helpers.
+Where python-docx has no property (paragraph borders and shading, table header shading, fields)
+the element is built with its `OxmlElement` helpers.
 
 The look follows the PDF: Source Serif 4 for text and Source Sans 3 for headings, captions and
 furniture (embedded in the file by `docx_finish`), navy headings, A4 with 2 cm margins, a
@@ -153,15 +153,6 @@ def _table_header_shading(styles) -> None:
     tbl_pr.append(borders)
 
 
-def _continuous_footnotes(section) -> None:
-    sect_pr = section._sectPr
-    pr = OxmlElement("w:footnotePr")
-    restart = OxmlElement("w:numRestart")
-    restart.set(qn("w:val"), "continuous")
-    pr.append(restart)
-    sect_pr.insert(0, pr)
-
-
 def _styles(document, brief: bool) -> None:
     """`brief`: a short report with no contents (In Focus), set tighter to keep its length."""
     styles = document.styles
@@ -256,7 +247,6 @@ def _page(document, title: str, brief: bool) -> None:
     section.top_margin = section.bottom_margin = Cm(1.6 if brief else 2.2)
     section.header_distance = section.footer_distance = Cm(1.0)
     section.different_first_page_header_footer = True
-    _continuous_footnotes(section)
 
     head = section.header.paragraphs[0]
     head.style = _get(document.styles, "Page Furniture")

@@ -299,3 +299,23 @@ def test_the_browser_sets_the_text_in_the_embedded_house_faces(built, browser, n
                 assert missing, f"{text[:60]!r} drawn in {font['familyName']}"
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("name", [*REPORTS, "index"])
+def test_each_embedded_face_is_one_the_page_uses(built, browser, name):
+    """Only the faces the page's CSS sets text in travel with it: each face it declares is
+    one the browser loads for its text at a phone's or a desk's width (a face no text asks
+    for would be left unloaded)."""
+    declared, loaded = set(), set()
+    for width in WIDTHS:
+        page = _open(browser, built.folder / f"{name}.html", width)
+        try:
+            page.evaluate("document.fonts.ready.then(() => true)")
+            faces = page.evaluate(
+                "Array.from(document.fonts).map(f => [f.family, f.weight, f.style, f.status])"
+            )
+        finally:
+            page.close()
+        declared |= {tuple(f[:3]) for f in faces}
+        loaded |= {tuple(f[:3]) for f in faces if f[3] == "loaded"}
+    assert declared and declared == loaded

@@ -128,3 +128,43 @@ def test_the_pages_are_the_same_bytes_on_every_build(built, tmp_path, monkeypatc
         assert (second / name).read_bytes() == (first / name).read_bytes(), name
     for name in PAGES[:2]:  # the session's build made every format; a report's page is alike
         assert (first / name).read_bytes() == (built.folder / name).read_bytes(), name
+
+
+def _asked(css: str, body: str) -> set[tuple[str, int, bool]]:
+    from briefing.base.cssfaces import asked_fonts
+
+    html = f"<!DOCTYPE html><html><head><style>{css}</style></head><body>{body}</body></html>"
+    return {(f.families[0] if f.families else "", f.weight, f.italic) for f in asked_fonts(html)}
+
+
+SERIF, SANS = '"Source Serif 4", serif', '"Source Sans 3", sans-serif'
+
+
+def test_a_weight_takes_the_family_its_element_inherits():
+    css = f"body {{ font-family: {SERIF} }} .band {{ font-family: {SANS} }} .kicker {{ font-weight: 600 }}"
+    asked = _asked(css, '<p>text</p><div class="band"><p class="kicker">kicker</p></div>')
+    assert asked == {("Source Serif 4", 400, False), ("Source Sans 3", 600, False)}
+
+
+def test_a_conditional_rule_adds_a_possibility_and_takes_none_away():
+    css = f"""body {{ font-family: {SERIF} }} @media (max-width: 40rem) {{ p {{ font-weight: 700 }} }}
+    p:hover {{ font-style: italic }}"""
+    asked = _asked(css, "<p>text</p>")
+    assert asked == {
+        ("Source Serif 4", 400, False),
+        ("Source Serif 4", 700, False),
+        ("Source Serif 4", 400, True),
+        ("Source Serif 4", 700, True),
+    }
+
+
+def test_generated_text_and_browser_defaults_count():
+    css = f"""body {{ font: 1rem/1.5 {SERIF} }}
+    td::before {{ content: attr(data-label); font-family: {SANS} }} th {{ font-family: {SANS} }}"""
+    body = '<table><tr><th>Head</th></tr><tr><td data-label="Head">cell <em>word</em></td></tr></table>'
+    assert _asked(css, body) == {
+        ("Source Sans 3", 700, False),  # th is bold by the browser's own stylesheet
+        ("Source Serif 4", 400, False),
+        ("Source Serif 4", 400, True),  # em
+        ("Source Sans 3", 400, False),  # td::before
+    }

@@ -5,13 +5,9 @@ from outside itself (it must read the same offline and in mail), so each page ca
 as WOFF2 in data: URIs. Whole, the nine faces weigh about a megabyte; cut by HarfBuzz
 (fontsubset.py) to the page's characters and packed as WOFF2 each weighs some ten kilobytes.
 
-Which faces: those the page's stylesheet can ask for. A family counts when the CSS names it; a
-weight when a `font-weight` (or `font`) declaration gives it, or an element the browser sets
-bold by default (a heading, `th`, `strong`) is on the page; italic likewise. Each family,
-weight and style asked for is matched to a shipped face as CSS font matching would, so the
-browser picks the same face it would pick among all nine. A declaration that inherits its
-family cannot be told apart without a full cascade, so a weight counts for both families: the
-page may carry a face it never shows, never miss one it does.
+Which faces: those some text of the page asks for, by the cascade of its stylesheet
+(cssfaces.py), each family, weight and style matched to a shipped face as CSS font matching
+would, so the browser picks the same face it would pick among all nine.
 
 Which characters: the text of the body, as written and upper-cased (`text-transform`), the
 strings the CSS generates (`content: "· "`, `attr(data-label)`), digits and the marks of list
@@ -38,22 +34,16 @@ from pathlib import Path
 
 from briefing.base import fonts
 from briefing.base.cachedirs import engine_cache
+from briefing.base.cssfaces import asked_fonts
 from briefing.base.files import write_atomic
 from briefing.base.fontsubset import subset
 
-# Elements a browser's own stylesheet sets bold or italic, whatever the page's CSS says.
-BOLD_ELEMENTS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "th", "strong", "b"})
-ITALIC_ELEMENTS = frozenset({"em", "i", "cite", "var", "dfn", "address"})
 # Characters a browser draws that the markup does not hold: list numbers and their full stop,
 # the bullet of a list, the hyphens it adds when it hyphenates.
 DRAWN = "0123456789.\u2022-\u2010 "
 # Name records kept: copyright and licence (the OFL asks that they travel with the face), the
 # family and style names, and the version.
 NAMES = (0, 1, 2, 3, 4, 5, 6, 13, 14, 16, 17)
-_KEYWORD_WEIGHTS = {"normal": 400, "bold": 700, "bolder": 700, "lighter": 400}
-_WEIGHT = re.compile(r"font-weight\s*:\s*([\w-]+)", re.IGNORECASE)
-_FONT = re.compile(r"(?<![\w-])font\s*:\s*([^;}]+)", re.IGNORECASE)
-_STYLE = re.compile(r"font-style\s*:\s*(italic|oblique)", re.IGNORECASE)
 _CONTENT = re.compile(r"content\s*:\s*([^;}]+)", re.IGNORECASE)
 _STRING = re.compile(r""""((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'""")
 _ATTR = re.compile(r"attr\(\s*([\w-]+)", re.IGNORECASE)
@@ -62,8 +52,8 @@ _HEAD_END = re.compile(r"</head\s*>", re.IGNORECASE)
 
 
 class _Page(HTMLParser):
-    """What a page shows and asks of its fonts: its CSS, its elements, its text, and the
-    values of its attributes (some of which the CSS shows, through attr())."""
+    """What a page shows: its text, its CSS, and the values of its attributes (some of which
+    the CSS shows, through attr())."""
 
     HIDDEN = frozenset({"head", "title", "style", "script", "template"})
 
@@ -71,12 +61,10 @@ class _Page(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.css: list[str] = []
         self.text: list[str] = []
-        self.tags: set[str] = set()
         self.attributes: dict[str, list[str]] = {}
         self.open: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.add(tag)
         for name, value in attrs:
             if value is not None and not value.startswith("data:"):
                 self.attributes.setdefault(name, []).append(value)
@@ -111,28 +99,6 @@ def characters(page: _Page) -> frozenset[str]:
     return frozenset(text + text.upper() + text.lower()) - set("\n\r\t\f")
 
 
-def _weight(word: str) -> int | None:
-    if word.lower() in _KEYWORD_WEIGHTS:
-        return _KEYWORD_WEIGHTS[word.lower()]
-    return int(word) if word.isdigit() and 100 <= int(word) <= 1000 else None
-
-
-def asked_for(page: _Page) -> tuple[set[str], set[int], set[bool]]:
-    """The families, weights and styles (italic or not) the page's CSS can ask for."""
-    css = "\n".join(page.css)
-    families = {family for family in (fonts.SERIF, fonts.SANS) if family in css}
-    words = _WEIGHT.findall(css) + [w for value in _FONT.findall(css) for w in value.split()]
-    weights = {400} | {w for word in words if (w := _weight(word)) is not None}
-    if page.tags & BOLD_ELEMENTS:
-        weights.add(700)
-    italic = bool(
-        _STYLE.search(css)
-        or any(re.search(r"\b(italic|oblique)\b", v, re.I) for v in _FONT.findall(css))
-        or page.tags & ITALIC_ELEMENTS
-    )
-    return families, weights, {False, italic}
-
-
 def match(faces: Iterable[fonts.Face], weight: int, italic: bool) -> fonts.Face:
     """The face CSS font matching picks among `faces` (one family) for a weight and style: the
     style first (a browser slants an upright face only when there is no italic), then the
@@ -153,14 +119,16 @@ def match(faces: Iterable[fonts.Face], weight: int, italic: bool) -> fonts.Face:
     return min(styled, key=order)
 
 
-def page_faces(page: _Page) -> list[fonts.Face]:
-    """The shipped faces the page's CSS can select, in the shipped order."""
-    families, weights, styles = asked_for(page)
+def page_faces(html: str) -> list[fonts.Face]:
+    """The shipped faces the text of `html` asks for, in the shipped order. Every house family
+    a text's font-family list names counts, not only the first."""
+    shipped = fonts.faces()
     chosen = set()
-    for family in families:
-        faces = [f for f in fonts.faces() if f.family == family]
-        chosen |= {match(faces, w, italic) for w in weights for italic in styles}
-    return [f for f in fonts.faces() if f in chosen]
+    for font in asked_fonts(html):
+        for family in set(font.families) & {fonts.SERIF, fonts.SANS}:
+            faces = [f for f in shipped if f.family == family]
+            chosen.add(match(faces, font.weight, font.italic))
+    return [f for f in shipped if f in chosen]
 
 
 @functools.cache
@@ -210,7 +178,7 @@ def font_face_css(html: str) -> str:
     page.close()
     chars = characters(page)
     rules = []
-    for face in page_faces(page):
+    for face in page_faces(html):
         data = base64.b64encode(woff2(face, chars)).decode("ascii")
         rules.append(
             f'@font-face {{ font-family: "{face.family}"; font-weight: {face.weight}; '

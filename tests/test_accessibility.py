@@ -185,3 +185,137 @@ def test_html_structure_for_screen_readers(built, report):
     assert outline.th_without_scope == 0 and outline.imgs_without_alt == 0
     assert {"header", "main", "footer"} <= outline.landmarks
     assert 'class="skip-link" href="#main"' in html
+
+
+# Every table cell of the page (the chart-data tables opened), checked where it is shown: its
+# content neither scrolls inside it nor reaches past its edges into a neighbouring cell.
+_CELLS_OVERFLOWING = """() => {
+  document.querySelectorAll('details').forEach(d => { d.open = true; });
+  const bad = [];
+  const meets = (a, b) => a.left < b.right - 0.5 && b.left < a.right - 0.5
+    && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
+  for (const table of document.querySelectorAll('table')) {
+    const name = (table.caption ? table.caption.textContent : 'a table').slice(0, 40);
+    for (const row of table.rows) {
+      const cells = Array.from(row.cells);
+      for (const cell of cells) {
+        const box = cell.getBoundingClientRect();
+        if (box.width === 0 || box.height === 0) continue;
+        const where = `${name} / row ${row.rowIndex} / "${cell.textContent.trim().slice(0, 30)}"`;
+        if (cell.scrollWidth > cell.clientWidth) {
+          bad.push(`${where}: scrollWidth ${cell.scrollWidth} > clientWidth ${cell.clientWidth}`);
+        }
+        const range = document.createRange();
+        range.selectNodeContents(cell);
+        for (const ink of Array.from(range.getClientRects()).filter(r => r.width > 0)) {
+          if (ink.left < box.left - 0.5 || ink.right > box.right + 0.5) {
+            bad.push(`${where}: content ${ink.left}-${ink.right} outside ${box.left}-${box.right}`);
+          }
+          for (const other of cells) {
+            if (other !== cell && meets(ink, other.getBoundingClientRect())) {
+              bad.push(`${where}: content reaches into the next cell`);
+            }
+          }
+        }
+      }
+    }
+  }
+  return bad;
+}"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("report", REPORTS)
+def test_no_table_cell_overflows_its_column(built, browser, report, width):
+    page = _open(browser, built.folder / f"{report}.html", width)
+    try:
+        assert page.locator("table td").count() > 0
+        assert page.evaluate(_CELLS_OVERFLOWING) == []
+    finally:
+        page.close()
+
+
+HOUSE = ("Source Serif 4", "Source Sans 3")
+# Marks each element with text of its own whose computed font asks first for a house family.
+_MARK_HOUSE_TEXT = """houses => {
+  let n = 0;
+  for (const el of document.body.querySelectorAll('*')) {
+    const own = Array.from(el.childNodes).some(c => c.nodeType === 3 && c.textContent.trim());
+    const first = getComputedStyle(el).fontFamily.split(',')[0].trim().replace(/^["']|["']$/g, '');
+    if (own && houses.includes(first)) { el.setAttribute('data-house-text', ''); n++; }
+  }
+  return n;
+}"""
+
+
+def _house_text_fonts(page) -> list[tuple[str, list[dict]]]:
+    """Each text of an element set in a house family, with the fonts the browser drew it in
+    (DevTools' platform fonts: the face a glyph really came from, not the one asked for)."""
+    assert page.evaluate(_MARK_HOUSE_TEXT, list(HOUSE)) > 0
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    texts: list[tuple[int, str]] = []
+
+    def walk(node: dict, marked: bool) -> None:
+        for child in node.get("children", []):
+            if child["nodeType"] == 3 and marked and child["nodeValue"].strip():
+                texts.append((child["nodeId"], child["nodeValue"]))
+            walk(child, "data-house-text" in child.get("attributes", [])[::2])
+
+    walk(cdp.send("DOM.getDocument", {"depth": -1})["root"], False)
+    found = [
+        (text, cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"])
+        for node, text in texts
+    ]
+    cdp.detach()
+    return found
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", [*REPORTS, "index"])
+def test_the_browser_sets_the_text_in_the_embedded_house_faces(built, browser, name, width):
+    """Not the reader's own fonts: every text the CSS sets in a house family is drawn from
+    the page's embedded faces, except characters the house faces lack (a '↩'), and the
+    faces the page declares are the house faces, the ones it uses loaded."""
+    from fontTools.ttLib import TTFont
+
+    from briefing.base import fonts
+
+    page = _open(browser, built.folder / f"{name}.html", width)
+    try:
+        page.evaluate("document.fonts.ready.then(() => true)")
+        declared = page.evaluate(
+            "Array.from(document.fonts).map(f => [f.family.replace(/\"/g, ''), f.status])"
+        )
+        assert declared and {family for family, _ in declared} == set(HOUSE)
+        assert {family for family, status in declared if status == "loaded"} == set(HOUSE)
+        held = set().union(*(TTFont(f.path)["cmap"].getBestCmap() for f in fonts.faces()))
+        for text, used in _house_text_fonts(page):
+            for font in used:
+                if font["isCustomFont"] and font["familyName"].startswith(HOUSE):
+                    continue
+                missing = {c for c in text if not c.isspace() and ord(c) not in held}
+                assert missing, f"{text[:60]!r} drawn in {font['familyName']}"
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("name", [*REPORTS, "index"])
+def test_each_embedded_face_is_one_the_page_uses(built, browser, name):
+    """Only the faces the page's CSS sets text in travel with it: each face it declares is
+    one the browser loads for its text at a phone's or a desk's width (a face no text asks
+    for would be left unloaded)."""
+    declared, loaded = set(), set()
+    for width in WIDTHS:
+        page = _open(browser, built.folder / f"{name}.html", width)
+        try:
+            page.evaluate("document.fonts.ready.then(() => true)")
+            faces = page.evaluate(
+                "Array.from(document.fonts).map(f => [f.family, f.weight, f.style, f.status])"
+            )
+        finally:
+            page.close()
+        declared |= {tuple(f[:3]) for f in faces}
+        loaded |= {tuple(f[:3]) for f in faces if f[3] == "loaded"}
+    assert declared and declared == loaded

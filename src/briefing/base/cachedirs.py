@@ -64,3 +64,15 @@ def prepare(output: Path) -> Path | None:
 def passed_on() -> dict[str, str]:
     """The settings a worker takes from the build that starts it."""
     return {name: os.environ[name] for name in PASSED_ON if name in os.environ}
+
+
+def engine_cache(name: str) -> Path | None:
+    """A writable folder for one of the engine's own caches (`name`), beside the libraries'
+    caches: under the user's cache folder, or the output folder's when prepare() had to choose
+    that (it then points XDG_CACHE_HOME there, for workers too). None when neither can be
+    written: a cache is only ever a saving."""
+    user = _user_cache()
+    if user is None:
+        return None
+    folder = user / "briefing" / name
+    return folder if _writable(folder) else None

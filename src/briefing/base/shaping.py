@@ -86,9 +86,9 @@ PDF, HTML, DOCX = "pdf", "html", "docx"
 
 ITEMS: tuple[Item, ...] = (
     Item("python", "python", EVERYTHING, "float and text formatting, zlib, json"),
-    Item("code", "briefing", DOCUMENTS, "the package's own code and templates"),
+    Item("code", "briefing", DOCUMENTS | {CATALOG}, "the package's own code and templates"),
     Item("code", "briefing-drawing", frozenset({CHARTS}), "the modules that draw a chart"),
-    Item("fonts", "fonts", EVERYTHING, "the shipped faces, embedded in every format"),
+    Item("fonts", "fonts", EVERYTHING | {CATALOG}, "the shipped faces, embedded in every file"),
     Item("patches", "engine-patches", frozenset({PDF}), "writers/pdf/engine.py and its switch"),
     # The documents' text and layout.
     _library("Jinja2", DOCUMENTS | {CATALOG}, "renders the prose templates and the layout"),
@@ -101,14 +101,17 @@ ITEMS: tuple[Item, ...] = (
     _library("numpy", {CHARTS}, "matplotlib's arithmetic and number formatting"),
     _library("kiwisolver", {CHARTS}, "matplotlib's constrained layout"),
     _library("pillow", {CHARTS, PDF}, "writes the charts' PNG; WeasyPrint's images"),
-    _library("uharfbuzz", {CHARTS, DOCX}, "cuts the faces the SVGs and the Word file carry"),
+    _library(
+        "uharfbuzz", {CHARTS, DOCX, HTML, CATALOG}, "cuts the faces the SVGs, Word and HTML carry"
+    ),
     # The PDF.
     _library("weasyprint", {PDF}, "lays out and prints the PDF"),
     _library("pydyf", {PDF}, "writes the PDF's objects and streams"),
     _library("tinyhtml5", {PDF}, "WeasyPrint's HTML parser"),
-    _library("tinycss2", {PDF}, "WeasyPrint's CSS parser"),
-    _library("cssselect2", {PDF}, "WeasyPrint's selector matching"),
-    _library("fonttools", {PDF}, "WeasyPrint's font reading and subsetting"),
+    _library("tinycss2", {PDF, HTML, CATALOG}, "WeasyPrint's CSS parser; which faces a page uses"),
+    _library("cssselect2", {PDF, HTML, CATALOG}, "selector matching: the print's, a page's faces"),
+    _library("fonttools", {PDF, HTML, CATALOG}, "WeasyPrint's fonts; packs the pages' WOFF2"),
+    _library("brotli", {HTML, CATALOG}, "compresses the pages' WOFF2 faces"),
     _library("pyphen", {PDF}, "hyphenation of the printed text"),
     Item("system", "pango", frozenset({PDF}), "WeasyPrint's text layout"),
     Item("system", "harfbuzz", frozenset({PDF}), "WeasyPrint's shaping and font subsetting"),

@@ -19,6 +19,7 @@ from briefing.base import shaping
 from briefing.base.files import checkpoint, write_atomic
 from briefing.base.model import long_date
 from briefing.base.templating import Outside, locate
+from briefing.base.webfonts import embed
 from briefing.base.wording import label
 from briefing.publish.editions import Edition, EditionStore, all_editions
 from briefing.publish.state import EditionRecord
@@ -166,12 +167,13 @@ def render_index(
     from briefing.base.templating import environment
 
     env = environment(templates, autoescape=True, undefined=jinja2.StrictUndefined)
-    return env.get_template(LAYOUT).render(
+    page = env.get_template(LAYOUT).render(
         reports=_rows(editions, gone or {}, base_url),
         version=__version__,
         base=base_url,
         label=label,
     )
+    return embed(page)  # the house faces it uses, as the reports' pages carry them
 
 
 def render_feed(editions: dict[str, list[Edition]], base_url: str = "") -> bytes:

@@ -13,6 +13,7 @@ from briefing import __version__
 from briefing.base.errors import InputError
 from briefing.base.model import Document, Inline, RenderedChart, long_date
 from briefing.base.templating import environment, kind, locate, place
+from briefing.base.webfonts import embed
 from briefing.base.wording import NoteStyle, label, page_css, source_entry
 from briefing.compose.notes import plain_text
 from briefing.compose.preflight import RECURSION
@@ -213,4 +214,7 @@ class HtmlWriter:
         return ctx.cache["html"]
 
     def write(self, doc: Document, target: Path, ctx: WriteContext) -> None:
-        target.write_text(self.html(doc, ctx), encoding="utf-8")
+        """The page with the house faces it uses embedded (base/webfonts.py). Only the file
+        gets them: the print sets the same faces from the shipped files and subsets them
+        itself, so the rendering it shares stays without."""
+        target.write_text(embed(self.html(doc, ctx)), encoding="utf-8")

@@ -18,7 +18,7 @@ import yaml
 
 from briefing.config import yamlfile
 
-from .conftest import EPOCH, REPORT, ROOT, build_command, copy_project, edit
+from .conftest import EPOCH, REPORT, ROOT, build_command, copy_project, edit, load_real_evidence
 
 FORMATS = ("pdf", "docx", "html")
 
@@ -147,7 +147,8 @@ def test_chart_words_are_text_set_in_a_face_the_svg_carries(tmp_path):
         assert "<text" in svg and "Source Sans 3" in svg
         assert '@font-face{font-family:"Source Sans 3"' in svg
         assert "data:font/ttf;base64," in svg
-    assert any("Formal relations opened" in svg for svg in svgs)  # a label from the report
+    first = load_real_evidence().facts["relations-1947"].summary.split()
+    assert any(" ".join(first[:3]) in svg for svg in svgs)  # a fact's words, as a label
 
 
 def test_a_fact_only_the_timeline_shows_carries_its_passage_and_makes_no_note(tmp_path):

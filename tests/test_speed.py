@@ -96,10 +96,17 @@ def test_a_chart_is_drawn_again_only_when_its_data_changed(tmp_path):
     assert "drawing chart 'fuel-for-gold'" in second
     assert "drawing chart 'turning-points'" not in second
 
-    # A change no chart plots: nothing is drawn, the edition is still new.
+    # A turning point's summary is its label in the chronology: that chart alone is redrawn.
     edit(project / "data/facts/energy.yaml", "Iran delivers gasoline", "Iran ships gasoline")
     third = run(project, out)
-    assert "published edition" in third and "drawing chart" not in third
+    assert "published edition" in third and "drawing chart 'turning-points'" in third
+    assert "drawing chart 'fuel-for-gold'" not in third
+
+    # A change no chart plots (where the source says it): nothing is drawn, a new edition all
+    # the same.
+    edit(project / "data/facts/energy.yaml", 'para. 3 ("2.35', 'paragraph 3 ("2.35')
+    fourth = run(project, out)
+    assert "published edition" in fourth and "drawing chart" not in fourth
 
 
 def drawn_keys(out: Path) -> set[str]:

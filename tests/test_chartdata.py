@@ -12,6 +12,7 @@ import pytest
 from briefing.base.derive import DerivedSpec, DeriveError, Operand, compute, derive
 from briefing.base.errors import Problems
 from briefing.base.model import Quantity
+from briefing.base.wording import label
 from briefing.charts.data import ChartDataError, prepare, select
 from briefing.config.chartspec import ChartSpec, Selection
 from briefing.config.load import Evidence, load_evidence
@@ -130,12 +131,10 @@ def test_exchange_fills_each_flow_label_with_its_values(evidence):
             {"from": "North", "label": "Wheat: {}", "values": ["wheat"]},
             {"from": "South", "label": "Cash: {}", "values": ["price"]},
         ],
-        heading="As {claimant} has it",
     )
     plot = prepare(spec, evidence, derive(evidence.facts))
     assert plot.title == "Sale of 2024"
     assert plot.payload["flows"] == [(0, "Wheat: 400,000 tonnes"), (1, "Cash: $120 million")]
-    assert plot.payload["heading"] == "As the Harbour Gazette has it"
     assert plot.table.rows[0] == ["North", "South", "Wheat", "400,000 tonnes"]
 
 
@@ -150,18 +149,110 @@ def test_exchange_label_and_values_must_agree(evidence):
         prepare(spec, evidence, {})
 
 
-def test_chronology_uses_declared_labels_or_the_summary(evidence):
-    plot = prepare(chart("chronology", labels={"talks-open": "Talks open"}), evidence, {})
+def test_chronology_labels_each_event_with_its_facts_own_summary(evidence):
+    """A chart says only what the reviewed facts say: each event's label is its summary."""
+    plot = prepare(chart("chronology"), evidence, {})
+    summaries = [f.summary for f in plot.facts]
+    assert [event[4] + "." for event in plot.payload["events"]] == summaries
     assert [row[:2] for row in plot.table.rows] == [
-        ["2023", "Talks open"],
-        ["May 2024", "Northland sells wheat to Southport for cash"],
-        ["15 January 2025", "The talks conclude with a five-year framework"],
+        ["2023", "The two ports open formal trade talks."],
+        ["May 2024", "Northland sells wheat to Southport for cash."],
+        ["15 January 2025", "The talks conclude with a five-year framework."],
     ]
     # Each event names who claims it, in the data table and in the alt text alike.
     claimants = [row[2] for row in plot.table.rows]
     assert all(claimants) and all(f"claimed by {c}" in plot.alt for c in claimants)
-    with pytest.raises(ChartDataError, match="no-such-fact"):
-        prepare(chart("chronology", labels={"no-such-fact": "x"}), evidence, {})
+    assert plot.table.facts == ("talks-open", "grain-deal", "talks-close")
+
+
+def _with(evidence: Evidence, *extra: tuple[str, str]) -> Evidence:
+    """The evidence with more facts like 'talks-open', each with its id and date."""
+    from briefing.config.fieldkinds import parse_date
+
+    base = evidence.facts["talks-open"]
+    facts = dict(evidence.facts)
+    for fid, when in extra:
+        facts[fid] = replace(base, id=fid, date=parse_date(when), summary=f"Step {fid}.")
+    return replace(evidence, facts=facts)
+
+
+def _drawn_marks(plot, narrow: bool = False):
+    """The chronology's drawing: each point mark's centre in inches from the top, the colours
+    and shapes of its marks, and its legend's words (None: no legend)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from briefing.charts.kinds import KINDS
+
+    figure = KINDS["chronology"].draw(plot, narrow)
+    FigureCanvasAgg(figure).draw()
+    ax = figure.axes[0]
+    height = figure.get_figheight() * figure.dpi
+    centres, looks = [], set()
+    for collection in ax.collections:
+        for _x, y in ax.transData.transform(collection.get_offsets()):
+            centres.append((height - y) / figure.dpi)
+        colours = {tuple(c) for c in collection.get_facecolors()}
+        shapes = {tuple(map(tuple, p.vertices.round(3))) for p in collection.get_paths()}
+        looks |= {(c, s) for c in colours for s in shapes}
+    legend = ax.get_legend() or (figure.legends[0] if figure.legends else None)
+    words = [t.get_text() for t in legend.get_texts()] if legend else None
+    return figure, centres, looks, words
+
+
+@pytest.mark.parametrize("narrow", [False, True])
+def test_chronology_places_events_in_proportion_to_their_dates(evidence, narrow):
+    """A true time axis: the gaps between marks are the gaps between the dates they mean (a
+    year-only date at its year's middle), in both drawings; never evenly spaced."""
+    plot = prepare(chart("chronology"), evidence, {})
+    _, centres, _, _ = _drawn_marks(plot, narrow)
+    middles = [2023.5, 2024 + (31 + 29 + 31 + 30 + 15.5) / 366, 2025 + 14.5 / 365]
+    assert centres == sorted(centres) and len(centres) == 3
+    share = (centres[1] - centres[0]) / (centres[2] - centres[0])
+    assert share == pytest.approx((middles[1] - middles[0]) / (middles[2] - middles[0]), abs=0.01)
+
+
+def test_chronology_labels_of_close_events_do_not_overlap(evidence):
+    """Events a few weeks apart keep their labels apart, in date order, each joined to its
+    mark by a leader line."""
+    from matplotlib.transforms import Bbox
+
+    from briefing.charts.kinds.chronology import layout
+
+    close = _with(evidence, ("a", "2024-05-02"), ("b", "2024-05-20"), ("c", "2024-06"))
+    plot = prepare(chart("chronology"), close, {})
+    for narrow in (False, True):
+        figure, _, _, _ = _drawn_marks(plot, narrow)
+        renderer = figure.canvas.get_renderer()
+        labels: dict[str, list] = {}  # each event's lines, as drawn
+        for text in figure.axes[0].texts:
+            if text.get_gid():
+                labels.setdefault(text.get_gid(), []).append(text.get_window_extent(renderer))
+        boxes = [Bbox.union(lines) for lines in labels.values()]
+        assert len(boxes) == 6
+        for i, one in enumerate(boxes):
+            assert not any(one.overlaps(other) for other in boxes[i + 1 :]), narrow
+        lay = layout(plot.payload, narrow)
+        assert lay.labels == sorted(lay.labels)
+        assert all(
+            top + len(lines) * lay.frame.line <= nxt
+            for top, lines, nxt in zip(lay.labels, lay.lines, lay.labels[1:], strict=False)
+        )
+
+
+def test_chronology_has_one_look_and_a_legend_exactly_when_its_marks_differ(evidence):
+    """Colour and shape encode nothing: every event has the same mark. A date known only to a
+    decade is drawn across it and one given only as a limit ('by') points to earlier time, and
+    then (only then) a legend names each kind of mark."""
+    plain = prepare(chart("chronology"), evidence, {})
+    _, _, looks, legend = _drawn_marks(plain)
+    assert len(looks) == 1 and legend is None
+    mixed = prepare(chart("chronology"), _with(evidence, ("d", "2010s"), ("e", "by 2022")), {})
+    assert [e[2] for e in mixed.payload["events"]] == ["span", "by", "point", "point", "point"]
+    for narrow in (False, True):
+        _, _, looks, legend = _drawn_marks(mixed, narrow)
+        assert len(looks) == 1
+        expected = [label(f"chronology_{m}") for m in ("point", "span", "by")]
+        assert legend is not None and [w.replace("\n", " ") for w in legend] == expected
 
 
 # ---------------------------------------------------------------- derived figures -----------------

@@ -237,6 +237,20 @@ def _problems_of(root: Path, tmp_path: Path, capsys) -> list[str]:
             "flows: [",
             "each flow needs 'from' (a party), 'label' (with {} per value) and 'values'",
         ),
+        # Words on a chart are the facts' own: a chronology's labels are their summaries, so a
+        # declaration's own wording for an event is refused, and where to put it is said.
+        (
+            "kind: chronology\n    labels: {talks-open: Talks open}",
+            "labels:",
+            "put the wording on the fact (its 'summary' in data/facts/) and remove 'labels'",
+        ),
+        # A chart image never repeats its figure title: the exchange draws no heading.
+        (
+            "kind: exchange\n    parties: [A, B]\n    flows: [{from: A, label: x, values: []}]"
+            "\n    heading: The sale as reported",
+            "heading:",
+            "a chart never repeats its title inside the picture; remove 'heading'",
+        ),
     ],
 )
 def test_a_kind_checks_its_own_fields_at_their_line(tmp_path, capsys, chart, at, message):
@@ -253,11 +267,11 @@ def test_a_kind_checks_its_own_fields_at_their_line(tmp_path, capsys, chart, at,
 def test_a_bad_fact_and_a_bad_chart_field_are_reported_in_one_run(tmp_path, capsys):
     root = make_project(tmp_path)
     fact_line = edit(root / "data/port/facts.yaml", "date: 2023\n", "date: 2023-13\n")
-    chart_line = edit(root / REPORT, "labels: {", "lables: {")
+    chart_line = edit(root / REPORT, "note: {", "nte: {")
     err = "\n".join(_problems_of(root, tmp_path, capsys))
     assert f"data/port/facts.yaml:{fact_line}: " in err and "is impossible" in err
-    assert f"{REPORT}:{chart_line}: unknown field 'lables' in a chronology chart" in err
-    assert "did you mean 'labels'?" in err
+    assert f"{REPORT}:{chart_line}: unknown field 'nte' in a exchange chart" in err
+    assert "did you mean 'note'?" in err
 
 
 def test_the_readme_lists_every_kind_with_its_fields():

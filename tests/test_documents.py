@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import base64
+import html as html_lib
 import re
 import struct
 import zipfile
 from datetime import date
 from html.parser import HTMLParser
+from xml.etree import ElementTree
 
 import pytest
 from pypdf import PdfReader
 
 from briefing.base import precision
 from briefing.base.derive import derive
+from briefing.base.errors import Problems
+from briefing.charts.data import prepare
+from briefing.publish.pipeline import select_reports
 
-from .conftest import REPORT, docx_document, docx_parts, normalise, section_titles, xml_text
+from .conftest import REPORT, ROOT, docx_document, docx_parts, normalise, section_titles, xml_text
 
 SECTIONS = [
     "Key judgments",
@@ -176,7 +181,7 @@ def test_every_chart_is_captioned_with_a_source_line(built, fmt):
     text = built.texts[fmt]
     for number, title in enumerate(
         [
-            "Turning points in the partnership, 1947–2026",
+            "Milestones in the partnership, 1947–2026",
             "The 2020 gasoline-for-gold exchange",
         ],
         start=1,
@@ -307,7 +312,7 @@ def test_docx_has_filled_contents_captions_and_properties(built):
     assert [normalise(t) for _, t in entries] == [normalise(t) for t in titles]
     for anchor, _ in entries:
         assert f'w:name="{anchor}"' in document and f"PAGEREF {anchor}" in document
-    assert "Figure 1. Turning points" in xml_text(document)
+    assert "Figure 1. Milestones" in xml_text(document)
     assert "Table 1." in xml_text(document)
     core = docx_document(built.docx_path).core_properties
     assert core.title == "Iran and Venezuela"
@@ -382,3 +387,76 @@ def test_without_a_layout_the_contents_leave_their_pages_to_word(
         assert "LibreOffice did not lay the file out" in capfd.readouterr().err
         build_into(out, REPORT, "-f", "docx")
         assert calls.read_text().count("run") == 1  # up to date: nothing written, nothing run
+
+
+# ---------------------------------------------------------------- each view of a chart says its part
+
+
+TURNING_POINTS = [
+    "relations-1947",
+    "strategic-weight-1960s",
+    "chavez-rise-1998",
+    "ahmadinejad-2005",
+    "mohajer-2006",
+    "binational-bank-2009",
+    "gasoline-for-gold-2020",
+    "cooperation-agreement-2022",
+    "maduro-captured-2026",
+]
+
+
+def _figure_html(html: str, chart_id: str) -> str:
+    return html.split(f'id="figure-{chart_id}"', 1)[1].split("</figure>", 1)[0]
+
+
+def test_each_turning_point_is_printed_at_most_twice(built):
+    """The nine turning points are drawn in the chart and listed in the Timeline; the printed
+    page adds no third copy of them (the chart's own list of events stays on screen, for screen
+    readers), and the chart says of each only what its fact says."""
+    figure = _figure_html(built.html, "turning-points")
+    cells = re.findall(r'<td data-label="Date"[^>]*>(.*?)</td>\s*<td[^>]*>(.*?)</td>', figure)
+    assert len(cells) == len(TURNING_POINTS)
+    facts = [built.evidence.facts[fid] for fid in TURNING_POINTS]
+    for (when, shown), fact in zip(cells, facts, strict=True):
+        assert normalise(html_lib.unescape(when)) == fact.when
+        label = normalise(html_lib.unescape(shown)).rstrip(".")
+        summary = normalise(fact.summary).rstrip(".")
+        times = built.pdf_plain.count(label) + (
+            built.pdf_plain.count(summary) if summary != label else 0
+        )
+        assert 1 <= times <= 2, (fact.id, label, times)
+        assert label == summary, fact.id  # the label is the fact's own words
+
+
+def test_the_chronology_list_of_events_is_on_screen_only(built):
+    """The chart's data table repeats the Timeline's rows for the turning points: the HTML keeps
+    it beside the chart, collapsed, for screen readers; the PDF and the Word file, whose readers
+    have the chart, its alt text and the Timeline, leave it out. The exchange's values are not
+    listed anywhere else, so its table is in all three."""
+    figure = _figure_html(built.html, "turning-points")
+    assert re.search(
+        r'<details class="chart-data screen-only">\s*<summary>Data for Figure 1<', figure
+    )
+    for fmt, text in built.texts.items():
+        assert ("Data for Figure 1" in text) == (fmt == "html"), fmt
+        assert "Data for Figure 2" in text, fmt
+
+
+def _svg_words(svg: bytes) -> list[str]:
+    root = ElementTree.fromstring(svg)
+    return ["".join(el.itertext()).strip() for el in root.iter() if str(el.tag).endswith("}text")]
+
+
+def test_the_exchange_image_holds_its_parties_flows_and_note_and_no_title(built):
+    """A chart image never repeats its figure title: the exchange draws the two parties, what
+    passes between them and the note, and no heading of its own."""
+    problems = Problems()
+    spec = select_reports(ROOT, [REPORT], problems)[0]
+    chart = next(c for c in spec.charts if c.id == "fuel-for-gold")
+    plot = prepare(chart, built.evidence, derive(built.evidence.facts))
+    figure = _figure_html(built.html, "fuel-for-gold")
+    svg = base64.b64decode(re.search(r'<img src="data:image/svg\+xml;base64,([^"]+)"', figure)[1])
+    words = _svg_words(svg)
+    drawn = [*plot.payload["parties"], *(text for _, text in plot.payload["flows"])]
+    assert sorted(words) == sorted([*drawn, plot.payload["note"]])
+    assert f"{plot.title}</p>" in figure and not any(plot.title in w for w in words)

@@ -111,7 +111,6 @@ charts:
     kind: chronology
     title: "From talks to trade, {first}–{last}"
     caption: Every dated step the sources record.
-    labels: {talks-open: Talks open}
 """
 
 SUMMARY = """\
@@ -181,7 +180,7 @@ def test_the_invented_charts_carry_their_values_as_text(port):
     assert len(alts) == 2
     assert "from Northland to Southport, Wheat: 400,000 tonnes" in alts[0]
     assert "Implied: $300 per tonne" in alts[0]
-    assert "2023, Talks open" in alts[1] and "15 January 2025" in alts[1]
+    assert "2023, The two ports open formal trade talks" in alts[1] and "15 January 2025" in alts[1]
     text = html_text(page)
     assert "Northland Southport Wheat 400,000 tonnes" in text  # a row of the data table
 

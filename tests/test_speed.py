@@ -18,7 +18,7 @@ import yaml
 
 from briefing.config import yamlfile
 
-from .conftest import EPOCH, REPORT, ROOT, build_command, copy_project, edit
+from .conftest import EPOCH, REPORT, ROOT, build_command, copy_project, edit, load_real_evidence
 
 FORMATS = ("pdf", "docx", "html")
 
@@ -96,10 +96,17 @@ def test_a_chart_is_drawn_again_only_when_its_data_changed(tmp_path):
     assert "drawing chart 'fuel-for-gold'" in second
     assert "drawing chart 'turning-points'" not in second
 
-    # A change no chart plots: nothing is drawn, the edition is still new.
+    # A turning point's summary is its label in the chronology: that chart alone is redrawn.
     edit(project / "data/facts/energy.yaml", "Iran delivers gasoline", "Iran ships gasoline")
     third = run(project, out)
-    assert "published edition" in third and "drawing chart" not in third
+    assert "published edition" in third and "drawing chart 'turning-points'" in third
+    assert "drawing chart 'fuel-for-gold'" not in third
+
+    # A change no chart plots (where the source says it): nothing is drawn, a new edition all
+    # the same.
+    edit(project / "data/facts/energy.yaml", 'para. 3 ("2.35', 'paragraph 3 ("2.35')
+    fourth = run(project, out)
+    assert "published edition" in fourth and "drawing chart" not in fourth
 
 
 def drawn_keys(out: Path) -> set[str]:
@@ -147,7 +154,8 @@ def test_chart_words_are_text_set_in_a_face_the_svg_carries(tmp_path):
         assert "<text" in svg and "Source Sans 3" in svg
         assert '@font-face{font-family:"Source Sans 3"' in svg
         assert "data:font/ttf;base64," in svg
-    assert any("Formal relations opened" in svg for svg in svgs)  # a label from the report
+    first = load_real_evidence().facts["relations-1947"].summary.split()
+    assert any(" ".join(first[:3]) in svg for svg in svgs)  # a fact's words, as a label
 
 
 def test_a_fact_only_the_timeline_shows_carries_its_passage_and_makes_no_note(tmp_path):

@@ -432,6 +432,13 @@ class RenderedChart:
     # The plotted values as a small table, so no number lives only in the picture.
     data_columns: list[str] = field(default_factory=list)
     data_rows: list[list[str]] = field(default_factory=list)
+    # The facts whose timeline rows the data table is (a chronology's events), if it is one.
+    data_facts: tuple[str, ...] = ()
+    # Whether print (the PDF, the Word file) shows the data table. Not when a table of the
+    # document already lists every one of `data_facts`: the page would then give each event
+    # three times (drawing, data table, that table). The HTML keeps it, collapsed, beside the
+    # chart for screen readers; the alt text gives every event in print too.
+    data_printed: bool = True
     # A drawing for phone screens, where the chart kind has one; the full drawing otherwise.
     svg_narrow: bytes | None = None
     key: str = ""  # the drawing's name in the chart cache (a hash of what it depends on)
@@ -476,6 +483,7 @@ class Table(Block):
     columns: list[str]
     rows: list[list[list[Inline]]]
     widths: list[float]
+    facts: tuple[str, ...] = ()  # the facts it lists, one row each (the timeline's)
 
     helpers: ClassVar[dict[str, str]] = {"timeline": "", "estimative_scale": ""}
     prose: ClassVar[bool] = False
@@ -520,6 +528,7 @@ class Table(Block):
             columns=ctx.columns("timeline_columns"),
             rows=rows,
             widths=[0.17, 0.58, 0.25],
+            facts=tuple(f.id for f in dated),
         )
 
 

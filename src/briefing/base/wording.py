@@ -49,6 +49,11 @@ LABELS: dict[str, str] = {
     "period_columns": "Period|{lanes}|Total",
     "parts_columns": "Part|Value",
     "exchange_columns": "From|To|What|Quantity",
+    # A chronology's legend: how each kind of date is placed on its time axis (shown when the
+    # chart has more than one kind).
+    "chronology_point": "Dated event",
+    "chronology_span": "Known only to a decade, or a period: drawn across it",
+    "chronology_by": "By a date: then or earlier",
     "what_changed": "What changed since the edition of {date}",
     "grade": "Reliability {grade}: {meaning}.",
     "claimed_by": "Claimed by",

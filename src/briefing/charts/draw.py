@@ -178,6 +178,7 @@ def render(
         svg_narrow=drawn.get("narrow.svg"),
         data_columns=plot.table.columns,
         data_rows=plot.table.rows,
+        data_facts=plot.table.facts,
         key=drawing_key(spec, plot),
         size=figure_size(spec.kind, plot.payload),
     )

@@ -11,8 +11,8 @@ it.
 from __future__ import annotations
 
 import string
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from briefing.base.derive import Derived
@@ -64,6 +64,9 @@ class ChartKind:
     title_fields: frozenset[str] = frozenset()  # the `{name}`s its title may use
     narrow: bool = False  # has a drawing for phones; the others shrink to the screen
     rules: Callable[[Declared], None] = _no_rules  # its fields' rules beyond being there
+    # Fields a declaration might reach for that the kind refuses on principle, each with what
+    # to do instead: said in place of "unknown field", which would only offer a spelling.
+    refused: Mapping[str, str] = field(default_factory=dict)
 
     def check(self, spec: ChartSpec, problems: Problems) -> bool:
         """The declaration's own fields and title against this kind; False when any is wrong."""
@@ -71,7 +74,9 @@ class ChartKind:
         declared = Declared(spec, problems)
         allowed = self.required | self.optional
         for key in spec.options:
-            if key not in allowed:  # the fields every chart has are offered too
+            if key in self.refused:
+                declared.add(spec.line_of(str(key)), f"chart {spec.id!r}: {self.refused[key]}")
+            elif key not in allowed:  # the fields every chart has are offered too
                 problem = unknown_key(key, allowed | COMMON, f"a {self.name} chart")
                 declared.add(spec.line_of(str(key)), problem)
         missing = sorted(self.required - set(spec.options))

@@ -9,7 +9,9 @@ drawn, so no number lives only in a picture.
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 from briefing.base import units
@@ -27,6 +29,9 @@ class ChartDataError(Exception):
 class ChartTable:
     columns: list[str]
     rows: list[list[str]]
+    # The facts the rows are, one each, when the table is their timeline rows (date, summary,
+    # claimant): a document whose own timeline lists them need not print it a second time.
+    facts: tuple[str, ...] = ()
 
 
 @dataclass
@@ -113,6 +118,22 @@ def year_of(fact: Fact) -> float:
     if fact.date.decade:  # type: ignore[union-attr]
         return d.year + 0.5
     return d.year + (d.timetuple().tm_yday - 1) / 366
+
+
+def _fraction(day: date) -> float:
+    """A day as a year and the fraction of that year gone before it."""
+    days = 366 if calendar.isleap(day.year) else 365
+    return day.year + (day.timetuple().tm_yday - 1) / days
+
+
+def years_of(fact: Fact) -> tuple[float, float]:
+    """The stretch of time a dated fact may mean, as years with fractions: from the first day
+    its date allows to the end of the last (of `until`, for a period). A day is a day wide, a
+    year a year, a decade ten: a true time axis places each over what is known, no more."""
+    date_ = fact.date
+    assert date_ is not None
+    last = (fact.until or date_).latest
+    return _fraction(date_.earliest), _fraction(last + timedelta(days=1))
 
 
 def span_of(facts: list[Fact]) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from briefing.base.model import (
     PartialDate,
     RenderedChart,
     Section,
+    Table,
 )
 from briefing.base.templating import locate
 from briefing.base.wording import STALE_AFTER_DAYS, columns, information_age, label
@@ -73,6 +74,23 @@ def sole_source(evidence: Evidence) -> dict[str, int]:
         if len(ids) == 1:
             counts[ids.pop()] += 1
     return counts
+
+
+def _print_each_event_once(sections: list[Section], charts: list[RenderedChart]) -> None:
+    """A chart's data table that only lists events (a chronology's) is left out of print when
+    a table of the document already lists every one of them: a printed page then shows each
+    event in the drawing and in that table, not a third time. The HTML keeps it, collapsed, for
+    screen readers; in print the chart's alt text gives every event."""
+    listed = {
+        fid
+        for section in sections
+        for block in section.blocks
+        if isinstance(block, Table)
+        for fid in block.facts
+    }
+    for chart in charts:
+        if chart.data_facts and set(chart.data_facts) <= listed:
+            chart.data_printed = False
 
 
 @dataclass
@@ -174,6 +192,7 @@ class Composer:
             sections.insert(1, self._what_changed(self.changes, titles))
             self.problems.raise_if_any()
         notes = renumber(sections)
+        _print_each_event_once(sections, self.made.charts)
         return Document(
             report_id=self.spec.id,
             title=self.spec.title,

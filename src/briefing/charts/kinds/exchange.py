@@ -41,7 +41,6 @@ def prepare(spec: ChartSpec, evidence: Evidence, derived: dict[str, Derived]) ->
         "year": anchor.date.year if anchor else "",
         "claimant": anchor.claimant if anchor else "",
     }
-    heading = str(spec.options.get("heading", "")).format(**fields)
     alt = (
         f"Diagram of an exchange between {parties[0]} and {parties[1]}"
         + (f" in {fields['year']}" if fields["year"] else "")
@@ -51,7 +50,7 @@ def prepare(spec: ChartSpec, evidence: Evidence, derived: dict[str, Derived]) ->
         + (f" {note}." if note else "")
     )
     table = ChartTable(columns("exchange_columns"), rows)
-    payload = {"parties": parties, "flows": flows, "note": note, "heading": heading}
+    payload = {"parties": parties, "flows": flows, "note": note}
     return Plot(spec, spec.title.format(**fields), alt, unique(used), table, payload)
 
 
@@ -61,13 +60,12 @@ def draw(p: Plot, narrow: bool = False) -> MplFigure:
     lib = mpl()
     parties, flows = p.payload["parties"], p.payload["flows"]
     colours = (PALETTE[5][0], PALETTE[1][0])
-    top = _top(p.payload)
     wrap = wrapper(24 if narrow else 0)
     with lib.rc_context(STYLE):
         fig = figure(*size(p.payload, narrow), layout=None)
         ax = fig.add_axes((0, 0, 1, 1))
         ax.set_xlim(0, 10)
-        ax.set_ylim(0, top)
+        ax.set_ylim(0, TOP)
         ax.axis("off")
         for x, name, colour in zip((0.3, 6.9), parties, colours, strict=True):
             ax.add_patch(
@@ -108,29 +106,28 @@ def draw(p: Plot, narrow: bool = False) -> MplFigure:
             ax.text(
                 5.0, ty, wrap(text), ha="center", va=va, fontsize=9 if narrow else 10, color=INK
             )
-        # The note under the arrows and the heading over them, where the data has them.
-        for y, key, points, style in ((0.35, "note", 9, "italic"), (3.75, "heading", 10, "normal")):
-            if p.payload[key]:
-                ax.text(
-                    5.0,
-                    y,
-                    wrap(p.payload[key], 40),
-                    ha="center",
-                    va="center",
-                    fontsize=points,
-                    color=MUTED,
-                    style=style,
-                )
+        # The note under the arrows, where the data has one. No heading over them: the figure
+        # title above the image already says what the exchange is, and the image never says
+        # it twice (a `heading` field is refused at the door, see REFUSED).
+        if p.payload["note"]:
+            ax.text(
+                5.0,
+                0.35,
+                wrap(p.payload["note"], 40),
+                ha="center",
+                va="center",
+                fontsize=9,
+                color=MUTED,
+                style="italic",
+            )
     return fig
 
 
-def _top(payload: dict) -> float:
-    return 4.2 if payload["heading"] else 3.3  # no heading line: no room kept for one
+TOP = 3.3  # the drawing's height in its own units: the parties, the arrows and the note
 
 
 def size(payload: dict, narrow: bool = False) -> tuple[float, float]:
-    top = _top(payload)
-    return (3.6, 3.4 * top / 4.2) if narrow else (7.2, 2.5 * top / 4.2)
+    return (3.6, 3.4 * TOP / 4.2) if narrow else (7.2, 2.5 * TOP / 4.2)
 
 
 def rules(declared: Declared) -> None:
@@ -160,14 +157,21 @@ def rules(declared: Declared) -> None:
         )
 
 
+REFUSED = {
+    "heading": "an exchange chart draws no heading: the figure title above the image already "
+    "names the exchange, and a chart never repeats its title inside the picture; remove "
+    "'heading' (the title may use {year} and {claimant})",
+}
+
 KIND = ChartKind(
     "exchange",
     prepare,
     draw,
     size,
     required=frozenset({"parties", "flows"}),
-    optional=frozenset({"note", "heading"}),
+    optional=frozenset({"note"}),
     title_fields=frozenset({"year", "claimant"}),
     narrow=True,
     rules=rules,
+    refused=REFUSED,
 )

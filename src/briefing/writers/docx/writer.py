@@ -158,7 +158,7 @@ def _pandoc_table(
 def _chart_data(fig: Figure) -> list[dict]:
     """The plotted values under the figure, so no number lives only in the picture."""
     chart = fig.chart
-    if not chart.data_rows:
+    if not chart.data_rows or not chart.data_printed:  # a table of the document lists them
         return []
     colspecs = [[{"t": "AlignLeft"}, {"t": "ColWidthDefault"}] for _ in chart.data_columns]
     rows = [[words(cell) for cell in row] for row in chart.data_rows]

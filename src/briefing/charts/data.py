@@ -38,10 +38,20 @@ def prepare(spec: ChartSpec, evidence: Evidence, derived: dict[str, Derived]) ->
     return kind.prepare(spec, evidence, derived)
 
 
+def in_prose(name: str) -> str:
+    """A name as a sentence uses it: a descriptive one, ending in a common noun ('January 2026
+    news report', 'Atlantic Council analysts'), takes 'the'; a proper name ('TeleSUR', 'CSIS,
+    via …') does not."""
+    first = name.split(",")[0].split()
+    if first and first[-1][:1].islower() and not name.lower().startswith("the "):
+        return "the " + name
+    return name
+
+
 def claims_line(facts: tuple[Fact, ...]) -> str:
     """Who claims what a chart shows, where a reader must be told: its facts that rest on one
     source or on advocates only, named as the prose names them."""
-    names = list(dict.fromkeys(f.claimed_by for f in facts if f.needs_attribution))
+    names = list(dict.fromkeys(in_prose(f.claimed_by) for f in facts if f.needs_attribution))
     if not names:
         return ""
     listed = " and ".join(names) if len(names) < 3 else "; ".join(names[:-1]) + "; and " + names[-1]

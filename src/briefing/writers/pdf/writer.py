@@ -39,6 +39,7 @@ from briefing.writers import PDF_VARIANT, WriteContext
 from briefing.writers.html import CHART_SCHEME, HtmlWriter, svg_uri
 from briefing.writers.pdf import engine
 from briefing.writers.pdf.breaks import break_long_tokens
+from briefing.writers.pdf.tables import scope_headers
 
 # The names users give on the command line (PDF_VARIANT), and what WeasyPrint calls them.
 VARIANTS = {"pdfua": "pdf/ua-1", "pdfa": "pdf/a-3b"}
@@ -128,6 +129,7 @@ def _describing_links(pdf: pydyf.PDF, descriptions: dict[str, str]) -> None:
 
 def _finisher(descriptions: dict[str, str] | None, session: engine.Print):
     def finish(_document, pdf: pydyf.PDF) -> None:
+        scope_headers(pdf)
         if descriptions:
             _describing_links(pdf, descriptions)
         session.finish(pdf)

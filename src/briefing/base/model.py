@@ -638,6 +638,7 @@ class Document:
     # Where a reader finds each fact discussed (fact id -> section title), for what-changed.
     fact_sections: dict[str, str] = field(default_factory=dict)
     contents: bool = True  # whether the document lists its contents
+    kicker: str = ""  # the report's label over its title; empty for the house label
 
     def cited_fact_ids(self) -> set[str]:
         return {fact.id for note in self.notes for fact in note.facts}

@@ -30,7 +30,6 @@ LABELS: dict[str, str] = {
     "by": "by",
     "published": "Published {date}.",
     "kicker": "Briefing",  # the cover's, and the mail's
-    "focus_kicker": "In Focus",  # the In Focus masthead's (upper case by its stylesheet)
     "cover_note": "Every factual statement carries a numbered note that leads to its source. "
     "Claims resting on a single source, or on an outlet that advocates for one side, name who "
     "makes them.",

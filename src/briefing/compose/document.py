@@ -176,6 +176,7 @@ class Composer:
             charts=self.made.charts,
             fact_sections=places,
             contents=self.spec.contents,
+            kicker=self.spec.kicker,
         )
 
     def _section(self, sid: str, title: str, template: str, extra: dict | None = None) -> Section:

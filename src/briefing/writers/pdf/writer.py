@@ -39,6 +39,7 @@ from briefing.writers import PDF_VARIANT, WriteContext
 from briefing.writers.html import CHART_SCHEME, HtmlWriter, svg_uri
 from briefing.writers.pdf import engine
 from briefing.writers.pdf.breaks import break_long_tokens
+from briefing.writers.pdf.names import keep_names_whole
 from briefing.writers.pdf.tables import scope_headers
 
 # The names users give on the command line (PDF_VARIANT), and what WeasyPrint calls them.
@@ -207,7 +208,9 @@ def write_pdf(
         # The engine's patches (engine.py) are applied for this print only, and undone after.
         with _failing_on_engine_errors(), few_collections(), engine.patched() as session:
             page = session.document(html, url_fetcher=fetcher, base_url=None)
-            # A long unbreakable token costs the print the cube of its length (breaks.py).
+            # Names and quoted passages are not hyphenated (names.py); a long unbreakable token
+            # costs the print the cube of its length (breaks.py).
+            keep_names_whole(page.etree_element)
             break_long_tokens(page.etree_element)
             page.write_pdf(
                 target,

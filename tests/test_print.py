@@ -209,23 +209,38 @@ def test_figures_stay_whole_on_one_page(built):
         assert title.split()[0] in page and "Source" in page
 
 
-def test_short_tables_stay_whole_on_one_page(built):
+def test_a_table_splits_only_between_rows_keeping_three_on_each_side(built):
+    """The orphans and widows of a table: a split leaves at least three rows on each page (so
+    a table of six rows or fewer never splits), and the header is printed again over the
+    rows that run on."""
     import re
 
-    tables = re.findall(
-        r'<div class="table-wrap keep-whole">.*?<span class="label">(Table \d+\.)</span>.*?</table>',
-        built.html,
-        re.S,
-    )
-    assert tables, "the briefing has short tables"
     with pdfplumber.open(built.pdf_path) as pdf:
         texts = [normalise(page.extract_text() or "") for page in pdf.pages]
-    for block in re.findall(r'<div class="table-wrap keep-whole">.*?</table>', built.html, re.S):
+    tables = re.findall(r'<div class="table-wrap">.*?</table>', built.html, re.S)
+    assert tables
+    split = 0
+    for block in tables:
         caption = re.search(r'<span class="label">(Table \d+\.)</span>', block).group(1)
-        last = re.findall(r"<tr><td[^>]*>(.*?)</td>", block, re.S)[-1]
-        last = normalise(html_lib.unescape(re.sub(r"<[^>]+>", "", last)))
-        page = next(i for i, t in enumerate(texts) if caption in t)
-        assert last in texts[page], f"{caption} splits: its last row is not on page {page + 1}"
+        header = normalise(html_lib.unescape(re.search(r"<th(?:\s[^>]*)?>(.*?)</th>", block).group(1)))
+        firsts = [
+            normalise(html_lib.unescape(re.sub(r"<[^>]+>", "", cell)))
+            for cell in re.findall(r"<tr><td[^>]*>(.*?)</td>", block, re.S)
+        ]
+        start = next(i for i, t in enumerate(texts) if caption in t)
+        rows: dict[int, int] = {}
+        at = start
+        for first in firsts:  # each row's first cell, found in order from the caption's page
+            while first not in texts[at][texts[at].find(caption) if at == start else 0 :]:
+                at += 1
+            rows[at] = rows.get(at, 0) + 1
+        if len(firsts) <= 6:
+            assert len(rows) == 1, f"{caption} ({len(firsts)} rows) splits"
+        for page, count in rows.items():
+            assert count >= 3 or len(rows) == 1, f"{caption}: {count} row(s) on page {page + 1}"
+            assert header.upper() in texts[page].upper(), f"{caption}: no header on {page + 1}"
+        split += len(rows) > 1
+    assert split, "a table long enough to split splits"
 
 
 def test_text_is_hyphenated(built):

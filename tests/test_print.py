@@ -222,7 +222,9 @@ def test_a_table_splits_only_between_rows_keeping_three_on_each_side(built):
     split = 0
     for block in tables:
         caption = re.search(r'<span class="label">(Table \d+\.)</span>', block).group(1)
-        header = normalise(html_lib.unescape(re.search(r"<th(?:\s[^>]*)?>(.*?)</th>", block).group(1)))
+        header = normalise(
+            html_lib.unescape(re.search(r"<th(?:\s[^>]*)?>(.*?)</th>", block).group(1))
+        )
         firsts = [
             normalise(html_lib.unescape(re.sub(r"<[^>]+>", "", cell)))
             for cell in re.findall(r"<tr><td[^>]*>(.*?)</td>", block, re.S)
@@ -264,6 +266,34 @@ def test_no_page_leaves_a_fifth_of_its_text_area_empty_unless_its_section_ends(b
         ends_its_section = after is None or after.starts_with_heading
         if not ends_its_section:
             assert page.empty <= MOST_EMPTY, f"{report} page {page.number} ({fills})"
+
+
+@pytest.mark.parametrize("report", REPORTS)
+def test_a_figure_that_opens_a_page_leaves_no_gap_its_sections_text_could_fill(built, report):
+    """A figure too tall for the foot of a page goes to the next one, and the text of its
+    section that follows it fills the foot first (writers/pdf/placement.py): a page that opens
+    with a figure follows a full page, unless the figure is the last thing in its section."""
+    import re
+
+    from briefing.writers.pdf.placement import GAP
+
+    laid = _laid_out(built, report)
+    html = (built.folder / f"{report}.html").read_text(encoding="utf-8")
+    opened = 0
+    for number, (page, top) in laid.figures.items():
+        here = laid.pages[page - 1]
+        if page == 1 or top > here.lines[0]["top"] + 0.5:
+            continue
+        opened += 1
+        figure = re.search(
+            rf'<span class="label">Figure {number}\.</span>.*?</figure>(.*?)</section>', html, re.S
+        )
+        last_in_section = not re.search(r"<(p|ul|ol)\b", figure.group(1))
+        before = laid.pages[page - 2]
+        assert before.empty <= GAP or last_in_section, (
+            f"{report}: page {before.number} is {before.empty:.0%} empty before Figure {number}"
+        )
+    assert opened or report != REPORTS[0], "a figure opens a page of the briefing"
 
 
 def test_the_running_head_names_the_section_in_force_at_the_top_of_the_page(built):

@@ -1,12 +1,12 @@
 """Names and quoted passages kept whole at a line's end, for the print only.
 
 The print hyphenates running text (`hyphens: auto`) so that narrow columns do not gape, but a
-split name reads as a different word ("Te-leSUR", "Ma-duro's"), a name carries no hyphenation
-a dictionary knows, and a hyphen inside a quoted title could be the source's own. So before the
-print every run of capitalised words (a word with a capital anywhere: "Caracas", "TeleSUR",
-"Atlantic Council") and every passage in quotation marks (“...”, ‘...’) is wrapped in a span
-that turns automatic hyphenation off; lines still break at the spaces inside it. Ordinary
-words keep `hyphens: auto`.
+split name reads as a different word ("Mc-Donald", "Lon-don's"), a name carries no
+hyphenation a dictionary knows, and a hyphen inside a quoted title could be the source's own.
+So before the print every run of capitalised words (a word with a capital anywhere: "London",
+"McDonald", "Royal Society") and every passage in quotation marks (“...”, ‘...’) is wrapped
+in a span that turns automatic hyphenation off; lines still break at the spaces inside it.
+Ordinary words keep `hyphens: auto`.
 
 One pass over the tree WeasyPrint prints, beside breaks.py: every hyphenated text the print
 sets is reached (prose, judgments, the source list), whichever template or field it came from,

@@ -138,11 +138,15 @@ def text_outside_page(page) -> str:
     )
 
 
+def report_spec(report: str = REPORT):
+    """The report definition, read as a build reads it."""
+    problems = Problems()
+    return select_reports(ROOT, [report], problems)[0]
+
+
 def section_titles(report: str = REPORT) -> list[str]:
     """The section titles the report definition declares, in order."""
-    problems = Problems()
-    spec = select_reports(ROOT, [report], problems)[0]
-    return [s.title for s in spec.sections]
+    return [s.title for s in report_spec(report).sections]
 
 
 def load_real_evidence() -> Evidence:

@@ -208,3 +208,37 @@ def test_the_subject_and_the_summary_take_their_words_from_the_wording_table(mon
         "lead": "One.",
         "text": "Iran stays. (likely, moderate CONFIDENCE)",
     }
+
+
+def test_the_masthead_label_comes_from_the_report_and_is_shown_once(project, tmp_path, capsys):
+    """The label over the title is the report's (`kicker`), not the layout's or the wording's;
+    a title that already says it does not get it twice."""
+    report = project / "reports" / f"{FOCUS}.yaml"
+    text = report.read_text(encoding="utf-8")
+    assert re.search(r"^kicker: .+$", text, re.M)
+    report.write_text(re.sub(r"^kicker: .+$", "kicker: Spotlight", text, flags=re.M))
+    out = tmp_path / "out"
+    assert build(project, out, capsys)[0] == 0
+    masthead = re.search(
+        r'<header class="masthead".*?</header>',
+        (out / f"{FOCUS}.html").read_text(encoding="utf-8"),
+        re.S,
+    ).group(0)
+    assert re.findall(r'<p class="kicker">(.*?)</p>', masthead) == ["Spotlight"]
+
+    report.write_text(
+        re.sub(
+            r"^title: .+$",
+            "title: 'Spotlight: Iran and Venezuela'",
+            report.read_text(encoding="utf-8"),
+            flags=re.M,
+        )
+    )
+    out = tmp_path / "again"
+    assert build(project, out, capsys)[0] == 0
+    masthead = re.search(
+        r'<header class="masthead".*?</header>',
+        (out / f"{FOCUS}.html").read_text(encoding="utf-8"),
+        re.S,
+    ).group(0)
+    assert "kicker" not in masthead and masthead.count("Spotlight") == 1

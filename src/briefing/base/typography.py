@@ -9,6 +9,12 @@ notes, tables, captions and source list read the same as the prose.
 from __future__ import annotations
 
 _OPENS_AFTER = set(" \t\n([{\u2014\u2013-/\u2068")  # a quote after these opens
+# Set between a word and the note call after it (U+2060 WORD JOINER: no width, nothing shown,
+# no break). The line breaker may otherwise break before the call ("asset." then "35" is a
+# break opportunity by the Unicode rules), and a note number alone at a line's start reads as
+# a number in the text. Word keeps a footnote mark with its word itself, so only the HTML and
+# the PDF printed from it need this.
+NOTE_JOIN = "\u2060"
 NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
 

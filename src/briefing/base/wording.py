@@ -30,14 +30,13 @@ LABELS: dict[str, str] = {
     "by": "by",
     "published": "Published {date}.",
     "kicker": "Briefing",  # the cover's, and the mail's
-    "focus_kicker": "In Focus",
     # Said on the cover and in the bottom line when an edition is generated more than
     # STALE_AFTER_DAYS after its information ends.
     "age_note": "This edition was generated {age} after the information it reports ends; "
     "nothing later than {date} is covered.",
     "bottom_line_judged": "On information current to {date}{age}, it is {clauses}.",
     "bottom_line_age": ", {age} old when this edition was generated",
-    "bottom_line_term": "{term}, with {confidence} confidence,",  # the In Focus masthead's (upper case by its stylesheet)
+    "bottom_line_term": "{term}, with {confidence} confidence,",
     "cover_note": "Every factual statement carries a numbered note that leads to its source. "
     "Claims resting on a single source, or on an outlet that advocates for one side, name who "
     "makes them.",

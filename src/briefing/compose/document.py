@@ -210,6 +210,7 @@ class Composer:
             fact_sections=places,
             contents=self.spec.contents,
             age_note=self._age_note(),
+            kicker=self.spec.kicker,
         )
 
     def _age(self) -> int:

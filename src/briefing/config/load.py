@@ -356,6 +356,8 @@ REPORT = Schema(
         # These four reach mail headers (the subject is made from the title) and file properties.
         Field("title", sc.text(header=True), True),
         Field("subtitle", sc.text(header=True, required=False), default=""),
+        # The label over the title ("In Focus"): the report names what it is, not the layout.
+        Field("kicker", sc.text(header=True, required=False), default=""),
         Field("author", sc.text(header=True), True),
         Field("subject", sc.text(header=True, required=False)),
         Field("keywords", sc.texts, default=()),

@@ -45,6 +45,9 @@ class ReportSpec:
     # under templates/, applied in order (a report's sheet can refine a shared one)
     stylesheets: tuple[str, ...] = ("styles/briefing.css",)
     contents: bool = True  # a contents list (HTML, PDF) and a contents field (DOCX)
+    # The label a layout sets over the title (a cover's or masthead's kicker); empty: the
+    # house label (wording's `kicker`).
+    kicker: str = ""
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from briefing import __version__
 from briefing.base.errors import InputError
 from briefing.base.model import Document, Inline, RenderedChart, long_date
 from briefing.base.templating import environment, kind, locate, place
+from briefing.base.typography import NOTE_JOIN
 from briefing.base.webfonts import embed
 from briefing.base.wording import NoteStyle, label, page_css, source_entry
 from briefing.compose.notes import plain_text
@@ -52,6 +53,7 @@ def render_html(
         long_date=long_date,
         version=__version__,
         label=label,
+        note_join=NOTE_JOIN,
         note_parts=NoteStyle(doc.notes, present),
         source_entry=source_entry,
         unknown=_unknown,

@@ -53,7 +53,7 @@ def _pieces(text: str) -> list[str | ElementTree.Element] | None:
     return out
 
 
-def _place(parent: ElementTree.Element, at: int, pieces: list) -> None:
+def place_pieces(parent: ElementTree.Element, at: int, pieces: list) -> None:
     """Put `pieces` into `parent` from child position `at`: the first string becomes the text
     before them (the caller sets it), each span is inserted with the next string as its tail."""
     for span, tail in zip(pieces[1::2], pieces[2::2], strict=True):
@@ -76,11 +76,11 @@ def break_long_tokens(root: ElementTree.Element) -> int:
             child = children[index]
             if child.tail and (pieces := _pieces(child.tail)):
                 child.tail = pieces[0]
-                _place(element, index + 1, pieces)
+                place_pieces(element, index + 1, pieces)
                 count += len(pieces) // 2
         if element.text and (pieces := _pieces(element.text)):
             element.text = pieces[0]
-            _place(element, 0, pieces)
+            place_pieces(element, 0, pieces)
             count += len(pieces) // 2
         stack.extend(children)
     return count

@@ -37,8 +37,10 @@ from briefing.base.wording import label
 from briefing.charts.draw import DRAWING_FILE, svg_size
 from briefing.writers import PDF_VARIANT, WriteContext
 from briefing.writers.html import CHART_SCHEME, HtmlWriter, svg_uri
-from briefing.writers.pdf import engine
+from briefing.writers.pdf import engine, placement
 from briefing.writers.pdf.breaks import break_long_tokens
+from briefing.writers.pdf.names import keep_names_whole
+from briefing.writers.pdf.tables import scope_headers
 
 # The names users give on the command line (PDF_VARIANT), and what WeasyPrint calls them.
 VARIANTS = {"pdfua": "pdf/ua-1", "pdfa": "pdf/a-3b"}
@@ -128,6 +130,7 @@ def _describing_links(pdf: pydyf.PDF, descriptions: dict[str, str]) -> None:
 
 def _finisher(descriptions: dict[str, str] | None, session: engine.Print):
     def finish(_document, pdf: pydyf.PDF) -> None:
+        scope_headers(pdf)
         if descriptions:
             _describing_links(pdf, descriptions)
         session.finish(pdf)
@@ -205,17 +208,26 @@ def write_pdf(
         # The engine's patches (engine.py) are applied for this print only, and undone after.
         with _failing_on_engine_errors(), few_collections(), engine.patched() as session:
             page = session.document(html, url_fetcher=fetcher, base_url=None)
-            # A long unbreakable token costs the print the cube of its length (breaks.py).
+            # Names and quoted passages are not hyphenated (names.py); a long unbreakable token
+            # costs the print the cube of its length (breaks.py).
+            keep_names_whole(page.etree_element)
             break_long_tokens(page.etree_element)
-            page.write_pdf(
+            options = {
+                "pdf_variant": VARIANTS[variant],
+                "pdf_tags": True,
+                "attachments": attachments or None,
+                "cache": session.images_ahead(_later_drawings(doc, fetcher), fetcher, font_config),
+            }
+            laid = page.render(font_config, stylesheets=[faces], **options)
+            # A figure that left a page's foot empty goes after the text that can fill it.
+            for _ in range(placement.ROUNDS):
+                if not placement.moves(laid.pages, page.etree_element):
+                    break
+                laid = page.render(font_config, stylesheets=[faces], **options)
+            laid.write_pdf(
                 target,
-                stylesheets=[faces],
-                font_config=font_config,
-                pdf_variant=VARIANTS[variant],
-                pdf_tags=True,
-                attachments=attachments or None,
-                cache=session.images_ahead(_later_drawings(doc, fetcher), fetcher, font_config),
                 finisher=_finisher(link_descriptions(doc) if doc is not None else None, session),
+                **options,
             )
     except FatalURLFetchingError as exc:
         raise InputError.one(

@@ -280,8 +280,8 @@ def test_a_chart_declaration_is_checked_without_drawing(project, tmp_path, capsy
 
     line = edit(
         project / "reports/iran-venezuela.yaml",
-        "values: [price-per-barrel-2020, gold-value-per-ounce-2020]",
-        "values: [price-per-barrel-2020, gold-value-per-ounce-2021]",
+        "values: [price-per-barrel-2020]",
+        "values: [price-per-barrel-2021]",
     )
     probe = (
         "import sys; from briefing.cli.main import main; "
@@ -294,7 +294,7 @@ def test_a_chart_declaration_is_checked_without_drawing(project, tmp_path, capsy
     declared = text.index("  - id: fuel-for-gold") + 1
     assert declared < line
     assert f"reports/iran-venezuela.yaml:{declared}: chart 'fuel-for-gold'" in done.stderr
-    assert "gold-value-per-ounce-2021" in done.stderr
+    assert "price-per-barrel-2021" in done.stderr
 
 
 # ---------------------------------------------------------------- writers -------------------------

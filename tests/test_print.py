@@ -151,11 +151,14 @@ def test_fonts_are_the_shipped_faces_embedded_and_subset(built, report):
 
 @pytest.mark.parametrize("report", REPORTS)
 def test_no_page_is_blank_or_under_a_quarter_full_and_no_text_leaves_the_page(built, report):
+    """Every page but the last at least a quarter full; the last may end the notes short,
+    since they follow on from the last section rather than taking pages of their own."""
     with pdfplumber.open(built.folder / f"{report}.pdf") as pdf:
         for number, page in enumerate(pdf.pages, 1):
             fill = page_fill(page)
             assert fill is not None, f"page {number} is blank"
-            assert fill >= 0.25, f"page {number} is only {fill:.0%} full"
+            if number < len(pdf.pages):
+                assert fill >= 0.25, f"page {number} is only {fill:.0%} full"
             outside = text_outside_page(page)
             assert not outside, f"page {number}: text outside the page box: {''.join(outside)[:60]}"
 
@@ -293,7 +296,36 @@ def test_a_figure_that_opens_a_page_leaves_no_gap_its_sections_text_could_fill(b
         assert before.empty <= GAP or last_in_section, (
             f"{report}: page {before.number} is {before.empty:.0%} empty before Figure {number}"
         )
-    assert opened or report != REPORTS[0], "a figure opens a page of the briefing"
+    # Whether a figure opens a page depends on today's text; the pass itself is held on a
+    # page made for it below, so this test need not find one here.
+    del opened
+
+
+def test_the_placement_pass_moves_a_figure_after_the_text_that_fills_the_gap():
+    """A page of text, then a figure too tall for the page's foot, then more text of its
+    section: laid out once, the foot is left empty and the figure opens the next page; after
+    the pass the text fills the foot and the figure follows it."""
+    from weasyprint import HTML
+
+    from briefing.writers.pdf import placement
+
+    words = " ".join(["The partnership turned on fuel, gold and technicians."] * 9)
+    filler = "".join(f"<p>{words}</p>" for _ in range(2))
+    html = (
+        "<html><head><style>@page { size: A6; margin: 10mm }"
+        " body { font: 9pt/1.3 serif } .chart { height: 60mm; break-inside: avoid;"
+        " background: #ccc; margin: 0 }</style></head><body><section>"
+        f"{filler}<figure class='chart'></figure><p>{words}</p><p>{words}</p>"
+        "</section></body></html>"
+    )
+    page = HTML(string=html)
+    laid = page.render()
+    assert placement._opening(laid.pages[1]) is not None, "the case must open page 2 with it"
+    assert placement.empty_part(laid.pages[0]) > placement.GAP
+    assert placement.moves(laid.pages, page.etree_element) == 1
+    again = page.render()
+    assert placement.empty_part(again.pages[0]) <= placement.GAP
+    assert placement._opening(again.pages[1]) is None  # text, then the figure
 
 
 def test_the_running_head_names_the_section_in_force_at_the_top_of_the_page(built):

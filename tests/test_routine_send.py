@@ -136,8 +136,8 @@ def test_a_presentation_only_edition_is_published_but_mailed_only_to_who_asked(d
     assert desk.send(capsys)[0] == 0
     edit(
         desk.project / "templates/sections/iran-venezuela-in-focus/bottom-line.md.j2",
-        "Sanctions made the partnership practical",
-        "Sanctions made the partnership workable",
+        "the two states met sanctions with",
+        "the two states answered sanctions with",
     )
     desk.build()
     assert desk.editions() == ["2026-11-18", "2026-11-18-2"]  # published and listed

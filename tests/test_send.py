@@ -194,9 +194,9 @@ def test_each_reader_gets_whole_messages_with_the_edition_files(desk, smtp, caps
     assert set(got) == set(EXPECTED)
     briefing = got[("editor@example.org", "iran-venezuela")]
     text = briefing.get_body(("plain",)).get_content()
-    assert "KEY JUDGMENTS" in text and "- The partnership loses its anchor." in text
+    assert "KEY JUDGMENTS" in text and "- The partnership is likely to lose its anchor." in text
     assert (
-        "<strong>The partnership loses its anchor.</strong>"
+        "<strong>The partnership is likely to lose its anchor.</strong>"
         in briefing.get_body(("html",)).get_content()
     )
     assert briefing["To"] == "Desk Editor <editor@example.org>"

@@ -39,9 +39,9 @@ def prepare(spec: ChartSpec, evidence: Evidence, derived: dict[str, Derived]) ->
 
 
 def in_prose(name: str) -> str:
-    """A name as a sentence uses it: a descriptive one, ending in a common noun ('January 2026
-    news report', 'Atlantic Council analysts'), takes 'the'; a proper name ('TeleSUR', 'CSIS,
-    via …') does not."""
+    """A name as a sentence uses it: a descriptive one, ending in a common noun ('March wire
+    report', 'Institute analysts'), takes 'the'; a proper name ('Reuters', 'the Institute, via
+    …') does not."""
     first = name.split(",")[0].split()
     if first and first[-1][:1].islower() and not name.lower().startswith("the "):
         return "the " + name

@@ -32,6 +32,7 @@ LABELS: dict[str, str] = {
     "kicker": "Briefing",  # the cover's, and the mail's
     # Said on the cover and in the bottom line when an edition is generated more than
     # STALE_AFTER_DAYS after its information ends.
+    "age_title": "The age of this edition",  # over the age note, where a format heads it
     "age_note": "This edition was generated {age} after the information it reports ends; "
     "nothing later than {date} is covered.",
     "bottom_line_judged": "On information current to {date}{age}, it is {clauses}.",

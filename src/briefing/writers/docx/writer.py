@@ -298,7 +298,14 @@ def _meta_inlines(text: str) -> dict:
 
 def meta(doc: Document) -> dict:
     # The age of the information, when stale, sits on the title page as the cover's does.
-    aged = {"abstract": _meta_inlines(doc.age_note)} if doc.age_note else {}
+    aged = (
+        {
+            "abstract": _meta_inlines(doc.age_note),
+            "abstract-title": _meta_inlines(label("age_title")),
+        }
+        if doc.age_note
+        else {}
+    )
     return {
         **aged,
         "title": _meta_inlines(doc.title),

@@ -276,7 +276,7 @@ def _house_text_fonts(page) -> list[tuple[str, list[dict]]]:
 @pytest.mark.parametrize("name", [*REPORTS, "index"])
 def test_the_browser_sets_the_text_in_the_embedded_house_faces(built, browser, name, width):
     """Not the reader's own fonts: every text the CSS sets in a house family is drawn from
-    the page's embedded faces, except characters the house faces lack (a '↩'), and the
+    the page's embedded faces, except characters the house faces lack, and the
     faces the page declares are the house faces, the ones it uses loaded."""
     from fontTools.ttLib import TTFont
 

@@ -362,6 +362,28 @@ def test_every_figure_lies_between_its_sections_heading_and_the_next(built, repo
 
 
 @pytest.mark.parametrize("report", REPORTS)
+def test_no_word_is_broken_across_lines_without_a_hyphen(built, report):
+    """A line may end inside a word only at a hyphen. The notes' numbers, once pulled into the
+    margin by a negative text-indent, made the engine measure their lines short and break
+    'January' as 'Januar' / 'y' with no hyphen at all (as 'TeleSUR' before it)."""
+    import re
+    import subprocess
+
+    text = subprocess.run(
+        ["pdftotext", str(built.folder / f"{report}.pdf"), "-"], capture_output=True, text=True
+    ).stdout
+    html = (built.folder / f"{report}.html").read_text(encoding="utf-8")
+    words = set(re.findall(r"[A-Za-zÀ-ÿ]+", re.sub(r"<[^>]+>", " ", html)))
+    lines = text.split("\n")
+    broken = []
+    for line, following in zip(lines, lines[1:], strict=False):
+        end, start = re.search(r"([A-Za-zÀ-ÿ]+)$", line), re.match(r"([A-Za-zÀ-ÿ]+)", following)
+        if end and start and end[1] + start[1] in words and end[1] not in words:
+            broken.append(f"{line[-20:]!r} / {following[:20]!r}")
+    assert not broken, broken
+
+
+@pytest.mark.parametrize("report", REPORTS)
 def test_no_line_begins_with_a_note_number(built, report):
     laid = _laid_out(built, report)
     for page in laid.pages:

@@ -52,7 +52,7 @@ LABELS: dict[str, str] = {
     # A chronology's legend: how each kind of date is placed on its time axis (shown when the
     # chart has more than one kind).
     "chronology_point": "Dated event",
-    "chronology_span": "Known only to a decade, or a period: drawn across it",
+    "chronology_span": "Decade or period, drawn across its span",
     "chronology_by": "By a date: then or earlier",
     "what_changed": "What changed since the edition of {date}",
     "grade": "Reliability {grade}: {meaning}.",
@@ -60,7 +60,7 @@ LABELS: dict[str, str] = {
     "claims_caption": "As claimed by {names}.",
     "judgment": "Key judgment {n}",
     "alternative": "Alternative view",
-    "confidence": "{level} confidence",
+    "confidence": "{level}\u00a0confidence",  # kept on one line in a narrow label
     "likelihood": "{term} ({band})",
     "why_confidence": "Why this confidence:",
     "would_change": "What would change it:",

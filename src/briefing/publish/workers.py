@@ -209,6 +209,14 @@ def _stop_now(executors: list[ProcessPoolExecutor]) -> None:
         _signal(process, signal.SIGKILL)
     for executor in executors:
         executor.shutdown(wait=False, cancel_futures=True)
+    # Let each pool's own thread finish closing its wake-up pipe now (briefly: it can wait on
+    # a dead worker). Left to run into interpreter exit, it raced Python 3.11's exit hook,
+    # which wrote to that pipe as it closed and printed a traceback after the clear message.
+    deadline = time.monotonic() + KILL_AFTER
+    for executor in executors:
+        thread = getattr(executor, "_executor_manager_thread", None)
+        if thread is not None:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
 
 @contextmanager

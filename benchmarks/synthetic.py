@@ -89,8 +89,10 @@ def grow(project: Path, factor: int, seed: int = 11) -> int:
         year = rng.randint(1950, 2025)
         month, day = rng.randint(1, 12), rng.randint(1, 28)
         date = rng.choice((str(year), f"{year}-{month:02d}", f"{year}-{month:02d}-{day:02d}"))
+        # A figure in a summary is a placeholder for one of the fact's quantities, as the
+        # loader requires of every summary.
         summary = (
-            f"In record {n}, {rng.choice(_ACTORS)} {rng.choice(_ACTS)} "
+            f"In record {{record:num}}, {rng.choice(_ACTORS)} {rng.choice(_ACTS)} "
             f"{rng.choice(_SUBJECTS)}{rng.choice(_DETAIL)}."
         )
         facts.append(
@@ -99,6 +101,7 @@ def grow(project: Path, factor: int, seed: int = 11) -> int:
                 "date": date,
                 "domain": domains[n % len(domains)],
                 "summary": summary[0].upper() + summary[1:],
+                "quantities": {"record": {"value": n, "unit": "agreement"}},
                 "citations": [
                     {
                         "source": rng.choice(sources),

@@ -130,9 +130,21 @@ def reporting_verb(strength: str, claimant: str) -> str:
     """The verb for `claimant` at `strength`: 'the Institute reports', 'its analysts argue'
     (a name ending in a lower-case plural takes the plural)."""
     singular, plural = STRENGTHS[strength]
-    last = claimant.split()[-1] if claimant.split() else ""
-    many = last[:1].islower() and last.endswith("s") and not last.endswith("ss")
+    last = _head_noun(claimant)
+    many = descriptive(claimant) and last.endswith("s") and not last.endswith("ss")
     return plural if many else singular
+
+
+def _head_noun(name: str) -> str:
+    """The last word of a name's first part ('analysts' of 'Institute analysts, via …')."""
+    words = name.split(",")[0].split()
+    return words[-1] if words else ""
+
+
+def descriptive(name: str) -> bool:
+    """Whether a name describes rather than names ('March wire report', 'Institute
+    analysts': it ends in a common noun), so prose gives it 'the' and may make it plural."""
+    return _head_noun(name)[:1].islower()
 
 
 def information_age(days: int) -> str:

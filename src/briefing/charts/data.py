@@ -12,7 +12,7 @@ from __future__ import annotations
 from briefing.base.derive import Derived
 from briefing.base.errors import Problems
 from briefing.base.model import Fact
-from briefing.base.wording import label
+from briefing.base.wording import descriptive, label
 from briefing.charts.kinds import KINDS, unknown
 from briefing.charts.plot import ChartDataError, ChartTable, Plot, select
 from briefing.config.chartspec import ChartSpec
@@ -42,10 +42,7 @@ def in_prose(name: str) -> str:
     """A name as a sentence uses it: a descriptive one, ending in a common noun ('March wire
     report', 'Institute analysts'), takes 'the'; a proper name ('Reuters', 'the Institute, via
     …') does not."""
-    first = name.split(",")[0].split()
-    if first and first[-1][:1].islower() and not name.lower().startswith("the "):
-        return "the " + name
-    return name
+    return "the " + name if descriptive(name) and not name.lower().startswith("the ") else name
 
 
 def claims_line(facts: tuple[Fact, ...]) -> str:

@@ -238,8 +238,8 @@ class Composer:
                 groups.append((key, [j.in_brief]))
         parts = [
             label("bottom_line_term", term=term, confidence=confidence)
-            + " that "
-            + _series(clauses, "and that")
+            + " "
+            + _series([f"that {clause}" for clause in clauses])
             for (term, confidence), clauses in groups
         ]
         age = self._age()
@@ -249,7 +249,7 @@ class Composer:
             age=label("bottom_line_age", age=information_age(age))
             if age > STALE_AFTER_DAYS
             else "",
-            clauses=_series(parts, "and"),
+            clauses=_series(parts),
         )
         return Markup(escape_markdown(text))
 
@@ -313,12 +313,9 @@ class Composer:
         return chart
 
 
-def _series(items: list[str], last: str) -> str:
-    """'a, b and c' (with `last` as the final joiner)."""
-    if len(items) < 2:
-        return "".join(items)
-    joiner = ", that " if last == "and that" else ", "
-    return joiner.join(items[:-1]) + f" {last} " + items[-1]
+def _series(items: list[str]) -> str:
+    """'a, b and c'."""
+    return " and ".join([", ".join(items[:-1]), items[-1]]) if len(items) > 1 else "".join(items)
 
 
 class _Making:

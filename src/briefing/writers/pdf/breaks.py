@@ -20,6 +20,7 @@ file a reader opens (and copies from) stay as they were.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from xml.etree import ElementTree
 
 ZWSP = "\u200b"
@@ -30,7 +31,7 @@ CHUNK = 10  # characters between break opportunities: a line loses fewer than te
 STYLE = "hyphens: manual; overflow-wrap: anywhere; font-variant-ligatures: none"
 _RUN = re.compile(rf"[^\s{ZWSP}]{{{LONG_TOKEN + 1},}}")
 # Elements whose content is not laid out as text.
-_NOT_TEXT = {"style", "script", "head", "title", "template", "textarea", "svg", "math"}
+NOT_TEXT = {"style", "script", "head", "title", "template", "textarea", "svg", "math"}
 
 
 def broken(token: str) -> str:
@@ -62,25 +63,41 @@ def place_pieces(parent: ElementTree.Element, at: int, pieces: list) -> None:
         at += 1
 
 
-def break_long_tokens(root: ElementTree.Element) -> int:
-    """Give the long tokens of `root`'s text break opportunities (in place); how many."""
+def rewrite_text(
+    root: ElementTree.Element,
+    pieces_of: Callable[[str], list[str | ElementTree.Element] | None],
+    left_out: Callable[[ElementTree.Element], bool],
+) -> int:
+    """Replace each text and tail under `root` (but inside elements `left_out` skips) by the
+    pieces `pieces_of` makes of it, strings and elements in turn (in place); how many elements
+    were placed. The one walk both print passes (this module's and names.py) make."""
     count = 0
     stack = [root]
     while stack:
         element = stack.pop()
-        if not isinstance(element.tag, str) or element.tag.lower() in _NOT_TEXT:
+        if left_out(element):
             continue
         children = list(element)
         # Tails first, from the last child back, so earlier positions stay valid.
         for index in range(len(children) - 1, -1, -1):
             child = children[index]
-            if child.tail and (pieces := _pieces(child.tail)):
+            if child.tail and (pieces := pieces_of(child.tail)):
                 child.tail = pieces[0]
                 place_pieces(element, index + 1, pieces)
                 count += len(pieces) // 2
-        if element.text and (pieces := _pieces(element.text)):
+        if element.text and (pieces := pieces_of(element.text)):
             element.text = pieces[0]
             place_pieces(element, 0, pieces)
             count += len(pieces) // 2
         stack.extend(children)
     return count
+
+
+def not_text(element: ElementTree.Element) -> bool:
+    """Comments, processing instructions and elements whose content is not text to set."""
+    return not isinstance(element.tag, str) or element.tag.lower() in NOT_TEXT
+
+
+def break_long_tokens(root: ElementTree.Element) -> int:
+    """Give the long tokens of `root`'s text break opportunities (in place); how many."""
+    return rewrite_text(root, _pieces, not_text)

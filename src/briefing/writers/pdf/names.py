@@ -21,24 +21,22 @@ from __future__ import annotations
 import re
 from xml.etree import ElementTree
 
-from briefing.writers.pdf.breaks import place_pieces
+from briefing.writers.pdf.breaks import not_text, rewrite_text
 
 STYLE = "hyphens: manual"
 SHORTEST = 5  # letters: a shorter word cannot be split with two letters kept on each side
 _WORD = re.compile(r"[^\W_][\w\u2019'\-]*")
 _QUOTED = re.compile(r"\u201c[^\u201c\u201d]*\u201d|\u2018[^\u2018\u2019]*\u2019(?!\w)")
 _BETWEEN = re.compile(r"[\s\u2013\u2014\-]*")  # what may lie between two names of one run
-_NOT_TEXT = {"style", "script", "head", "title", "template", "textarea", "svg", "math"}
 # Set without hyphenation by the print stylesheet (`hyphens: manual`), so nothing to keep whole.
 _UNHYPHENATED = {"h1", "h2", "h3", "h4", "h5", "h6", "th", "td", "caption", "figcaption"}
 _UNHYPHENATED_ROLES = {"doc-endnotes"}
 
 
 def _left_out(element: ElementTree.Element) -> bool:
-    if not isinstance(element.tag, str):
+    if not_text(element):
         return True
-    tag = element.tag.lower()
-    return tag in _NOT_TEXT or tag in _UNHYPHENATED or element.get("role") in _UNHYPHENATED_ROLES
+    return element.tag.lower() in _UNHYPHENATED or element.get("role") in _UNHYPHENATED_ROLES
 
 
 def _named(word: str) -> bool:
@@ -80,22 +78,4 @@ def _pieces(text: str) -> list[str | ElementTree.Element] | None:
 def keep_names_whole(root: ElementTree.Element) -> int:
     """Wrap the names and quoted passages of `root`'s text in unhyphenated spans (in place);
     how many spans were made."""
-    count = 0
-    stack = [root]
-    while stack:
-        element = stack.pop()
-        if _left_out(element):
-            continue
-        children = list(element)
-        for index in range(len(children) - 1, -1, -1):
-            child = children[index]
-            if child.tail and (pieces := _pieces(child.tail)):
-                child.tail = pieces[0]
-                place_pieces(element, index + 1, pieces)
-                count += len(pieces) // 2
-        if element.text and (pieces := _pieces(element.text)):
-            element.text = pieces[0]
-            place_pieces(element, 0, pieces)
-            count += len(pieces) // 2
-        stack.extend(children)
-    return count
+    return rewrite_text(root, _pieces, _left_out)

@@ -195,16 +195,36 @@ def _validate(
     """Every report's charts and templates checked against its evidence, all problems at once,
     before anything is written. A report whose charts check out has them sent to be drawn
     while its templates are checked (schedule.draw_ahead); those drawings are returned."""
-    from briefing.charts.data import check as check_charts
-
     early: dict[str, Future] = {}
     for plan in todo:
         ev = evidence[plan.spec.id]
-        check_charts(plan.spec.charts, ev, problems)
-        if not problems and (future := draw_ahead(job, pool, todo, plan, ev)) is not None:
-            early[plan.spec.id] = future
-        check_templates(plan.spec, job.root, problems, later_edition=plan.previous is not None)
+
+        def ahead(plan: Plan = plan, ev: Evidence = ev) -> None:
+            if (future := draw_ahead(job, pool, todo, plan, ev)) is not None:
+                early[plan.spec.id] = future
+
+        check_report(plan.spec, ev, job.root, problems, plan.previous is not None, ahead)
     return early
+
+
+def check_report(
+    spec: ReportSpec,
+    ev: Evidence,
+    root: Path,
+    problems: Problems,
+    later_edition: bool,
+    charts_good: Callable[[], None] = lambda: None,
+) -> None:
+    """One report's charts and templates checked against its evidence (loaded, with its chart
+    declarations checked): what a build checks before it writes, and what `briefing preview`
+    checks before each draft. `charts_good` is called when the charts, and everything before
+    them, check out, before the templates are checked."""
+    from briefing.charts.data import check as check_charts
+
+    check_charts(spec.charts, ev, problems)
+    if not problems:
+        charts_good()
+    check_templates(spec, root, problems, later_edition=later_edition)
 
 
 def _publish(

@@ -104,7 +104,7 @@ def render(
     folder.mkdir()
     say(f"{spec.id}: {len(ev.facts)} facts from {len(ev.sources)} sources")
     drawn = _Drawn(early, spec.id, say) if early is not None else None
-    composer, doc = _compose(job, plan, ev, say, warn, drawn)
+    composer, doc = compose(job, plan, ev, say, warn, drawn)
     kept = _kept(plan, ev)
     say(
         f"{spec.id}: {len(doc.sections)} sections, {len(doc.notes)} notes, {len(doc.charts)} charts"
@@ -113,13 +113,7 @@ def render(
     # such a build only; otherwise while the other formats are written (at 50 times the facts
     # the print would wait a twentieth of a second for it).
     carried = snapshot.dump(kept, doc.fact_sections) if job.carries_evidence() else None
-    ctx = WriteContext(
-        job.root / "templates",
-        spec.layout,
-        spec.stylesheets,
-        options=dict(job.options),
-        evidence=carried,
-    )
+    ctx = write_context(job, spec, carried)
     targets = {
         f: folder / f"{spec.id}.{REGISTRY[f].extension}" for f in FORMATS if f in job.formats
     }
@@ -133,13 +127,25 @@ def render(
     return Staged(folder, time.perf_counter() - started, drawings)
 
 
-def _compose(
+def write_context(job: Job, spec: ReportSpec, evidence: bytes | None = None) -> WriteContext:
+    """What the writers of one report share (its layout, stylesheets, the options chosen);
+    `evidence`: the snapshot, for a format that carries it."""
+    return WriteContext(
+        job.root / "templates",
+        spec.layout,
+        spec.stylesheets,
+        options=dict(job.options),
+        evidence=evidence,
+    )
+
+
+def compose(
     job: Job,
     plan: Plan,
     ev: Evidence,
     say: Callable[[str], None],
     warn: Callable[[str], None],
-    drawn: _Drawn | None,
+    drawn: _Drawn | None = None,
 ) -> tuple[Composer, Document]:
     """The document. With the charts drawn by a worker, the text is composed around
     placeholders, so a print can start at once: it lays each chart out at its known size and

@@ -1,18 +1,13 @@
 """A report changes only when what it uses changes, and only `build` publishes (issue #20, items
 3 and 6). Both reports are built from one evidence base: a change to a fact, a template or a
 section that one report does not use must leave the other's edition where it is, and its
-what-changed section lists only its own facts under its own sections. `watch` writes drafts,
-never editions."""
+what-changed section lists only its own facts under its own sections. (`preview`, which never
+publishes, is tested in test_preview.py.)"""
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -171,68 +166,3 @@ def test_an_unchanged_build_stays_up_to_date(first, capsys):
     capsys.readouterr()
     printed = build(project, out, capsys=capsys)
     assert f"{FOCUS}: up to date" in printed and f"{LONG}: up to date" in printed
-
-
-# ---------------------------------------------------------------- watch ---------------------------
-
-
-def published_state(out: Path) -> dict[str, object]:
-    """Everything a reader, the index, the feed or `send` could see."""
-    state: dict[str, object] = {}
-    for report in (LONG, FOCUS):
-        state[report] = editions(out, report)
-        state[f"{report}/current"] = os.readlink(out / report / "current")
-        for path in out.glob(f"{report}.*"):
-            state[path.name] = (os.readlink(path), path.read_bytes())
-    for name in ("index.html", "feed.xml"):
-        state[name] = (out / name).read_bytes()
-    return state
-
-
-def test_watch_writes_drafts_and_never_an_edition(first):
-    project, out = first
-    before = published_state(out)
-    watcher = subprocess.Popen(
-        [sys.executable, "-m", "briefing", "watch", LONG, "--project", str(project)]
-        + ["--output", str(out), "--format", "html", "-j", "1"],
-        env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    seen: list[str] = []
-
-    def wait_for(needle: str, seconds: float = 60) -> str:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            line = watcher.stdout.readline()
-            if not line:
-                break
-            seen.append(line)
-            if needle in line:
-                return line
-        raise AssertionError(f"no {needle!r}; got: {''.join(seen)}")
-
-    draft = out / "drafts" / LONG / f"{LONG}.html"
-    try:
-        assert f"drafts go to {out / 'drafts'}" in wait_for("drafts go to")
-        first_draft = wait_for("draft written")
-        assert str(draft.parent) in first_draft
-        wait_for("watching")
-        assert draft.is_file()
-        edit(project / "data/facts/energy.yaml", "value: 2350000", "value: 2400000")
-        line = wait_for("draft written")
-        assert "1 fact changed since edition 2026-11-18" in line, line
-    finally:
-        watcher.send_signal(signal.SIGINT)
-        code = watcher.wait(timeout=30)
-    assert code == 0, "".join(seen)
-    assert not any("published edition" in line for line in seen), "".join(seen)
-    assert published_state(out) == before
-    html = draft.read_text(encoding="utf-8")
-    assert "2.4 million barrels" in html_text(html)
-    assert (out / "drafts" / LONG / "manifest.json").is_file()
-    # The real build afterwards publishes the change as the next edition, as if watch never ran.
-    code = main(["build", LONG, "-C", str(project), "-o", str(out), "-f", "html", "-j", "1"])
-    assert code == 0
-    assert editions(out, LONG) == ["2026-11-18", "2026-11-18-2"]

@@ -1,15 +1,13 @@
 """Safe to schedule: concurrent builds, builds killed at any moment, a lock that a dead process
-never holds, pruning on purpose, and the watch loop. These run the real command in subprocesses
+never holds and pruning on purpose. These run the real command in subprocesses
 (HTML only, to keep them quick; publishing is the same for every format)."""
 
 from __future__ import annotations
 
 import os
-import queue
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -176,56 +174,6 @@ def test_prune_keeps_exactly_n(first_edition, capsys):
     with pytest.raises(SystemExit):
         main(["prune", "--keep", "0", "-o", str(out)])
     assert "at least 1" in capsys.readouterr().err
-
-
-class _Lines:
-    """Lines a child process prints, read on a thread so a test can wait with a deadline."""
-
-    def __init__(self, proc: subprocess.Popen):
-        self.queue: queue.Queue[str] = queue.Queue()
-        self.seen: list[str] = []
-        threading.Thread(target=self._pump, args=(proc,), daemon=True).start()
-
-    def _pump(self, proc: subprocess.Popen) -> None:
-        for line in proc.stdout:
-            self.queue.put(line)
-
-    def wait_for(self, needle: str, seconds: float = 120) -> str:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            try:
-                line = self.queue.get(timeout=0.5)
-            except queue.Empty:
-                continue
-            self.seen.append(line)
-            if needle in line:
-                return line
-        raise AssertionError(f"no {needle!r} within {seconds}s; got: {''.join(self.seen)}")
-
-
-def test_watch_rebuilds_when_a_data_file_changes(first_edition):
-    project, out = first_edition
-    watcher = subprocess.Popen(
-        [sys.executable, "-m", "briefing", "watch", REPORT, "--project", str(project)]
-        + ["--output", str(out), "--format", "html"],
-        env=environment(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines = _Lines(watcher)
-    try:
-        first = lines.wait_for("draft written")
-        assert "(no facts changed since edition 2026-11-18)" in first
-        lines.wait_for("watching")
-        edit(project / "data/facts/energy.yaml", "value: 2350000", "value: 2400000")
-        drafted = lines.wait_for("draft written")
-        assert "(1 fact changed since edition 2026-11-18)" in drafted  # a draft, not an edition
-    finally:
-        watcher.send_signal(signal.SIGINT)
-        code = watcher.wait(timeout=30)
-    assert code == 0
-    assert assert_one_whole_edition_published(out) == "2026-11-18"
 
 
 def test_bad_input_after_an_edition_changes_nothing_published(first_edition, capsys):

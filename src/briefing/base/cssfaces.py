@@ -16,6 +16,7 @@ possible family, weight and style.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import xml.etree.ElementTree as ET
@@ -316,13 +317,20 @@ def _has_content(decls: list[_Declaration]) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=8)
+def _styles(css: str) -> Styles:
+    """The rules of a stylesheet, read once while its text is the same (a preview renders the
+    same stylesheet on every save)."""
+    return Styles(css)
+
+
 def asked_fonts(html: str) -> set[Font]:
     """Every family, weight and style that some text of `html` (its own, a list marker's,
     or what its CSS generates) may ask for."""
     tree = _Tree()
     tree.feed(html)
     tree.close()
-    styles = Styles("\n".join(tree.css))
+    styles = _styles("\n".join(tree.css))
     asked: set[Font] = set()
     start = {Font((), 400, False)}
     fonts_of: dict[ET.Element, set[Font]] = {}

@@ -154,7 +154,38 @@ def environment(templates: Path, **options: Any) -> SandboxedEnvironment:
 
         return source, str(found.path), uptodate
 
-    return SandboxedEnvironment(loader=jinja2.FunctionLoader(load), **options)
+    return SandboxedEnvironment(
+        loader=jinja2.FunctionLoader(load), bytecode_cache=_compiled(options), **options
+    )
+
+
+# Compiled templates, kept for the life of the process: one store per set of environment
+# options (autoescaping, for one, changes the code a template compiles to).
+_COMPILED: dict[str, Any] = {}
+
+
+def _compiled(options: dict[str, Any]) -> Any:
+    """The store of compiled templates for environments made with `options`. Jinja2 reuses a
+    template's code only while its source is the same (it compares checksums), so a process that
+    renders the same templates again (`briefing preview`, on every save) compiles only what
+    changed; a one-shot build pays one dictionary more."""
+    import jinja2
+
+    class Compiled(jinja2.BytecodeCache):
+        def __init__(self) -> None:
+            self.code: dict[str, bytes] = {}
+
+        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            if (code := self.code.get(bucket.key)) is not None:
+                bucket.bytecode_from_string(code)
+
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            self.code[bucket.key] = bucket.bytecode_to_string()
+
+    key = repr(sorted(options.items()))
+    if key not in _COMPILED:
+        _COMPILED[key] = Compiled()
+    return _COMPILED[key]
 
 
 def kind(node: object) -> str:

@@ -8,6 +8,7 @@ typo in the tenth template then costs one run, not ten.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -64,10 +65,9 @@ def include_circles(
 def check_templates(spec: ReportSpec, root: Path, problems: Problems, later_edition: bool) -> None:
     import jinja2
 
-    from briefing.base.templating import PACKAGED, Outside, environment, locate
+    from briefing.base.templating import PACKAGED, Outside, locate
 
     templates = root / "templates"
-    env = environment(templates)
     # The layout and the partials it may import: everything under layouts/, the project's and
     # the package's (a project file of the same name overrides the packaged one).
     layouts = sorted(
@@ -96,7 +96,7 @@ def check_templates(spec: ReportSpec, root: Path, problems: Problems, later_edit
             problems.add(shown, None, f"not valid UTF-8 ({exc.reason}); save it as UTF-8")
             continue
         try:
-            trees[name] = (shown, env.parse(source, name, str(found.path)))
+            trees[name] = (shown, _parsed(templates, source, name, str(found.path)))
         except jinja2.TemplateSyntaxError as exc:
             problems.add(shown, exc.lineno, f"template syntax error: {exc.message}")
     roots = [s.template for s in spec.sections] + [spec.layout]
@@ -109,9 +109,16 @@ def check_templates(spec: ReportSpec, root: Path, problems: Problems, later_edit
         check_stylesheet(templates / sheet, f"templates/{sheet}", problems)
 
 
-def check_stylesheet(path: Path, shown: str, problems: Problems) -> None:
-    import tinycss2
+@functools.lru_cache(maxsize=256)
+def _parsed(templates: Path, source: str, name: str, filename: str) -> Any:
+    """A template's syntax tree, kept for the life of the process while its source is the same
+    (`briefing preview` checks the same templates on every save). Syntax errors are raised."""
+    from briefing.base.templating import environment
 
+    return environment(templates).parse(source, name, filename)
+
+
+def check_stylesheet(path: Path, shown: str, problems: Problems) -> None:
     try:
         css = path.read_text(encoding="utf-8")
     except (FileNotFoundError, UnicodeDecodeError) as exc:
@@ -119,20 +126,31 @@ def check_stylesheet(path: Path, shown: str, problems: Problems) -> None:
             shown, None, f"cannot be read ({exc}); restore it or fix the report's 'stylesheets'"
         )
         return
+    for line, message in _css_problems(css):
+        problems.add(shown, line, message)
+
+
+@functools.lru_cache(maxsize=32)
+def _css_problems(css: str) -> tuple[tuple[int, str], ...]:
+    """A stylesheet's syntax errors, by line (kept while its text is the same)."""
+    import tinycss2
+
+    found: list[tuple[int, str]] = []
 
     def rules(nodes, nested: bool) -> None:
         for node in nodes:
             if node.type == "error":
-                problems.add(shown, node.source_line, f"CSS syntax error: {node.message}")
+                found.append((node.source_line, f"CSS syntax error: {node.message}"))
                 continue
             if node.type not in ("qualified-rule", "at-rule"):
                 continue
             for token in node.prelude or []:
                 if token.type == "error":
-                    problems.add(
-                        shown,
-                        token.source_line,
-                        f"CSS syntax error: {token.message} (an unmatched brace?)",
+                    found.append(
+                        (
+                            token.source_line,
+                            f"CSS syntax error: {token.message} (an unmatched brace?)",
+                        )
                     )
             if node.content is None:
                 continue
@@ -145,8 +163,9 @@ def check_stylesheet(path: Path, shown: str, problems: Problems) -> None:
                 continue
             for item in tinycss2.parse_blocks_contents(node.content, True, True):
                 if item.type == "error":
-                    problems.add(shown, item.source_line, f"CSS syntax error: {item.message}")
+                    found.append((item.source_line, f"CSS syntax error: {item.message}"))
                 elif item.type in ("qualified-rule", "at-rule"):
                     rules([item], True)
 
     rules(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True), False)
+    return tuple(found)

@@ -14,7 +14,7 @@ SOURCES  := $(shell find src -name '*.py')
 LOCK      := requirements.lock
 TEST_LOCK := requirements-test.lock
 
-.PHONY: briefing test lint bench bench-send bench-long-token lock clean
+.PHONY: briefing test lint bench bench-send bench-long-token bench-preview lock clean
 
 # The environment is exactly the lock: every library at the version and with the hash
 # requirements-test.lock records (the build backend, setuptools, included), then the package
@@ -55,6 +55,10 @@ bench-send: $(BYTECODE)
 
 bench-long-token: $(BYTECODE)
 	cd benchmarks && ../$(BIN)/python long_token.py
+
+# `briefing preview`: a saved fact to the reloaded page, and to the PDF of the new draft.
+bench-preview: $(BYTECODE)
+	cd benchmarks && ../$(BIN)/python preview.py
 
 # `make lock` refreshes both lock files from pyproject.toml with pip-tools' pip-compile, run
 # from a throwaway venv (the tool is no dependency of the project). The network is needed.

@@ -77,22 +77,26 @@ RELOAD_JS = """\
 """
 
 BAND_CSS = """\
+.briefing-draft {
+  position: sticky; top: 0; z-index: 1000; margin: 0;
+  font: 0.95rem/1.45 system-ui, sans-serif;
+}
 .briefing-draft-band {
-  position: sticky; top: 0; z-index: 1000; margin: 0; padding: 0.4rem 1rem;
+  margin: 0; padding: 0.4rem 1rem;
   display: flex; flex-wrap: wrap; gap: 0.3rem 1.2rem; align-items: baseline;
-  background: #7a1f1f; color: #fff; font: 600 0.95rem/1.4 system-ui, sans-serif;
+  background: #7a1f1f; color: #fff; font-weight: 600;
   border-bottom: 3px solid #f2c94c;
 }
 .briefing-draft-band a { color: #fff; text-decoration: underline; }
 .briefing-draft-band .briefing-draft-when { font-weight: 400; }
 .briefing-draft-problems {
-  margin: 0; padding: 0.8rem 1rem; background: #fff4e5; color: #3b2300;
-  border-bottom: 2px solid #b3541e; font: 0.95rem/1.45 system-ui, sans-serif;
+  margin: 0; padding: 0.7rem 1rem; max-height: 40vh; overflow: auto;
+  background: #fff4e5; color: #3b2300; border-bottom: 2px solid #b3541e;
 }
-.briefing-draft-problems h2 { font-size: 1rem; margin: 0 0 0.4rem; }
+.briefing-draft-problems h2 { font: 600 1rem/1.4 system-ui, sans-serif; margin: 0 0 0.4rem; }
 .briefing-draft-problems ul { margin: 0; padding-left: 1.2rem; }
 .briefing-draft-problems code { white-space: pre-wrap; font-size: 0.9rem; }
-@media print { .briefing-draft-band, .briefing-draft-problems { display: none; } }
+@media print { .briefing-draft { display: none; } }
 """
 
 _HEAD_END = re.compile(r"</head\s*>", re.IGNORECASE)
@@ -109,7 +113,7 @@ class Shown:
         self.preview = preview
         self.session = secrets.token_hex(4)  # a restarted server's page reloads too
         self.count = 0
-        self.seen: tuple[int, tuple[str, ...]] | None = None
+        self.seen: tuple[str | None, tuple[str, ...]] | None = None
         self.changed = asyncio.Event()
 
     @property
@@ -117,9 +121,10 @@ class Shown:
         return f"{self.session}-{self.count}"
 
     def update(self) -> bool:
-        """Take the preview's state; True if the page must change."""
+        """Take the preview's state; True if the page must change (a save that changes
+        nothing the page shows reloads nothing)."""
         draft = self.preview.draft
-        now = (draft.number if draft else 0, tuple(str(p) for p in self.preview.problems))
+        now = (draft.html if draft else None, tuple(str(p) for p in self.preview.problems))
         if now == self.seen:
             return False
         self.seen = now
@@ -149,7 +154,7 @@ def page(shown: Shown) -> str:
 
 
 def _band(draft: Draft | None, problems: list[Problem]) -> str:
-    parts = ['<div class="briefing-draft-band" role="note" aria-label="Draft">']
+    parts = ['<div class="briefing-draft"><div class="briefing-draft-band">']
     parts.append("<span>Draft — not published</span>")
     if draft is not None:
         parts.append(
@@ -170,6 +175,7 @@ def _band(draft: Draft | None, problems: list[Problem]) -> str:
             f"<h2>{len(problems)} problem(s) in the input; {kept}</h2>"
             f"<ul>{items}</ul></section>"
         )
+    parts.append("</div>")
     return "".join(parts)
 
 

@@ -1,8 +1,7 @@
 """`briefing build`: publish a new edition of each report whose inputs changed.
 
-Its options are shared with `watch`, which runs the same build in draft mode. A format's own
-options (writers.Option) are offered as they are declared in the format registry; this verb
-passes them on by name and knows none of them."""
+A format's own options (writers.Option) are offered as they are declared in the format registry;
+this verb passes them on by name and knows none of them."""
 
 from __future__ import annotations
 
@@ -48,7 +47,7 @@ def _jobs(value: str) -> int:
 
 
 def options(b: argparse.ArgumentParser) -> None:
-    """The options of `build`, which `watch` takes too."""
+    """The options of `build`."""
     b.add_argument(
         "reports",
         nargs="*",
@@ -96,7 +95,7 @@ def options(b: argparse.ArgumentParser) -> None:
 
 
 def paths(args: argparse.Namespace) -> list[Problem]:
-    """--output must be a folder or a name one can be made at (for `watch` too)."""
+    """--output must be a folder or a name one can be made at."""
     if args.output is None:
         return []
     problem = folder_or_new("--output", args.output)
@@ -154,7 +153,6 @@ def run(args: argparse.Namespace, root: Path, output: Path) -> int:
             options={option.name: getattr(args, option.name) for option in OPTIONS},
             warn=warn,
             jobs=args.jobs,  # None: one worker per usable processor
-            draft=getattr(args, "draft", False),  # `watch` writes drafts, never editions
         )
     except InputError as exc:
         for problem in exc.problems:

@@ -28,7 +28,6 @@ from briefing.compose.preflight import check_templates
 from briefing.config.load import load_evidence, load_report, report_files
 from briefing.config.specs import Evidence, ReportSpec
 from briefing.publish.catalog import refresh
-from briefing.publish.drafts import DRAFTS, DraftStore
 from briefing.publish.editions import EditionStore
 from briefing.publish.fingerprint import fingerprint
 from briefing.publish.lock import output_lock
@@ -86,12 +85,9 @@ def build(
     options: Mapping[str, str] | None = None,
     warn: Callable[[str], None] = print,
     jobs: int | None = 1,
-    draft: bool = False,
 ) -> list[Outcome]:
     """`options`: the formats' own options (writers.Option), by name; the others at their
-    defaults. `jobs`: at most that many worker processes; None for one per usable processor.
-    `draft`: write each report's draft (drafts.py) instead of publishing an edition; the same
-    pipeline, which then touches no edition, index, feed or anything `send` reads."""
+    defaults. `jobs`: at most that many worker processes; None for one per usable processor."""
     for fmt in formats:
         if REGISTRY[fmt].check_system is not None:
             REGISTRY[fmt].check_system()  # before any work: one line naming what to install
@@ -105,10 +101,9 @@ def build(
         site = _base_url(root, problems)
         problems.raise_if_any()
 
-        outcomes, todo = _decide(specs, root, output, formats, chosen, say, warn, force, draft)
+        outcomes, todo = _decide(specs, root, output, formats, chosen, say, warn, force)
         if not todo:
-            if not draft:
-                refresh(output, root / "templates", base_url=site)
+            refresh(output, root / "templates", base_url=site)
             return outcomes
         # Only a build that renders pays for the worker machinery (and for counting processors).
         from briefing.base.processes import usable_cpus
@@ -132,14 +127,10 @@ def build(
             staged = render_all(job, todo, evidence, pool, say, warn, early)
             checkpoint("rendered")
             stopping.hold()  # publishing, once begun, is finished (see stopping.py)
-            outcomes += _publish(todo, staged, output, say, draft)
-            used = {
-                (f"{DRAFTS}/{plan.spec.id}" if draft else plan.spec.id): done.drawings
-                for plan, done in zip(todo, staged, strict=True)
-            }
+            outcomes += _publish(todo, staged, output, say)
+            used = {plan.spec.id: done.drawings for plan, done in zip(todo, staged, strict=True)}
             keep_drawings(stage / CHART_CACHE, output / CHART_CACHE, used)
-        if not draft:
-            refresh(output, root / "templates", base_url=site)
+        refresh(output, root / "templates", base_url=site)
     return outcomes
 
 
@@ -152,36 +143,26 @@ def _decide(
     say: Callable[[str], None],
     warn: Callable[[str], None],
     force: bool,
-    draft: bool,
 ) -> tuple[list[Outcome], list[Plan]]:
     """Each report up to date (its outcome) or to be rendered (its plan), decided from
     fingerprints alone, before any rendering library is imported."""
     outcomes: list[Outcome] = []
     todo: list[Plan] = []
     for spec in specs:
-        store = DraftStore(output, spec.id) if draft else EditionStore(output, spec.id)
+        store = EditionStore(output, spec.id)
         newest = store.newest()
         # The newest edition's manifest keeps its templates' analyses (fingerprint.py).
         known = newest.manifest.inputs if newest is not None else None
         fp = fingerprint(spec, root, formats, options, known)
-        # A draft says what changed since the newest published edition.
-        previous = store.published() if isinstance(store, DraftStore) else newest
         for message in store.warnings:
             warn(message)
-        # (a draft also compares with the edition it did: a new one means a new draft)
-        base = (
-            newest is None or not draft or newest.manifest.previous == getattr(previous, "id", None)
-        )
-        if newest is not None and not force and newest.fingerprint == fp.digest and base:
+        if newest is not None and not force and newest.fingerprint == fp.digest:
             if not store.is_published(newest):
                 store.publish(newest)  # a build killed after placing it, before the switch
-            if draft:
-                say(f"{spec.id}: draft up to date in {newest.path}")
-            else:
-                say(f"{spec.id}: up to date (edition {newest.id})")
+            say(f"{spec.id}: up to date (edition {newest.id})")
             outcomes.append(Outcome(spec.id, UP_TO_DATE, newest.id, [], 0.0))
         else:
-            todo.append(Plan(spec, store, fp, previous))
+            todo.append(Plan(spec, store, fp, newest))
     return outcomes, todo
 
 
@@ -232,9 +213,8 @@ def _publish(
     staged: list[Staged],
     output: Path,
     say: Callable[[str], None],
-    draft: bool,
 ) -> list[Outcome]:
-    """Each staged edition moved into its store and made current (or the draft replaced)."""
+    """Each staged edition moved into its store and made current."""
     outcomes = []
     for plan, (folder, seconds, _) in zip(todo, staged, strict=True):
         edition = plan.store.place(folder)
@@ -242,15 +222,8 @@ def _publish(
         plan.store.publish(edition)
         checkpoint("published")
         summary = edition.summary
-        if draft:
-            files = [edition.path / f.name for f in edition.manifest.files]
-            since = f" since edition {plan.previous.id}" if plan.previous else ""
-            if plan.previous is None:
-                summary = "no edition published yet"
-            say(f"{plan.spec.id}: draft written to {edition.path} ({summary}{since})")
-        else:
-            files = [output / f"{plan.spec.id}.{f.format}" for f in edition.manifest.files]
-            say(f"{plan.spec.id}: published edition {edition.id} ({summary})")
+        files = [output / f"{plan.spec.id}.{f.format}" for f in edition.manifest.files]
+        say(f"{plan.spec.id}: published edition {edition.id} ({summary})")
         for path in files:
             say(f"{plan.spec.id}: wrote {path}")
         outcomes.append(Outcome(plan.spec.id, PUBLISHED, edition.id, files, seconds, summary))

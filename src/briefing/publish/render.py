@@ -21,7 +21,6 @@ from briefing.base.clock import build_time
 from briefing.base.files import checkpoint
 from briefing.compose.changes import Previous
 from briefing.config.specs import Evidence, ReportSpec
-from briefing.publish.drafts import DraftStore
 from briefing.publish.editions import EVIDENCE, MANIFEST, Edition, EditionStore, write_manifest
 from briefing.publish.fingerprint import Fingerprint
 from briefing.publish.manifest import Changes, FileEntry, Manifest
@@ -69,7 +68,7 @@ class Plan:
     """One report the build renders."""
 
     spec: ReportSpec
-    store: EditionStore | DraftStore
+    store: EditionStore
     fingerprint: Fingerprint
     previous: Edition | None  # the newest published edition
 

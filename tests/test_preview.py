@@ -196,6 +196,14 @@ def test_a_published_page_has_no_band_and_no_reload_script(server):
         assert trace not in published
 
 
+def test_only_this_machine_s_own_address_is_served(server, page):
+    """A page elsewhere that points a name of its own at 127.0.0.1 (DNS rebinding) gets
+    nothing."""
+    response = page.request.get(server.address, headers={"Host": "attacker.example"})
+    assert response.status == 400
+    assert "briefing-draft" not in response.text()
+
+
 def test_a_taken_port_is_refused_with_status_2(server, capsys):
     port = int(server.address.rsplit(":", 1)[1].strip("/"))
     assert main(["preview", REPORT, "-C", str(server.project), "--port", str(port)]) == 2

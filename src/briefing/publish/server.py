@@ -37,11 +37,14 @@ from typing import TypeVar
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from briefing.base.errors import InputError, Problem
+from briefing.base.sharedlibs import MissingLibrary
 from briefing.base.stopping import SIGNALS
 from briefing.publish.preview import Draft, Preview
 
@@ -265,16 +268,19 @@ def app(
                 print(problem, file=sys.stderr, flush=True)
             text = "\n".join(str(p) for p in exc.problems)
             return Response(f"The draft cannot be printed:\n{text}\n", 422, media_type="text/plain")
+        except MissingLibrary as exc:  # no Pango: the page works, the print cannot
+            print(f"briefing: {exc}", file=sys.stderr, flush=True)
+            return Response(f"The draft cannot be printed: {exc}\n", 503, media_type="text/plain")
         say(f"{draft.report}: PDF of draft {draft.number} in {time.perf_counter() - started:.1f}s")
         disposition = f'inline; filename="{draft.report}-draft-{draft.number}.pdf"'
         headers = {**NO_STORE, "Content-Disposition": disposition}
         return Response(data, media_type="application/pdf", headers=headers)
 
-    async def events(request: Request) -> Response:
+    async def events(_request: Request) -> Response:
         async def stream() -> AsyncIterator[str]:
             sent = None
             yield "retry: 300\n\n"
-            while not stopping() and not await request.is_disconnected():
+            while not stopping():  # a page that goes away ends it too (Starlette cancels it)
                 if sent != shown.version:
                     sent = shown.version
                     yield f"event: version\ndata: {sent}\n\n"
@@ -323,6 +329,9 @@ def app(
             Route(f"{PREFIX}/band.css", styles),
         ],
         lifespan=lifespan,
+        # Only a page opened on this machine's own address: a web page elsewhere that points
+        # a name of its own at 127.0.0.1 (DNS rebinding) is refused.
+        middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=[HOST, "localhost"])],
     )
 
 

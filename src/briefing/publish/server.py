@@ -109,11 +109,14 @@ T = TypeVar("T")
 
 
 class Shown:
-    """What the page shows now (the last good draft and the problems of the inputs), under a
-    version that changes whenever that does; a page showing another version reloads."""
+    """What the page shows now (the last good draft and the problems of the inputs, as they
+    stood after the last rebuild), under a version that changes whenever that does; a page
+    showing another version reloads."""
 
     def __init__(self, preview: Preview):
         self.preview = preview
+        self.draft: Draft | None = None
+        self.problems: list[Problem] = []
         self.session = secrets.token_hex(4)  # a restarted server's page reloads too
         self.count = 0
         self.seen: tuple[str | None, tuple[str, ...]] | None = None
@@ -126,11 +129,11 @@ class Shown:
     def update(self) -> bool:
         """Take the preview's state; True if the page must change (a save that changes
         nothing the page shows reloads nothing)."""
-        draft = self.preview.draft
-        now = (draft.html if draft else None, tuple(str(p) for p in self.preview.problems))
+        draft, problems = self.preview.draft, list(self.preview.problems)
+        now = (draft.html if draft else None, tuple(str(p) for p in problems))
         if now == self.seen:
             return False
-        self.seen = now
+        self.seen, self.draft, self.problems = now, draft, problems
         self.count += 1
         changed, self.changed = self.changed, asyncio.Event()
         changed.set()  # every open page's event stream sends the new version
@@ -139,7 +142,7 @@ class Shown:
 
 def page(shown: Shown) -> str:
     """The draft with the band, its stylesheet, its script and its version added."""
-    draft, problems = shown.preview.draft, shown.preview.problems
+    draft, problems = shown.draft, shown.problems
     head = (
         f'<meta name="briefing-draft" content="{shown.version}">'
         f'<link rel="stylesheet" href="{PREFIX}/band.css">'
@@ -257,7 +260,7 @@ def app(
         return HTMLResponse(page(shown), headers=headers)
 
     async def pdf(request: Request) -> Response:
-        draft = preview.draft
+        draft = shown.draft
         if draft is None or request.path_params["report"] != draft.report:
             return Response("no such draft\n", 404, media_type="text/plain")
         started = time.perf_counter()

@@ -306,7 +306,9 @@ def app(
         async for batch in awatch(
             *folders, step=STEP_MS, debounce=DEBOUNCE_MS, stop_event=stop, rust_timeout=500
         ):
-            names = sorted({Path(path).name for _, path in batch})
+            # (an editor's temporary files, gone by now, are left out of the list)
+            paths = {Path(path) for _, path in batch}
+            names = sorted({p.name for p in paths if p.exists()} or {p.name for p in paths})
             say(f"changed: {', '.join(names)}")
             await _in_thread(lambda: rebuild(preview, say))
             shown.update()

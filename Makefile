@@ -82,7 +82,14 @@ LOCK_TOOL  := pip-tools~=7.7
 LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --all-build-deps --strip-extras \
               --no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade)
 
+# feedgen is published as a source archive only, and building its metadata prints setuptools'
+# banners about that package's own setup.py (its licence classifiers, a `test_suite` option,
+# `universal` wheels), each once per build hook: they concern feedgen, not this project, and
+# only those three messages are silenced.
+LOCK_QUIET := ignore:License classifiers are deprecated,ignore:Unknown distribution option,ignore:bdist_wheel.universal is deprecated
+
 lock:
+	export PYTHONWARNINGS='$(LOCK_QUIET)' && \
 	tool=$$(mktemp -d) && trap 'rm -rf "$$tool"' EXIT && \
 	$(PYTHON) -m venv "$$tool" && \
 	"$$tool/bin/pip" install --quiet '$(LOCK_TOOL)' && \

@@ -35,7 +35,7 @@ from briefing.publish.lock import output_lock
 from briefing.publish.render import CHART_CACHE, Job, Plan, Staged
 from briefing.publish.schedule import draw_ahead, render_all, warm_up
 from briefing.publish.staging import ensure_folder, staging, sweep
-from briefing.writers import FORMATS, REGISTRY, chosen_options
+from briefing.writers import FORMATS, check_system, chosen_options
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -92,9 +92,7 @@ def build(
     defaults. `jobs`: at most that many worker processes; None for one per usable processor.
     `draft`: write each report's draft (drafts.py) instead of publishing an edition; the same
     pipeline, which then touches no edition, index, feed or anything `send` reads."""
-    for fmt in formats:
-        if REGISTRY[fmt].check_system is not None:
-            REGISTRY[fmt].check_system()  # before any work: one line naming what to install
+    check_system(formats)  # before any work: one line naming what to install
     chosen = chosen_options(formats, options or {})
     ensure_folder(output)
     prepare_caches(output)  # before matplotlib or WeasyPrint is imported, here or in a worker

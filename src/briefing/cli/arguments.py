@@ -10,7 +10,6 @@ from pathlib import Path
 
 from briefing.base.errors import Problem
 
-
 # What a path option takes, for the completion scripts (completion.py): shtab reads an
 # argument's `complete` attribute (its shtab.DIRECTORY and shtab.FILE, spelled out here so
 # that a command that completes nothing never imports shtab).

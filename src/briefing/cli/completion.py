@@ -22,7 +22,7 @@ def add(verbs) -> None:
         description=(
             "Print a script that teaches bash or zsh to complete briefing's commands, options "
             "and report folders. Load it from your shell's start-up file, for example "
-            "`eval \"$(briefing completion bash)\"` in ~/.bashrc; docs/command-line.md shows "
+            '`eval "$(briefing completion bash)"` in ~/.bashrc; docs/command-line.md shows '
             "the other ways. Needs no project and reads nothing."
         ),
     )

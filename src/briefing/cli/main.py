@@ -40,7 +40,9 @@ class _Version(argparse.Action):
     """`--version`: the distribution's name and version as its installed metadata states
     them, read only when asked (the package's own number where it is not installed)."""
 
-    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+    def __init__(
+        self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None
+    ):
         super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
 
     def __call__(self, parser, namespace, values, option_string=None):

@@ -18,7 +18,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from briefing.base import stopping
 from briefing.base.cachedirs import prepare as prepare_caches
@@ -30,7 +30,7 @@ from briefing.config.specs import Evidence, ReportSpec
 from briefing.publish.catalog import refresh
 from briefing.publish.drafts import DRAFTS, DraftStore
 from briefing.publish.editions import EditionStore
-from briefing.publish.fingerprint import fingerprint
+from briefing.publish.fingerprint import Fingerprint, fingerprint
 from briefing.publish.lock import output_lock
 from briefing.publish.render import CHART_CACHE, Job, Plan, Staged
 from briefing.publish.schedule import draw_ahead, render_all, warm_up
@@ -87,11 +87,14 @@ def build(
     warn: Callable[[str], None] = print,
     jobs: int | None = 1,
     draft: bool = False,
+    explain: Callable[[str], None] | None = None,
 ) -> list[Outcome]:
     """`options`: the formats' own options (writers.Option), by name; the others at their
     defaults. `jobs`: at most that many worker processes; None for one per usable processor.
     `draft`: write each report's draft (drafts.py) instead of publishing an edition; the same
-    pipeline, which then touches no edition, index, feed or anything `send` reads."""
+    pipeline, which then touches no edition, index, feed or anything `send` reads.
+    `explain`: where `build --verbose` says why each report is or is not up to date (the
+    fingerprint parts that moved, reasons.py), what is rendered and where it goes."""
     check_system(formats)  # before any work: one line naming what to install
     chosen = chosen_options(formats, options or {})
     ensure_folder(output)
@@ -103,7 +106,9 @@ def build(
         site = _base_url(root, problems)
         problems.raise_if_any()
 
-        outcomes, todo = _decide(specs, root, output, formats, chosen, say, warn, force, draft)
+        outcomes, todo = _decide(
+            specs, root, output, formats, chosen, say, warn, force, draft, explain
+        )
         if not todo:
             if not draft:
                 refresh(output, root / "templates", base_url=site)
@@ -151,9 +156,11 @@ def _decide(
     warn: Callable[[str], None],
     force: bool,
     draft: bool,
+    explain: Callable[[str], None] | None = None,
 ) -> tuple[list[Outcome], list[Plan]]:
     """Each report up to date (its outcome) or to be rendered (its plan), decided from
-    fingerprints alone, before any rendering library is imported."""
+    fingerprints alone, before any rendering library is imported; told why to `explain`."""
+    tell = explain or (lambda _m: None)
     outcomes: list[Outcome] = []
     todo: list[Plan] = []
     for spec in specs:
@@ -177,10 +184,51 @@ def _decide(
                 say(f"{spec.id}: draft up to date in {newest.path}")
             else:
                 say(f"{spec.id}: up to date (edition {newest.id})")
+            tell(
+                f"{spec.id}: its report, data, templates, styles, tool and options are as "
+                f"{'the draft' if draft else f'edition {newest.id}'} recorded them "
+                f"(fingerprint {fp.digest[:19]}…); nothing to write"
+            )
             outcomes.append(Outcome(spec.id, UP_TO_DATE, newest.id, [], 0.0))
         else:
+            if explain is not None:
+                _why(spec, newest, fp, force, base, draft, tell)
+                where = store.folder if draft else store.folder / "editions"
+                chosen = ", ".join(f"{k}={v}" for k, v in sorted(options.items()))
+                chosen = f" ({chosen})" if chosen else ""
+                tell(
+                    f"{spec.id}: rendering {', '.join(formats)}{chosen} into a new "
+                    f"{'draft' if draft else 'edition'} under {where}"
+                )
             todo.append(Plan(spec, store, fp, previous))
     return outcomes, todo
+
+
+def _why(
+    spec: ReportSpec,
+    newest: Any,
+    fp: Fingerprint,
+    force: bool,
+    base: bool,
+    draft: bool,
+    tell: Callable[[str], None],
+) -> None:
+    """Why `spec` is rendered: no edition yet, --force, or each fingerprint part that moved."""
+    from briefing.publish.reasons import differences
+
+    what = "draft" if draft else "edition"
+    if newest is None:
+        tell(f"{spec.id}: no {what} yet, so one is built")
+        return
+    if force:
+        tell(f"{spec.id}: --force given: a new {what} even if nothing changed")
+    if not base:
+        tell(f"{spec.id}: an edition was published since the last draft")
+    if newest.fingerprint == fp.digest:
+        return
+    since = "the last draft" if draft else f"edition {newest.id}"
+    for line in differences(newest.manifest.inputs, newest.manifest.options, fp):
+        tell(f"{spec.id}: changed since {since}: {line}")
 
 
 def _validate(

@@ -110,7 +110,12 @@ class MissingLibrary(Exception):
 
 def _loadable(names: tuple[str, ...]) -> bool:
     """As cffi's `dlopen` does for WeasyPrint: each name as it is, then as the loader's
-    cache knows it."""
+    cache knows it. On Windows, from the folders WEASYPRINT_DLL_DIRECTORIES names too, as
+    WeasyPrint adds them (MSYS2's, for one; docs/install.md)."""
+    if hasattr(os, "add_dll_directory"):
+        for folder in os.environ.get("WEASYPRINT_DLL_DIRECTORIES", "").split(";"):
+            if folder and os.path.isdir(folder):
+                os.add_dll_directory(folder)
     with found_by_ldconfig_only():
         # A full file name needs no lookup in the cache: tried first, it is the quickest way
         # to an answer on Linux; the other names follow in WeasyPrint's order.
@@ -151,13 +156,14 @@ def platform(system: str = sys.platform, os_release: Path = Path("/etc/os-releas
 def advice(missing: list[str], where: str | None) -> str:
     """The one line that names what is missing and how to install it here."""
     them = "it" if len(missing) == 1 else "them"
+    named = ", ".join(missing[:-1]) + " and " + missing[-1] if len(missing) > 1 else missing[0]
     if where in PLATFORMS:
         found = PLATFORMS[where]
         how = f"install {them} with `{found.install}` ({found.name})"
     else:
         how = OTHERWISE
     return (
-        f"the PDF needs {', '.join(missing)}, which this system lacks: {how}; "
+        f"the PDF needs {named}, which this system lacks: {how}; "
         "or leave the PDF out with --format docx,html"
     )
 

@@ -21,7 +21,7 @@ def add(verbs) -> None:
         help="print the completion script for bash or zsh",
         description=(
             "Print a script that teaches bash or zsh to complete briefing's commands, options "
-            "and report folders. Load it from your shell's start-up file, for example "
+            "and folder and file arguments. Load it from your shell's start-up file, for example "
             '`eval "$(briefing completion bash)"` in ~/.bashrc; docs/command-line.md shows '
             "the other ways. Needs no project and reads nothing."
         ),

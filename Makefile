@@ -30,9 +30,16 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # `--no-deps` because the lock already lists every dependency, and because the pip a fresh
 # venv starts with (23.2 for Python 3.11) refuses an extra such as `fonttools[woff]` in
 # hash-checking mode; `pip check` then proves nothing the lock misses is required.
+# A library published only as a source archive (feedgen) is
+# built here too: by the locked setuptools, installed first on its own (its lines cut from the
+# lock, hashes and all), without isolation, so no build fetches an unpinned setuptools.
+BACKEND_LOCK := $(VENV)/backend.lock
+
 $(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	sed -n '/^setuptools==/,/^    # via/p' $(LOCK) > $(BACKEND_LOCK)
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r $(BACKEND_LOCK)
+	$(BIN)/pip install --quiet --require-hashes --no-deps --no-build-isolation -r $(LOCK)
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	$(BIN)/pip check
 	touch $(STAMP)
@@ -41,7 +48,7 @@ $(STAMP): pyproject.toml $(LOCK)
 # the runtime lock's version (make lock resolves both from one pyproject.toml), so pip finds
 # those installed and adds only the rest.
 $(TEST_STAMP): $(STAMP) $(TEST_LOCK)
-	$(BIN)/pip install --quiet --require-hashes --no-deps -r $(TEST_LOCK)
+	$(BIN)/pip install --quiet --require-hashes --no-deps --no-build-isolation -r $(TEST_LOCK)
 	$(BIN)/pip check
 	touch $(TEST_STAMP)
 

@@ -30,9 +30,9 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # `--no-deps` because the lock already lists every dependency, and because the pip a fresh
 # venv starts with (23.2 for Python 3.11) refuses an extra such as `fonttools[woff]` in
 # hash-checking mode; `pip check` then proves nothing the lock misses is required.
-# A library published only as a source archive (feedgen) is
-# built here too: by the locked setuptools, installed first on its own (its lines cut from the
-# lock, hashes and all), without isolation, so no build fetches an unpinned setuptools.
+# feedgen, published only as a source archive, is built here: by the locked setuptools,
+# installed first on its own (its lines cut from the lock, hashes and all), without isolation,
+# so no step fetches an unpinned build backend.
 BACKEND_LOCK := $(VENV)/backend.lock
 
 $(STAMP): pyproject.toml $(LOCK)

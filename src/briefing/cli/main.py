@@ -1,5 +1,5 @@
 """The command line: the parser, dispatch to a verb, and exit codes. Each verb is one module
-(check, build, watch, editions, prune, send) that registers its own options and path checks and runs
+(new, check, build, watch, editions, prune, send) that registers its own options and path checks and runs
 itself; this module knows none of them by name beyond the list below. Exit codes:
 0 success (including "up to date"), 1 internal failure, 2 bad input (path:line: message on
 stderr, nothing written), 3 another build (or send) holds the output folder and --no-wait was
@@ -21,12 +21,12 @@ from briefing import __version__
 from briefing.base import stopping
 from briefing.base.errors import EXIT_INPUT, EXIT_INTERRUPTED, Problem
 from briefing.base.stopping import Terminated
-from briefing.cli import build, check, editions, prune, send, watch
+from briefing.cli import build, check, editions, new, prune, send, watch
 from briefing.cli.arguments import project_problem
 from briefing.cli.console import guarded
 
 # In the order `briefing --help` lists them.
-VERBS = (check, build, watch, editions, prune, send)
+VERBS = (new, check, build, watch, editions, prune, send)
 
 
 def parser() -> argparse.ArgumentParser:

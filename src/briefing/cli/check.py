@@ -69,13 +69,10 @@ def paths(args: argparse.Namespace) -> list[Problem]:
 
 
 def _shown(path: Path | str, root: Path) -> str:
-    path = Path(path)
-    if path.is_absolute():
-        try:
-            return path.relative_to(root).as_posix()
-        except ValueError:
-            return str(path)
-    return str(path) if str(path).endswith("/") else path.as_posix()
+    """A problem's path as a build prints it, relative to the project where it lies inside."""
+    if isinstance(path, Path) and path.is_absolute() and path.is_relative_to(root):
+        return path.relative_to(root).as_posix()
+    return str(path)
 
 
 def run(args: argparse.Namespace, root: Path, output: Path) -> int:

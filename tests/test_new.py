@@ -81,7 +81,7 @@ def test_a_plain_report_passes_the_check_and_builds_in_every_format(project, cap
     page = html_text((output / "my-brief.html").read_text(encoding="utf-8"))
     # The newest fact of the evidence, its claimant named, and the key judgments stated.
     assert "My brief" in page and "Bottom line" in page and "Sources" in page
-    assert "Iran denounces the operation" in page
+    assert "The January 2026 news report says: Iran denounces the operation" in page
     assert "On information current to" in page
     assert "Iran denounces the operation" in pdf_text(output / "my-brief.pdf")
 

@@ -21,6 +21,7 @@ import yaml
 from briefing.base.errors import InputError, Problem, Problems
 from briefing.base.files import create_all
 from briefing.base.templating import Outside, locate
+from briefing.base.wording import descriptive
 from briefing.config.fieldcheck import ID_RE
 from briefing.config.load import load_evidence, load_report, report_files
 from briefing.config.specs import ReportSpec
@@ -173,7 +174,7 @@ def _starter_sections(
     root: Path, report_id: str, spec: ReportSpec | None, folder: str
 ) -> tuple[list[tuple[str, str, str]], dict[str, str]]:
     """An opening section on the newest fact of the evidence, and the sources."""
-    fact, judged = "", False
+    fact, judged, article = "", False, ""
     if spec is not None:
         problems = Problems()
         ev = load_evidence(spec, root, problems)
@@ -181,7 +182,10 @@ def _starter_sections(
             raise InputError(problems.items)
         dated = [f for f in ev.facts.values() if f.date is not None] or list(ev.facts.values())
         if dated:
-            fact = max(dated, key=lambda f: (f.date.latest, f.date.earliest) if f.date else ()).id
+            newest = max(dated, key=lambda f: (f.date.latest, f.date.earliest) if f.date else ())
+            fact = newest.id
+            # A name that describes ('January wire report') takes 'the' to open a sentence.
+            article = "The " if descriptive(newest.claimant or "") else ""
         judged = bool(ev.judgments)
     if not fact:
         raise _refuse(
@@ -198,6 +202,7 @@ def _starter_sections(
             "sections/bottom-line.md.j2",
             id=report_id,
             fact=fact,
+            article=article,
             bottom_line=" {{ bottom_line() }}" if judged else "",
         ),
         f"{folder}/sources.md.j2": _text("sections/sources.md.j2", id=report_id),

@@ -184,3 +184,15 @@ def test_the_command_imports_neither_weasyprint_nor_matplotlib(project):
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "0 []"
+
+
+def test_a_report_id_the_output_folder_uses_is_refused(project, capsys):
+    """A report 'index' would publish output/index.html, which the front page overwrites."""
+    text = (project / "reports" / f"{FOCUS}.yaml").read_text(encoding="utf-8")
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if t.startswith("id: "))
+    (project / "reports" / "index.yaml").write_text(
+        text.replace(f"id: {FOCUS}\n", "id: index\n"), encoding="utf-8"
+    )
+    status, _, err = _check(project, "index", capsys=capsys)
+    assert status == 2
+    assert err.startswith(f"reports/index.yaml:{line}: report id 'index' is reserved")

@@ -142,6 +142,7 @@ def test_a_layout_of_its_own_for_a_plain_report(project, capsys):
         (["iran-venezuela"], "reports/iran-venezuela.yaml: a report named 'iran-venezuela' exists"),
         (["Bad_Id"], "Bad_Id: not a report id"),
         (["bad/id"], "bad/id: not a report id"),
+        (["index"], "index: report id 'index' is reserved: output/index.html is the output"),
         (["-x"], None),  # argparse refuses it as an option
         (["fine", "--like", "nope"], "reports/: no report named 'nope' to start from; available: "),
     ],

@@ -23,7 +23,7 @@ from briefing.base.files import create_all
 from briefing.base.templating import Outside, locate
 from briefing.base.wording import descriptive
 from briefing.config.fieldcheck import ID_RE
-from briefing.config.load import load_evidence, load_report, report_files
+from briefing.config.load import load_evidence, load_report, report_files, report_id_problem
 from briefing.config.specs import ReportSpec
 
 STARTER = resources.files("briefing.config") / "starter"
@@ -87,6 +87,8 @@ def plan(root: Path, report_id: str, like: str | None = None, layout: bool = Fal
             "not a report id: use lower-case letters, digits and hyphens, starting with a "
             "letter or digit (it names the report's file and its output files)",
         )
+    if (why := report_id_problem(report_id)) is not None:
+        raise _refuse(report_id, why)
     existing = {p.stem: p for p in report_files(root)}
     if report_id in existing:
         shown = existing[report_id].relative_to(root).as_posix()

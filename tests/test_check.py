@@ -196,3 +196,12 @@ def test_a_report_id_the_output_folder_uses_is_refused(project, capsys):
     status, _, err = _check(project, "index", capsys=capsys)
     assert status == 2
     assert err.startswith(f"reports/index.yaml:{line}: report id 'index' is reserved")
+
+
+def test_the_settings_file_is_checked(project, capsys):
+    (project / "briefing.toml").write_text('[publish]\nbase_url = "ftp://x"\n', encoding="utf-8")
+    status, out, _ = _check(project, "--format", "json", capsys=capsys)
+    assert status == 2
+    [problem] = json.loads(out)["problems"]
+    assert (problem["path"], problem["line"]) == ("briefing.toml", 2)
+    assert "base_url" in problem["message"]

@@ -323,3 +323,25 @@ def test_pandoc_meeting_a_full_disk_raises_the_os_error_it_is():
     with pytest.raises(OSError) as caught:
         run_pandoc(args, b"A full disk.", dict(os.environ), Path("/dev/full"))
     assert caught.value.errno == errno.ENOSPC and caught.value.filename == "/dev/full"
+
+
+def test_a_stopped_pool_leaves_no_thread_of_its_own_running():
+    """A build that stops kills its workers, then waits (briefly) for each pool's own thread to
+    tear down its queues. A thread left running races the interpreter's exit hook, which
+    printed a traceback after the clear exit message now and then (Python 3.11)."""
+    import threading
+    from concurrent.futures.process import _ExecutorManagerThread
+
+    from briefing.publish.workers import Workers
+
+    pool = Workers(2)
+    running = [pool.submit(n, time.sleep, 30) for n in (0, 1)]
+    shared = pool.pool(2)
+    running += [shared.submit(time.sleep, 30) for _ in range(2)]
+    deadline = time.monotonic() + 30
+    while not all(f.running() for f in running) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    before = {t for t in threading.enumerate() if isinstance(t, _ExecutorManagerThread)}
+    assert len(before) == 3, before  # one per pool: two slots and the shared queue
+    pool.close(kill=True)
+    assert not [t for t in before if t.is_alive()]

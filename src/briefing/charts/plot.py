@@ -82,6 +82,13 @@ class Value:
         return units.quantity(self.quantity, self.decimals)
 
 
+def own_fact(spec: ChartSpec, evidence: Evidence) -> str:
+    """The fact a bare quantity name in a chart's values belongs to: the first the chart
+    selects by id, so every kind reads `gasoline` as the same declaration would elsewhere."""
+    facts = select(spec, evidence) if spec.select.facts else []
+    return facts[0].id if facts else ""
+
+
 def resolve(ref: Any, evidence: Evidence, derived: dict[str, Derived], default: str = "") -> Value:
     """`fact-id.quantity`, a bare quantity of the chart's own fact, or a derived figure's id;
     or a mapping {ref: ..., decimals: n}."""

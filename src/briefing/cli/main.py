@@ -1,6 +1,6 @@
 """The command line: the parser, dispatch to a verb, and exit codes. Each verb is one module
-(build, watch, editions, prune, send, completion) that registers its own options and path checks and runs
-itself; this module knows none of them by name beyond the list below. Exit codes:
+(new, check, build, watch, editions, prune, send, completion) that registers its own options and
+path checks and runs itself; this module knows none of them by name beyond the list below. Exit codes:
 0 success (including "up to date"), 1 internal failure, 2 bad input (path:line: message on
 stderr, nothing written), 3 another build (or send) holds the output folder and --no-wait was
 given, 4 some readers were not sent their edition, 130 interrupted.
@@ -27,13 +27,13 @@ from briefing.base import stopping
 from briefing.base.errors import EXIT_INPUT, EXIT_INTERRUPTED, Problem
 from briefing.base.sharedlibs import MissingLibrary
 from briefing.base.stopping import Terminated
-from briefing.cli import build, completion, editions, prune, send, watch
+from briefing.cli import build, check, completion, editions, new, prune, send, watch
 from briefing.cli.arguments import project_problem
 from briefing.cli.console import guarded
 from briefing.writers import check_system
 
 # In the order `briefing --help` lists them; `briefing completion` completes every one.
-VERBS = (build, watch, editions, prune, send, completion)
+VERBS = (new, check, build, watch, editions, prune, send, completion)
 
 
 class _Version(argparse.Action):

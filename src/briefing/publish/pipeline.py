@@ -103,7 +103,7 @@ def build(
         sweep(output)
         problems = Problems()
         specs = select_reports(root, wanted, problems)
-        site = _base_url(root, problems)
+        site = base_url(root, problems)
         problems.raise_if_any()
 
         outcomes, todo = _decide(
@@ -121,12 +121,7 @@ def build(
         # document composed; they are stopped before the staging folder is removed.
         with staging(output) as stage, workers(jobs or usable_cpus()) as pool:
             warm_up(pool, todo, formats)
-            evidence = {plan.spec.id: load_evidence(plan.spec, root, problems) for plan in todo}
-            # Imported here, past the up-to-date decision, which needs no chart kind.
-            from briefing.charts.data import check_declarations
-
-            for plan in todo:  # each chart's kind and fields, reported with the evidence's
-                check_declarations(plan.spec.charts, problems)
+            evidence = check_evidence([plan.spec for plan in todo], root, problems)
             problems.raise_if_any()
             job = Job(root, output, stage, formats, chosen)
             early = _validate(job, todo, evidence, pool, problems)
@@ -144,6 +139,37 @@ def build(
         if not draft:
             refresh(output, root / "templates", base_url=site)
     return outcomes
+
+
+def check_evidence(specs: list[ReportSpec], root: Path, problems: Problems) -> dict[str, Evidence]:
+    """Each report's evidence, loaded and validated, and each chart's kind and fields, reported
+    with the evidence's problems: what a build checks once it knows what it renders, and what
+    `briefing check` checks of every report it is asked about."""
+    evidence = {spec.id: load_evidence(spec, root, problems) for spec in specs}
+    # Imported here, past a build's up-to-date decision, which needs no chart kind.
+    from briefing.charts.data import check_declarations
+
+    for spec in specs:
+        check_declarations(spec.charts, problems)
+    return evidence
+
+
+def check_report(
+    spec: ReportSpec,
+    ev: Evidence,
+    root: Path,
+    problems: Problems,
+    later_edition: bool,
+    charts_checked: Callable[[], None] = lambda: None,
+) -> None:
+    """One report's charts checked against its evidence, then its templates parsed and its
+    stylesheets read (preflight.py). `charts_checked` runs between the two: a build sends the
+    charts to be drawn there, while the templates are checked."""
+    from briefing.charts.data import check as check_charts
+
+    check_charts(spec.charts, ev, problems)
+    charts_checked()
+    check_templates(spec, root, problems, later_edition=later_edition)
 
 
 def _decide(
@@ -241,15 +267,16 @@ def _validate(
     """Every report's charts and templates checked against its evidence, all problems at once,
     before anything is written. A report whose charts check out has them sent to be drawn
     while its templates are checked (schedule.draw_ahead); those drawings are returned."""
-    from briefing.charts.data import check as check_charts
-
     early: dict[str, Future] = {}
     for plan in todo:
         ev = evidence[plan.spec.id]
-        check_charts(plan.spec.charts, ev, problems)
-        if not problems and (future := draw_ahead(job, pool, todo, plan, ev)) is not None:
-            early[plan.spec.id] = future
-        check_templates(plan.spec, job.root, problems, later_edition=plan.previous is not None)
+
+        def start_drawing(plan: Plan = plan, ev: Evidence = ev) -> None:
+            if not problems and (future := draw_ahead(job, pool, todo, plan, ev)) is not None:
+                early[plan.spec.id] = future
+
+        later = plan.previous is not None
+        check_report(plan.spec, ev, job.root, problems, later, start_drawing)
     return early
 
 
@@ -283,7 +310,7 @@ def _publish(
     return outcomes
 
 
-def _base_url(root: Path, problems: Problems) -> str:
+def base_url(root: Path, problems: Problems) -> str:
     """The public address of the output folder (briefing.toml or BRIEFING_BASE_URL), which the
     index and the feed link with; its problems are the build's."""
     from briefing.config.settings import load

@@ -207,16 +207,21 @@ def _stop_now(executors: list[ProcessPoolExecutor]) -> None:
             running.pop(ended, None)
     for process in running.values():
         _signal(process, signal.SIGKILL)
+    # Each pool's own thread, taken before `shutdown`, which forgets it when not waiting.
+    threads = [
+        thread
+        for executor in executors
+        if (thread := getattr(executor, "_executor_manager_thread", None)) is not None
+    ]
     for executor in executors:
         executor.shutdown(wait=False, cancel_futures=True)
-    # Let each pool's own thread finish closing its wake-up pipe now (briefly: it can wait on
-    # a dead worker). Left to run into interpreter exit, it raced Python 3.11's exit hook,
-    # which wrote to that pipe as it closed and printed a traceback after the clear message.
+    # Let each pool's thread finish tearing down its queues and wake-up pipe now (briefly: it
+    # can wait on a dead worker). Left to run into interpreter exit, it raced Python 3.11's
+    # exit hook, which wrote to that pipe as it closed and printed a traceback after the clear
+    # message.
     deadline = time.monotonic() + KILL_AFTER
-    for executor in executors:
-        thread = getattr(executor, "_executor_manager_thread", None)
-        if thread is not None:
-            thread.join(max(0.0, deadline - time.monotonic()))
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
 
 
 @contextmanager

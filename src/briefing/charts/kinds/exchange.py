@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from briefing.base.derive import Derived
 from briefing.base.wording import columns
 from briefing.charts.kind import ChartKind, Declared
-from briefing.charts.plot import ChartTable, Plot, fill, resolve, select, unique
+from briefing.charts.plot import ChartTable, Plot, fill, own_fact, resolve, select, unique
 from briefing.charts.style import INK, MUTED, PALETTE, STYLE, figure, mpl, wrapper
 from briefing.config.chartspec import ChartSpec
 from briefing.config.specs import Evidence
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 def prepare(spec: ChartSpec, evidence: Evidence, derived: dict[str, Derived]) -> Plot:
     facts = select(spec, evidence) if spec.select.facts else []
-    default = facts[0].id if facts else ""
+    default = own_fact(spec, evidence)
     parties = [str(p) for p in spec.options["parties"]]
     flows, used, rows = [], list(facts), []
     for flow in spec.options["flows"]:

@@ -8,7 +8,7 @@ from briefing.base.derive import Derived
 from briefing.base.model import Fact
 from briefing.base.wording import columns
 from briefing.charts.kind import ChartKind, Declared
-from briefing.charts.plot import ChartDataError, ChartTable, Plot, resolve, unique
+from briefing.charts.plot import ChartDataError, ChartTable, Plot, own_fact, resolve, unique
 from briefing.charts.style import INK, PALETTE, REST, STYLE, figure, mpl
 from briefing.config.chartspec import ChartSpec
 from briefing.config.specs import Evidence
@@ -21,8 +21,9 @@ if TYPE_CHECKING:
 def prepare(spec: ChartSpec, evidence: Evidence, derived: dict[str, Derived]) -> Plot:
     pieces = []
     used: list[Fact] = []
+    default = own_fact(spec, evidence)
     for part in spec.options["parts"]:
-        value = resolve(part["value"], evidence, derived)
+        value = resolve(part["value"], evidence, derived, default)
         used += value.facts
         pieces.append((str(part["label"]), value, bool(part.get("rest", False))))
     total = sum(v.quantity.value for _, v, _ in pieces)

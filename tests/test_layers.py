@@ -1,8 +1,8 @@
 """The package's floors, read from its imports: no module imports from a floor above its own,
 and no two modules import each other, directly or round a longer circle.
 
-The floors, top to bottom, are the subpackages of `briefing` in the order below; the README's
-"How it works" draws the same list, and a test here holds the two together. Every import
+The floors, top to bottom, are the subpackages of `briefing` in the order below; the manual's
+"How it works" (docs/architecture.md) draws the same list, and a test here holds the two together. Every import
 counts, also one inside a function or under TYPE_CHECKING: a late import still ties the
 module to the one it names.
 """
@@ -148,13 +148,16 @@ def test_the_checks_see_what_they_guard() -> None:
     assert circles(made_up) == [["briefing.compose.notes", "briefing.compose.prose"]]
 
 
-def test_the_readme_draws_the_floors_as_they_are() -> None:
-    """README's "How it works" names the floors top to bottom, the order this test checks."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.partition("## How it works")[2].partition("\n## ")[0]
+def test_the_manual_draws_the_floors_as_they_are() -> None:
+    """The manual's "How it works" names the floors top to bottom, the order this test
+    checks."""
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    section = page.partition("## The package, floor by floor")[2].partition("\n## ")[0]
     named = re.findall(r"^(\w+)/ ", section, re.MULTILINE)  # the floors' drawing
     shown = [n for n in dict.fromkeys(named) if n in FLOORS]
-    assert shown == list(FLOORS), f"README's floors {shown}, the package's {list(FLOORS)}"
+    assert shown == list(FLOORS), (
+        f"docs/architecture.md's floors {shown}, the package's {list(FLOORS)}"
+    )
     missing = sorted(
         p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file() and p.name not in FLOORS
     )

@@ -13,6 +13,7 @@ This is the ground floor: charts, the state store and the publishing steps all w
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import hashlib
@@ -75,6 +76,43 @@ def write_atomic(target: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def create_all(files: dict[Path, bytes]) -> None:
+    """Create every file of `files`, or none: each is written in full under a temporary name
+    beside its place, then linked into place, which refuses a file that exists (FileExistsError
+    names it), even one made a moment ago by another process. On any failure the files already
+    placed and the folders made for them are removed again, so nothing is left half-written."""
+    made: list[Path] = []  # folders created here, outermost first
+    placed: list[Path] = []
+    temps: list[Path] = []
+    try:
+        for target in files:
+            missing = [p for p in [target.parent, *target.parent.parents] if not p.exists()]
+            for folder in reversed(missing):
+                folder.mkdir()
+                made.append(folder)
+        for target, data in files.items():
+            fd, tmp = tempfile.mkstemp(prefix=owned(".tmp-"), dir=target.parent)
+            temps.append(Path(tmp))
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.chmod(tmp, 0o644)
+        for (target, _), tmp in zip(files.items(), temps, strict=True):
+            os.link(tmp, target)
+            placed.append(target)
+    except BaseException:
+        for path in placed + temps:
+            path.unlink(missing_ok=True)
+        for folder in reversed(made):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+    finally:
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
 
 
 def link_atomic(target: str, link: Path) -> bool:

@@ -19,8 +19,11 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
 # The libraries WeasyPrint loads through cffi, by the names it tries (weasyprint/text/ffi.py),
 # and what a user knows them as. HarfBuzz's subsetting library is optional to WeasyPrint.
@@ -51,10 +54,52 @@ LIBRARIES = {
          "libpangoft2-1.0.dylib", "libpangoft2-1.0-0.dll"),
     ),
 }  # fmt: skip
-DEBIAN = (
-    "apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libfontconfig1 libglib2.0-0"
+
+
+@dataclass(frozen=True)
+class Platform:
+    """Where the libraries come from on one platform: the command that installs them. The one
+    list the message below and docs/install.md both follow (tests/test_install.py compares)."""
+
+    name: str  # as a user knows it
+    command: str  # the installer, then the packages
+    packages: tuple[str, ...]
+
+    @property
+    def install(self) -> str:
+        return f"{self.command} {' '.join(self.packages)}"
+
+
+PLATFORMS = {
+    "debian": Platform(
+        "Debian, Ubuntu",
+        "sudo apt-get install",
+        ("libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz0b", "libfontconfig1", "libglib2.0-0"),
+    ),
+    # Fedora's pango brings GLib, HarfBuzz and Fontconfig with it.
+    "fedora": Platform("Fedora", "sudo dnf install", ("pango",)),
+    # Alpine names each library by the file it provides, as WeasyPrint's own guide does.
+    "alpine": Platform(
+        "Alpine",
+        "apk add",
+        ("so:libgobject-2.0.so.0", "so:libpango-1.0.so.0", "so:libharfbuzz.so.0",
+         "so:libfontconfig.so.1", "so:libpangoft2-1.0.so.0"),
+    ),
+    "macos": Platform("macOS", "brew install", ("pango",)),  # brings GLib, HarfBuzz, Fontconfig
+}  # fmt: skip
+# Linux distributions by the ids /etc/os-release gives (ID, then each of ID_LIKE).
+DISTRIBUTIONS = {
+    "debian": "debian",
+    "ubuntu": "debian",
+    "fedora": "fedora",
+    "rhel": "fedora",
+    "centos": "fedora",
+    "alpine": "alpine",
+}
+OTHERWISE = (
+    "install Pango (with GLib, HarfBuzz, Fontconfig and PangoFT2) with this system's package "
+    "manager; docs/install.md names the packages for each platform"
 )
-MACOS = "brew install pango"  # brings GLib, HarfBuzz and Fontconfig with it
 # Test hook: libraries (by the keys above, comma-separated) to treat as not installed.
 HIDE = "BRIEFING_HIDE_LIBRARIES"
 
@@ -65,7 +110,12 @@ class MissingLibrary(Exception):
 
 def _loadable(names: tuple[str, ...]) -> bool:
     """As cffi's `dlopen` does for WeasyPrint: each name as it is, then as the loader's
-    cache knows it."""
+    cache knows it. On Windows, from the folders WEASYPRINT_DLL_DIRECTORIES names too, as
+    WeasyPrint adds them (MSYS2's, for one; docs/install.md)."""
+    if hasattr(os, "add_dll_directory"):
+        for folder in os.environ.get("WEASYPRINT_DLL_DIRECTORIES", "").split(";"):
+            if folder and os.path.isdir(folder):
+                os.add_dll_directory(folder)
     with found_by_ldconfig_only():
         # A full file name needs no lookup in the cache: tried first, it is the quickest way
         # to an answer on Linux; the other names follow in WeasyPrint's order.
@@ -82,6 +132,42 @@ def _loadable(names: tuple[str, ...]) -> bool:
     return False
 
 
+def platform(system: str = sys.platform, os_release: Path = Path("/etc/os-release")) -> str | None:
+    """The key of PLATFORMS this system installs libraries like, or None if none fits."""
+    if system == "darwin":
+        return "macos"
+    if not system.startswith("linux"):
+        return None
+    try:
+        text = os_release.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    fields = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            fields[key.strip()] = value.strip().strip("\"'")
+    for name in [fields.get("ID", ""), *fields.get("ID_LIKE", "").split()]:
+        if name.lower() in DISTRIBUTIONS:
+            return DISTRIBUTIONS[name.lower()]
+    return None
+
+
+def advice(missing: list[str], where: str | None) -> str:
+    """The one line that names what is missing and how to install it here."""
+    them = "it" if len(missing) == 1 else "them"
+    named = ", ".join(missing[:-1]) + " and " + missing[-1] if len(missing) > 1 else missing[0]
+    if where in PLATFORMS:
+        found = PLATFORMS[where]
+        how = f"install {them} with `{found.install}` ({found.name})"
+    else:
+        how = OTHERWISE
+    return (
+        f"the PDF needs {named}, which this system lacks: {how}; "
+        "or leave the PDF out with --format docx,html"
+    )
+
+
 def check_pdf_libraries() -> None:
     """Raise MissingLibrary naming every library the PDF engine would fail to load."""
     hidden = {name.strip() for name in os.environ.get(HIDE, "").split(",")}
@@ -89,11 +175,7 @@ def check_pdf_libraries() -> None:
         what for key, (what, names) in LIBRARIES.items() if key in hidden or not _loadable(names)
     ]
     if missing:
-        raise MissingLibrary(
-            f"the PDF needs {', '.join(missing)}, which this system lacks: install "
-            f"{'it' if len(missing) == 1 else 'them'} with `{DEBIAN}` (Debian, Ubuntu) or "
-            f"`{MACOS}` (macOS), or leave the PDF out with --format docx,html"
-        )
+        raise MissingLibrary(advice(missing, platform()))
 
 
 @contextmanager

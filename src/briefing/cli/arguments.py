@@ -10,6 +10,12 @@ from pathlib import Path
 
 from briefing.base.errors import Problem
 
+# What a path option takes, for the completion scripts (completion.py): shtab reads an
+# argument's `complete` attribute (its shtab.DIRECTORY and shtab.FILE, spelled out here so
+# that a command that completes nothing never imports shtab).
+DIRECTORY = {"bash": "_shtab_compgen_dirs", "zsh": "_files -/", "tcsh": "d"}
+FILE = {"bash": "_shtab_compgen_files", "zsh": "_files", "tcsh": "f"}
+
 
 def folders(p: argparse.ArgumentParser) -> None:
     p.add_argument(
@@ -19,7 +25,7 @@ def folders(p: argparse.ArgumentParser) -> None:
         default=Path("."),
         metavar="DIR",
         help="project folder holding reports/, templates/ and data/ (default: current folder)",
-    )
+    ).complete = DIRECTORY  # type: ignore[attr-defined]
     p.add_argument(
         "--output",
         "-o",
@@ -27,7 +33,7 @@ def folders(p: argparse.ArgumentParser) -> None:
         default=None,
         metavar="DIR",
         help="folder for the built files and editions (default: output/ in the project)",
-    )
+    ).complete = DIRECTORY  # type: ignore[attr-defined]
 
 
 def store_verb(verbs, name: str, short: str, description: str) -> argparse.ArgumentParser:

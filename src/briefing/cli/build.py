@@ -82,7 +82,15 @@ def options(b: argparse.ArgumentParser) -> None:
         "report's PDF, Word file and charts at the same time (default: the number of "
         "processors this build may use; 1 keeps everything in one process)",
     )
-    b.add_argument("--quiet", "-q", action="store_true", help="print only problems")
+    talk = b.add_mutually_exclusive_group()
+    talk.add_argument("--quiet", "-q", action="store_true", help="print only problems")
+    talk.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        help="say why each report is or is not up to date (which part of its inputs moved "
+        "since its newest edition), which formats are rendered and where the files go",
+    )
     b.add_argument(
         "--force", action="store_true", help="publish a new edition even if nothing changed"
     )
@@ -139,8 +147,11 @@ def run(args: argparse.Namespace, root: Path, output: Path) -> int:
     from briefing.publish.runlog import log_run
 
     tell = say(args.quiet)
+    verbose = getattr(args, "verbose", False)
     started = time.perf_counter()
     asked = ",".join(args.reports) or "all"
+    if verbose:
+        tell(f"project {root}; output folder {output}; formats {', '.join(args.formats)}")
     try:
         results = build(
             root,
@@ -153,6 +164,7 @@ def run(args: argparse.Namespace, root: Path, output: Path) -> int:
             options={option.name: getattr(args, option.name) for option in OPTIONS},
             warn=warn,
             jobs=args.jobs,  # None: one worker per usable processor
+            explain=tell if verbose else None,
         )
     except InputError as exc:
         for problem in exc.problems:

@@ -26,6 +26,11 @@ def add(verbs) -> None:
         "one always stays). Builds never delete an edition.",
     )
     p.add_argument("--keep", type=_positive, required=True, metavar="N", help="editions to keep")
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print which editions would be deleted and which kept; delete nothing",
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="print only problems")
     p.set_defaults(run=run)
 
@@ -33,4 +38,4 @@ def add(verbs) -> None:
 def run(args: argparse.Namespace, root: Path, output: Path) -> int:
     from briefing.publish.manage import prune
 
-    return prune(root, output, args.reports, args.keep, say(args.quiet))
+    return prune(root, output, args.reports, args.keep, say(args.quiet), dry_run=args.dry_run)

@@ -9,7 +9,7 @@ from pathlib import Path
 from briefing.base import stopping
 from briefing.base.errors import EXIT_BUSY, EXIT_INPUT, EXIT_INTERRUPTED, InputError, Problem
 from briefing.base.stopping import Terminated
-from briefing.cli.arguments import folder_or_new, kind, store_verb
+from briefing.cli.arguments import DIRECTORY, FILE, folder_or_new, kind, store_verb
 from briefing.cli.messages import USER_OS_ERRORS, os_problem, say
 
 
@@ -32,7 +32,7 @@ def add(verbs) -> None:
     )
     s.add_argument(
         "--readers", type=Path, required=True, metavar="FILE", help="the readers file (YAML)"
-    )
+    ).complete = FILE  # type: ignore[attr-defined]
     s.add_argument(
         "--edition", metavar="ID", help="send this edition instead of the newest (one report)"
     )
@@ -41,7 +41,7 @@ def add(verbs) -> None:
         type=Path,
         metavar="DIR",
         help="write each message as an .eml file in DIR instead of sending",
-    )
+    ).complete = DIRECTORY  # type: ignore[attr-defined]
     s.add_argument(
         "--resend",
         action="store_true",

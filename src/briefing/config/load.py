@@ -32,7 +32,14 @@ from briefing.config.chartspec import charts
 from briefing.config.fieldkinds import parse_date, shown
 from briefing.config.judgments import load as load_judgments
 from briefing.config.schema import Field, Ref, Schema, Scope
-from briefing.config.specs import RESERVED_SECTION, UNDATED, Evidence, ReportSpec, SectionSpec
+from briefing.config.specs import (
+    RESERVED_REPORT_IDS,
+    RESERVED_SECTION,
+    UNDATED,
+    Evidence,
+    ReportSpec,
+    SectionSpec,
+)
 from briefing.config.yamlfile import MAX_FILE_BYTES, LocatedDict, read_yaml
 
 __all__ = ["UNDATED", "Evidence", "ReportSpec", "fact_files", "load_evidence", "load_report"]
@@ -373,6 +380,16 @@ REPORT = Schema(
 )
 
 
+def report_id_problem(report_id: str) -> str | None:
+    """What is wrong with a report id that is well formed but taken by the output folder."""
+    if report_id in RESERVED_REPORT_IDS:
+        return (
+            f"report id {report_id!r} is reserved: {RESERVED_REPORT_IDS[report_id]}, which its "
+            "files would clash with; choose another id (and file name)"
+        )
+    return None
+
+
 def load_report(path: Path, root: Path, problems: Problems) -> ReportSpec | None:
     scope = Scope(problems, shown(path, root), root=root)
     entry = scope.checker.mapping(read_yaml(path, scope.shown), 1, "a report definition")
@@ -382,6 +399,8 @@ def load_report(path: Path, root: Path, problems: Problems) -> ReportSpec | None
     v = sc.check(scope, entry, REPORT)
     if isinstance(rid := entry.get("id"), str) and rid != path.stem:
         scope.add(entry.line_of("id"), f"report id {rid!r} must match the file name {path.stem!r}")
+    elif isinstance(rid, str) and (why := report_id_problem(rid)) is not None:
+        scope.add(entry.line_of("id"), why)
     if v is None or len(problems.items) > before:
         return None
     v["subject"], data = v["subject"] or v["title"], v.pop("data")

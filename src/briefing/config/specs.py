@@ -13,6 +13,13 @@ from briefing.config.chartspec import ChartSpec
 
 UNDATED = "undated"
 RESERVED_SECTION = "what-changed"  # composed by the engine for every edition after the first
+# Report ids whose output files would take a name the output folder gives something else: the
+# front page is output/index.html (publish/catalog.py); output/drafts/ is where the `watch` of
+# earlier releases wrote its drafts, and may still hold them.
+RESERVED_REPORT_IDS = {
+    "index": "output/index.html is the output folder's front page",
+    "drafts": "output/drafts/ holds the drafts earlier releases wrote",
+}
 
 
 @dataclass(frozen=True)

@@ -78,43 +78,18 @@ def _editions(
     return chosen
 
 
-def send(
-    root: Path,
-    output: Path,
-    wanted: list[str],
-    readers_file: Path,
-    *,
-    edition_id: str | None = None,
-    dry_run: Path | None = None,
-    resend: bool = False,
-    new_state: bool = False,
-    say: Callable[[str], None] = print,
-) -> int:
-    from briefing.base.templating import OUTSIDE, Outside, locate
-    from briefing.config import settings as project_settings
-    from briefing.deliver.email import settings as smtpconfig
-    from briefing.deliver.email.message import (
-        HTML_TEMPLATE,
-        TEXT_TEMPLATE,
-        Composer,
-        EditionDamaged,
-        FormatMissing,
-        MailSettings,
-        edition_summary,
-        message_id,
-    )
-    from briefing.deliver.email.smtp import ServerDown, Session, SettingRefused
-    from briefing.deliver.plan import decide
-
-    problems = Problems()
+def check_readers(root: Path, output: Path, readers_file: Path, problems: Problems) -> list:
+    """The readers file, each reader's reports among those the project defines or has
+    published (reading the output folder, never writing it): what `send` and `check` refuse."""
     known = {p.stem for p in report_files(root)} | set(report_ids(output))
-    readers = load_readers(readers_file, _shown(readers_file, root), known, problems)
-    try:
-        settings = project_settings.load(root)
-    except InputError as exc:
-        problems.items.extend(exc.problems)
-        settings = None
-    editions = _editions(output, wanted, edition_id, problems)
+    return load_readers(readers_file, _shown(readers_file, root), known, problems)
+
+
+def check_mail_templates(root: Path, problems: Problems) -> None:
+    """The two templates a message is written from, the project's or the package's."""
+    from briefing.base.templating import OUTSIDE, Outside, locate
+    from briefing.deliver.email.message import HTML_TEMPLATE, TEXT_TEMPLATE
+
     for name in (TEXT_TEMPLATE, HTML_TEMPLATE):
         try:
             found = locate(root / "templates", name)
@@ -128,6 +103,42 @@ def send(
                 "missing from the project and from the package: the mail is written from it; "
                 "reinstall briefing",
             )
+
+
+def send(
+    root: Path,
+    output: Path,
+    wanted: list[str],
+    readers_file: Path,
+    *,
+    edition_id: str | None = None,
+    dry_run: Path | None = None,
+    resend: bool = False,
+    new_state: bool = False,
+    say: Callable[[str], None] = print,
+) -> int:
+    from briefing.config import settings as project_settings
+    from briefing.deliver.email import settings as smtpconfig
+    from briefing.deliver.email.message import (
+        Composer,
+        EditionDamaged,
+        FormatMissing,
+        MailSettings,
+        edition_summary,
+        message_id,
+    )
+    from briefing.deliver.email.smtp import ServerDown, Session, SettingRefused
+    from briefing.deliver.plan import decide
+
+    problems = Problems()
+    readers = check_readers(root, output, readers_file, problems)
+    try:
+        settings = project_settings.load(root)
+    except InputError as exc:
+        problems.items.extend(exc.problems)
+        settings = None
+    editions = _editions(output, wanted, edition_id, problems)
+    check_mail_templates(root, problems)
     problems.raise_if_any()
     assert settings is not None
     smtp = None if dry_run is not None else smtpconfig.from_settings(settings)

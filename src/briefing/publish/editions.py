@@ -165,6 +165,11 @@ class EditionStore:
     def _top_target(self, name: str) -> str:
         return f"{self.report}/{CURRENT}/{name}"
 
+    def doomed(self, keep: int) -> list[Edition]:
+        """The editions `prune(keep)` removes, oldest first; reads only."""
+        editions = self.list()
+        return editions[:-keep] if keep > 0 else []
+
     def prune(self, keep: int) -> list[Edition]:
         """Remove all but the `keep` newest editions; the published one always stays. Each
         removed edition leaves its record in the state store (ids, dates, checksums, why)."""

@@ -55,6 +55,8 @@ class Fingerprint:
     facts: tuple[str, ...] = ()  # the facts the report uses, in the evidence's order
     # section id -> the facts its templates use, so a change can be placed in a section
     sections: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # fact id -> the data file it sits in, as the manifest names files (for reasons.py)
+    fact_files: dict[str, str] = field(default_factory=dict)
 
 
 file_sha256 = shaping.file_sha256
@@ -257,6 +259,7 @@ def _read(path: Path) -> tuple[Any, str | None]:
 class _Evidence:
     facts: dict[str, list[Any]]  # fact id -> its entries (two if the id is duplicated)
     unreadable: dict[str, str]  # file or entry -> checksum: counted for every report
+    where: dict[str, str] = field(default_factory=dict)  # fact id -> its file, as shown
 
     def ids(self) -> list[str]:
         return list(self.facts)
@@ -273,6 +276,7 @@ def _evidence(spec: ReportSpec, root: Path) -> _Evidence:
         for n, entry in enumerate(data or []):
             if isinstance(entry, dict) and isinstance(entry.get("id"), str):
                 ev.facts.setdefault(entry["id"], []).append(entry)
+                ev.where.setdefault(entry["id"], shown)
             else:
                 ev.unreadable[f"{shown}#{n}"] = _sha(entry)
     return ev
@@ -486,4 +490,5 @@ def fingerprint(
         options,
         tuple(order),
         {sid: tuple(f for f in order if f in used) for sid, used in sections.items()},
+        ev.where,
     )

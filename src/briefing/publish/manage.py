@@ -12,6 +12,7 @@ exit 2 before anything is created, so that a scheduler notices.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from briefing.base.errors import EXIT_INPUT, EXIT_OK
 from briefing.base.model import long_date
-from briefing.publish.editions import EditionStore, report_ids
+from briefing.publish.editions import Edition, EditionStore, report_ids
 
 
 def store_problem(output: Path) -> str | None:
@@ -62,7 +63,34 @@ def _chosen(output: Path, wanted: list[str]) -> list[str] | None:
     return wanted or known
 
 
-def list_editions(output: Path, wanted: list[str]) -> int:
+def edition_json(store: EditionStore, e: Edition) -> dict[str, object]:
+    """One edition as `briefing editions --json` lists it. The keys are stable: tools read
+    them (docs/command-line.md). Counts are null for a first edition (nothing to compare)."""
+    counts = e.counts()
+    added, changed, removed = counts if counts else (None, None, None)
+    return {
+        "report": e.report,
+        "id": e.id,
+        "sequence": e.sequence or None,
+        "date": e.generated.isoformat(),
+        "current_to": e.manifest.current_to or None,
+        "current_to_text": e.manifest.current_to_text or None,
+        "added": added,
+        "changed": changed,
+        "removed": removed,
+        "summary": e.summary,
+        "current": store.is_published(e),
+        "path": str(e.path),
+        "files": [
+            {"format": f.format, "path": str(e.path / f.name), "sha256": f.sha256}
+            for f in e.manifest.files
+        ],
+    }
+
+
+def list_editions(output: Path, wanted: list[str], as_json: bool = False) -> int:
+    """The editions of each report (all reports by default), newest first: a table, or with
+    `as_json` one JSON array of every edition on disk (edition_json) for tools."""
     problem = store_problem(output)
     if problem is not None:
         print(f"briefing: {problem}", file=sys.stderr)
@@ -70,6 +98,16 @@ def list_editions(output: Path, wanted: list[str]) -> int:
     reports = _chosen(output, wanted)
     if reports is None:
         return EXIT_INPUT
+    if as_json:
+        listed = []
+        for rid in reports:
+            store = EditionStore(output, rid)
+            editions = store.list()
+            for message in store.warnings:
+                print(f"briefing: warning: {message}", file=sys.stderr)
+            listed += [edition_json(store, e) for e in reversed(editions)]
+        print(json.dumps(listed, indent=2, ensure_ascii=False))
+        return EXIT_OK
     for i, rid in enumerate(reports):
         store = EditionStore(output, rid)
         editions = store.list()
@@ -120,8 +158,16 @@ def list_editions(output: Path, wanted: list[str]) -> int:
 
 
 def prune(
-    root: Path, output: Path, wanted: list[str], keep: int, say: Callable[[str], None]
+    root: Path,
+    output: Path,
+    wanted: list[str],
+    keep: int,
+    say: Callable[[str], None],
+    dry_run: bool = False,
 ) -> int:
+    """Delete all but the newest `keep` editions of each report. `dry_run`: say which would
+    go and which stay, and change nothing: no lock taken, no state store opened, no file
+    written (so it never waits for a build either)."""
     from briefing.base.errors import InputError
     from briefing.config.settings import load
     from briefing.publish.catalog import refresh
@@ -141,6 +187,17 @@ def prune(
     reports = _chosen(output, wanted)
     if reports is None:
         return EXIT_INPUT
+    if dry_run:
+        for rid in reports:
+            store = EditionStore(output, rid)
+            doomed = store.doomed(keep)
+            for message in dict.fromkeys(store.warnings):
+                print(f"briefing: warning: {message}", file=sys.stderr)
+            for e in doomed:
+                say(f"{rid}: would remove edition {e.id} ({e.path})")
+            say(f"{rid}: would keep {len(store.list()) - len(doomed)} edition(s)")
+        say("dry run: nothing was deleted")
+        return EXIT_OK
     # The build lock, then the send lock (always in that order; a send takes only its own):
     # an edition is never deleted while a send may be reading it.
     with (

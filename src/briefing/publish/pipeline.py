@@ -18,7 +18,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from briefing.base import stopping
 from briefing.base.cachedirs import prepare as prepare_caches
@@ -29,12 +29,12 @@ from briefing.config.load import load_evidence, load_report, report_files
 from briefing.config.specs import Evidence, ReportSpec
 from briefing.publish.catalog import refresh
 from briefing.publish.editions import EditionStore
-from briefing.publish.fingerprint import fingerprint
+from briefing.publish.fingerprint import Fingerprint, fingerprint
 from briefing.publish.lock import output_lock
 from briefing.publish.render import CHART_CACHE, Job, Plan, Staged
 from briefing.publish.schedule import draw_ahead, render_all, warm_up
 from briefing.publish.staging import ensure_folder, staging, sweep
-from briefing.writers import FORMATS, REGISTRY, chosen_options
+from briefing.writers import FORMATS, check_system, chosen_options
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -85,12 +85,13 @@ def build(
     options: Mapping[str, str] | None = None,
     warn: Callable[[str], None] = print,
     jobs: int | None = 1,
+    explain: Callable[[str], None] | None = None,
 ) -> list[Outcome]:
     """`options`: the formats' own options (writers.Option), by name; the others at their
-    defaults. `jobs`: at most that many worker processes; None for one per usable processor."""
-    for fmt in formats:
-        if REGISTRY[fmt].check_system is not None:
-            REGISTRY[fmt].check_system()  # before any work: one line naming what to install
+    defaults. `jobs`: at most that many worker processes; None for one per usable processor.
+    `explain`: where `build --verbose` says why each report is or is not up to date (the
+    fingerprint parts that moved, reasons.py), what is rendered and where it goes."""
+    check_system(formats)  # before any work: one line naming what to install
     chosen = chosen_options(formats, options or {})
     ensure_folder(output)
     prepare_caches(output)  # before matplotlib or WeasyPrint is imported, here or in a worker
@@ -98,10 +99,10 @@ def build(
         sweep(output)
         problems = Problems()
         specs = select_reports(root, wanted, problems)
-        site = _base_url(root, problems)
+        site = base_url(root, problems)
         problems.raise_if_any()
 
-        outcomes, todo = _decide(specs, root, output, formats, chosen, say, warn, force)
+        outcomes, todo = _decide(specs, root, output, formats, chosen, say, warn, force, explain)
         if not todo:
             refresh(output, root / "templates", base_url=site)
             return outcomes
@@ -113,12 +114,7 @@ def build(
         # document composed; they are stopped before the staging folder is removed.
         with staging(output) as stage, workers(jobs or usable_cpus()) as pool:
             warm_up(pool, todo, formats)
-            evidence = {plan.spec.id: load_evidence(plan.spec, root, problems) for plan in todo}
-            # Imported here, past the up-to-date decision, which needs no chart kind.
-            from briefing.charts.data import check_declarations
-
-            for plan in todo:  # each chart's kind and fields, reported with the evidence's
-                check_declarations(plan.spec.charts, problems)
+            evidence = check_evidence([plan.spec for plan in todo], root, problems)
             problems.raise_if_any()
             job = Job(root, output, stage, formats, chosen)
             early = _validate(job, todo, evidence, pool, problems)
@@ -134,6 +130,38 @@ def build(
     return outcomes
 
 
+def check_evidence(specs: list[ReportSpec], root: Path, problems: Problems) -> dict[str, Evidence]:
+    """Each report's evidence, loaded and validated, and each chart's kind and fields, reported
+    with the evidence's problems: what a build checks once it knows what it renders, and what
+    `briefing check` checks of every report it is asked about."""
+    evidence = {spec.id: load_evidence(spec, root, problems) for spec in specs}
+    # Imported here, past a build's up-to-date decision, which needs no chart kind.
+    from briefing.charts.data import check_declarations
+
+    for spec in specs:
+        check_declarations(spec.charts, problems)
+    return evidence
+
+
+def check_report(
+    spec: ReportSpec,
+    ev: Evidence,
+    root: Path,
+    problems: Problems,
+    later_edition: bool,
+    charts_checked: Callable[[], None] = lambda: None,
+) -> None:
+    """One report's charts checked against its evidence, then its templates parsed and its
+    stylesheets read (preflight.py): what a build checks before it writes, and what
+    `briefing preview` checks before each draft. `charts_checked` runs between the two: a build
+    sends the charts to be drawn there, while the templates are checked."""
+    from briefing.charts.data import check as check_charts
+
+    check_charts(spec.charts, ev, problems)
+    charts_checked()
+    check_templates(spec, root, problems, later_edition=later_edition)
+
+
 def _decide(
     specs: list[ReportSpec],
     root: Path,
@@ -143,9 +171,11 @@ def _decide(
     say: Callable[[str], None],
     warn: Callable[[str], None],
     force: bool,
+    explain: Callable[[str], None] | None = None,
 ) -> tuple[list[Outcome], list[Plan]]:
     """Each report up to date (its outcome) or to be rendered (its plan), decided from
-    fingerprints alone, before any rendering library is imported."""
+    fingerprints alone, before any rendering library is imported; told why to `explain`."""
+    tell = explain or (lambda _m: None)
     outcomes: list[Outcome] = []
     todo: list[Plan] = []
     for spec in specs:
@@ -160,10 +190,44 @@ def _decide(
             if not store.is_published(newest):
                 store.publish(newest)  # a build killed after placing it, before the switch
             say(f"{spec.id}: up to date (edition {newest.id})")
+            tell(
+                f"{spec.id}: its report, data, templates, styles, tool and options are as "
+                f"edition {newest.id} recorded them (fingerprint {fp.digest[:19]}…); nothing "
+                "to write"
+            )
             outcomes.append(Outcome(spec.id, UP_TO_DATE, newest.id, [], 0.0))
         else:
+            if explain is not None:
+                _why(spec, newest, fp, force, tell)
+                chosen = ", ".join(f"{k}={v}" for k, v in sorted(options.items()))
+                chosen = f" ({chosen})" if chosen else ""
+                tell(
+                    f"{spec.id}: rendering {', '.join(formats)}{chosen} into a new edition "
+                    f"under {store.folder / 'editions'}"
+                )
             todo.append(Plan(spec, store, fp, newest))
     return outcomes, todo
+
+
+def _why(
+    spec: ReportSpec,
+    newest: Any,
+    fp: Fingerprint,
+    force: bool,
+    tell: Callable[[str], None],
+) -> None:
+    """Why `spec` is rendered: no edition yet, --force, or each fingerprint part that moved."""
+    from briefing.publish.reasons import differences
+
+    if newest is None:
+        tell(f"{spec.id}: no edition yet, so one is built")
+        return
+    if force:
+        tell(f"{spec.id}: --force given: a new edition even if nothing changed")
+    if newest.fingerprint == fp.digest:
+        return
+    for line in differences(newest.manifest.inputs, newest.manifest.options, fp):
+        tell(f"{spec.id}: changed since edition {newest.id}: {line}")
 
 
 def _validate(
@@ -180,32 +244,13 @@ def _validate(
     for plan in todo:
         ev = evidence[plan.spec.id]
 
-        def ahead(plan: Plan = plan, ev: Evidence = ev) -> None:
-            if (future := draw_ahead(job, pool, todo, plan, ev)) is not None:
+        def start_drawing(plan: Plan = plan, ev: Evidence = ev) -> None:
+            if not problems and (future := draw_ahead(job, pool, todo, plan, ev)) is not None:
                 early[plan.spec.id] = future
 
-        check_report(plan.spec, ev, job.root, problems, plan.previous is not None, ahead)
+        later = plan.previous is not None
+        check_report(plan.spec, ev, job.root, problems, later, start_drawing)
     return early
-
-
-def check_report(
-    spec: ReportSpec,
-    ev: Evidence,
-    root: Path,
-    problems: Problems,
-    later_edition: bool,
-    charts_good: Callable[[], None] = lambda: None,
-) -> None:
-    """One report's charts and templates checked against its evidence (loaded, with its chart
-    declarations checked): what a build checks before it writes, and what `briefing preview`
-    checks before each draft. `charts_good` is called when the charts, and everything before
-    them, check out, before the templates are checked."""
-    from briefing.charts.data import check as check_charts
-
-    check_charts(spec.charts, ev, problems)
-    if not problems:
-        charts_good()
-    check_templates(spec, root, problems, later_edition=later_edition)
 
 
 def _publish(
@@ -230,7 +275,7 @@ def _publish(
     return outcomes
 
 
-def _base_url(root: Path, problems: Problems) -> str:
+def base_url(root: Path, problems: Problems) -> str:
     """The public address of the output folder (briefing.toml or BRIEFING_BASE_URL), which the
     index and the feed link with; its problems are the build's."""
     from briefing.config.settings import load

@@ -27,10 +27,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from briefing.base.errors import InputError, Problem, Problems
-from briefing.config.load import load_evidence
 from briefing.publish.editions import EditionStore
 from briefing.publish.fingerprint import fingerprint
-from briefing.publish.pipeline import check_report, select_reports
+from briefing.publish.pipeline import check_evidence, check_report, select_reports
 from briefing.publish.render import Job, Plan, compose, write_context
 from briefing.writers import REGISTRY, WriteContext, chosen_options, write_format
 
@@ -94,7 +93,6 @@ class Preview:
 
     def _compose(self) -> tuple[Document, WriteContext, str]:
         from briefing.base.webfonts import embed
-        from briefing.charts.data import check_declarations
         from briefing.writers.html import HtmlWriter
 
         problems = Problems()
@@ -107,8 +105,7 @@ class Preview:
             self.warn(message)
         known = previous.manifest.inputs if previous is not None else None
         fp = fingerprint(spec, self.root, FORMATS, self.options, known)
-        ev = load_evidence(spec, self.root, problems)
-        check_declarations(spec.charts, problems)
+        ev = check_evidence([spec], self.root, problems)[spec.id]
         problems.raise_if_any()
         check_report(spec, ev, self.root, problems, previous is not None)
         problems.raise_if_any()

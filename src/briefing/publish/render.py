@@ -166,6 +166,24 @@ def compose(
     return composer, composer.compose()
 
 
+# What stands in for a chart's drawing when a document is composed only to be checked: an empty
+# picture of the kind the page embeds, so the page is checked as it will be, drawn or not.
+UNDRAWN = {"svg": b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>'}
+
+
+def proof(root: Path, spec: ReportSpec, ev: Evidence) -> Document:
+    """The report composed and its page rendered as a build does (the templates with their
+    prose rules, the charts' data, the layout and the checks on the finished page), with no
+    chart drawn, no worker started and nothing written: what `briefing check` runs once the
+    checks before rendering pass. Raises InputError, as the build would at the same step."""
+    from briefing.compose.document import Composer
+    from briefing.writers.html import HtmlWriter
+
+    doc = Composer(root, spec, ev, drawn=lambda _chart_id: dict(UNDRAWN)).compose()
+    HtmlWriter().html(doc, WriteContext(root / "templates", spec.layout, spec.stylesheets))
+    return doc
+
+
 def _kept(plan: Plan, ev: Evidence) -> Evidence:
     """The evidence the edition keeps: the facts its fingerprint covers."""
     return replace(ev, facts={f: ev.facts[f] for f in plan.fingerprint.facts if f in ev.facts})

@@ -10,7 +10,7 @@ Python work runs in processes, not threads: layout and drawing hold the interpre
 
 Workers are started afresh (`spawn`), never forked. A fork copies whatever locks the build's
 other threads held at that instant (each pool runs threads of its own, and a test runner or
-`watch` more), and a forked worker keeps the other pools' pipes open: a worker killed while a
+`preview` more), and a forked worker keeps the other pools' pipes open: a worker killed while a
 task was being sent to it then left the build waiting on that pipe for ever. A spawned worker
 is the build's own child, so the kernel can tie its life to the build's (`PR_SET_PDEATHSIG`);
 a fork server would stand between them and keep a socket in TMPDIR. Spawning costs each worker
@@ -207,16 +207,21 @@ def _stop_now(executors: list[ProcessPoolExecutor]) -> None:
             running.pop(ended, None)
     for process in running.values():
         _signal(process, signal.SIGKILL)
+    # Each pool's own thread, taken before `shutdown`, which forgets it when not waiting.
+    threads = [
+        thread
+        for executor in executors
+        if (thread := getattr(executor, "_executor_manager_thread", None)) is not None
+    ]
     for executor in executors:
         executor.shutdown(wait=False, cancel_futures=True)
-    # Let each pool's own thread finish closing its wake-up pipe now (briefly: it can wait on
-    # a dead worker). Left to run into interpreter exit, it raced Python 3.11's exit hook,
-    # which wrote to that pipe as it closed and printed a traceback after the clear message.
+    # Let each pool's thread finish tearing down its queues and wake-up pipe now (briefly: it
+    # can wait on a dead worker). Left to run into interpreter exit, it raced Python 3.11's
+    # exit hook, which wrote to that pipe as it closed and printed a traceback after the clear
+    # message.
     deadline = time.monotonic() + KILL_AFTER
-    for executor in executors:
-        thread = getattr(executor, "_executor_manager_thread", None)
-        if thread is not None:
-            thread.join(max(0.0, deadline - time.monotonic()))
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
 
 
 @contextmanager

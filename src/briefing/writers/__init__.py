@@ -163,3 +163,12 @@ def chosen_options(formats: Iterable[str], given: Mapping[str, str]) -> dict[str
 def write_format(name: str, doc: Document, target: Path, ctx: WriteContext) -> None:
     """One format written, in whichever process runs it (module-level, so a worker can)."""
     REGISTRY[name].load().write(doc, target, ctx)
+
+
+def check_system(formats: Iterable[str]) -> None:
+    """Each registered format among `formats` checks the system can write it (Format.
+    check_system), before any work; names that are not formats are passed over."""
+    for name in formats:
+        fmt = REGISTRY.get(name)
+        if fmt is not None and fmt.check_system is not None:
+            fmt.check_system()

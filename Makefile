@@ -80,7 +80,7 @@ bench-long-token: $(BYTECODE)
 	cd benchmarks && ../$(BIN)/python long_token.py
 
 # `briefing preview`: a saved fact to the reloaded page, and to the PDF of the new draft.
-bench-preview: $(BYTECODE)
+bench-preview: $(BYTECODE) $(TEST_STAMP)  # it drives Chromium through Playwright, a test tool
 	cd benchmarks && ../$(BIN)/python preview.py
 
 # `make lock` refreshes both lock files from pyproject.toml with pip-tools' pip-compile, run

@@ -5,6 +5,7 @@ door, the up-to-date decision, the mail and the index."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -225,6 +226,15 @@ def test_the_masthead_label_comes_from_the_report_and_is_shown_once(project, tmp
         re.S,
     ).group(0)
     assert re.findall(r'<p class="kicker">(.*?)</p>', masthead) == ["Spotlight"]
+    # The mail shows the same label over the title, from the edition's summary.
+    summary = json.loads((out / FOCUS / "current" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["kicker"] == "Spotlight"
+    from briefing.deliver.email.message import MailTemplates
+
+    mail = MailTemplates(project / "templates").html.render(
+        summary=summary, web="", note="", first=True, links=[], formats=[]
+    )
+    assert ">Spotlight</p>" in mail and ">Briefing</p>" not in mail
 
     report.write_text(
         re.sub(

@@ -661,7 +661,9 @@ class Document:
     contents: bool = True  # whether the document lists its contents
     # Said on the cover when the edition is generated long after its information ends.
     age_note: str = ""
-    kicker: str = ""  # the report's label over its title; empty for the house label
+    # The label over the title (the report's `kicker`, else the house label); empty when the
+    # title already says it.
+    kicker: str = ""
 
     def cited_fact_ids(self) -> set[str]:
         return {fact.id for note in self.notes for fact in note.facts}

@@ -210,8 +210,15 @@ class Composer:
             fact_sections=places,
             contents=self.spec.contents,
             age_note=self._age_note(),
-            kicker=self.spec.kicker,
+            kicker=self._kicker(),
         )
+
+    def _kicker(self) -> str:
+        """The label over the title: the report's own, else the house label; none when the title
+        already says it. Decided here once, for every place that shows it (the cover or
+        masthead, the mail)."""
+        text = self.spec.kicker or label("kicker")
+        return "" if text.lower() in self.spec.title.lower() else text
 
     def _age(self) -> int:
         """Days from the end of the information to the edition."""

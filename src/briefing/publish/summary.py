@@ -56,6 +56,7 @@ def summarise(doc: Document, changes_section: str | None) -> dict[str, Any]:
     return {
         "title": doc.title,
         "subtitle": doc.subtitle,
+        "kicker": doc.kicker,
         "author": doc.author,
         "generated": doc.generated.isoformat(),
         "generated_text": long_date(doc.generated),

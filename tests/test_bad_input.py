@@ -247,3 +247,28 @@ def test_unwritable_output_folder_is_a_clear_input_error(tmp_path, capsys):
     code, err = _run(Path(__file__).resolve().parents[1], blocker / "out", capsys)
     assert code == 2
     assert "cannot write to the output folder" in err and "--output" in err
+
+
+# The mistakes people make in YAML, each named at the line that holds it, in plain words.
+SYNTAX = {
+    "no colon after a field": ("  domain diplomacy", "has no ':' after its field's name"),
+    "indented one space more": ("   domain: diplomacy", "indented differently"),
+    "a tab": ("\tdomain: diplomacy", "a tab; indent with spaces"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SYNTAX))
+def test_a_yaml_mistake_is_named_at_its_own_line_in_plain_words(tmp_path, case):
+    from briefing.base.errors import InputError
+    from briefing.config.yamlfile import read_yaml
+
+    bad, message = SYNTAX[case]
+    lines = ["- id: one", "  date: 2020", "  domain: history", "  summary: One.", "- id: two"]
+    lines[2] = bad
+    path = tmp_path / "facts.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as raised:
+        read_yaml(path, "data/facts/facts.yaml")
+    (problem,) = raised.value.problems
+    assert str(problem).startswith("data/facts/facts.yaml:3: YAML syntax error: "), problem
+    assert message in str(problem)

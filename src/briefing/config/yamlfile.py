@@ -147,6 +147,54 @@ def _loader_for(text: str) -> type:
     return _Loader if any(c in text for c in "&*\\") else _FastLoader
 
 
+# The parser's words for the mistakes people make, in plain words with what to do. Each is
+# found in the parser's own problem (libyaml's words or PyYAML's), with its context where given;
+# the line is the mark of the part named.
+_PLAIN = (
+    (
+        "could not find expected ':'",
+        "while scanning a simple key",
+        "context",
+        "this line has no ':' after its field's name; write 'field: value' (a value that is a "
+        "sentence with its own ': ' must be in quotes)",
+    ),
+    (
+        "mapping values are not allowed",
+        None,
+        "problem",
+        "a ':' the file does not expect here: the line is indented differently from the "
+        "fields around it, or a value holds ': ' and must be put in quotes",
+    ),
+    (
+        "expected <block end>, but found",
+        None,
+        "problem",
+        "this line is indented differently from the lines above it at the same level; line "
+        "up the fields of one entry, and start each entry of a list with '- '",
+    ),
+    (
+        "tab character",
+        None,
+        "problem",
+        "a tab; indent with spaces",
+    ),
+)
+
+
+def syntax_problem(exc: yaml.MarkedYAMLError) -> tuple[int | None, str]:
+    """The line a syntax error belongs to, and what to do about it: a known mistake in plain
+    words at the line that holds it (a key missing its ':' is found only on the next line, so
+    the key's own mark is the one named); any other in the parser's words, at its mark."""
+    problem, context = exc.problem or "", exc.context or ""
+    for found, where, which, plain in _PLAIN:
+        if found in problem and (where is None or context.startswith(where)):
+            mark = exc.context_mark if which == "context" else exc.problem_mark
+            mark = mark or exc.problem_mark or exc.context_mark
+            return (mark.line + 1 if mark else None), plain
+    mark = exc.problem_mark or exc.context_mark
+    return (mark.line + 1 if mark else None), "; ".join(p for p in (context, problem) if p)
+
+
 def read_yaml(
     path: Path, display: str | None = None, limit: int = MAX_FILE_BYTES, kind: str = "a data file"
 ) -> Any:
@@ -173,9 +221,7 @@ def read_yaml(
     except NumberTooLong as exc:
         raise InputError.one(shown, exc.problem_mark.line + 1, exc.problem) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        what = " ".join(part for part in (exc.context, exc.problem) if part)
+        line, what = syntax_problem(exc)
         raise InputError.one(shown, line, f"YAML syntax error: {what}") from None
     except yaml.YAMLError as exc:
         raise InputError.one(shown, None, f"YAML error: {exc}") from None

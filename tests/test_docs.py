@@ -422,3 +422,23 @@ def test_the_schedules_commands_are_found_at_all():
     page, or it would pass on nothing."""
     places = {w.split(":")[0] for w, _ in INLINE_COMMANDS}
     assert {"README.md", "docs/scheduling.md"} <= places
+
+
+def test_the_report_field_reference_names_every_field_the_loader_takes():
+    """docs/reports.md's table is the schema's: every field of a report file (and of its
+    `data` and each section) is there, with `(required)` exactly where the loader requires it,
+    and nothing the loader does not take."""
+    from briefing.config.load import DATA, REPORT, SECTION
+
+    page = (ROOT / "docs" / "reports.md").read_text(encoding="utf-8")
+    table = page.partition("## Every field of a report file")[2]
+    rows = dict(re.findall(r"^\| `([a-z_]+)`( \(required\))? \|", table, re.M))
+    fields = {f.name: f for f in REPORT.fields}
+    assert set(rows) == set(fields)
+    for name, field in fields.items():
+        assert bool(rows[name]) == bool(field.required), name
+    data_row = re.search(r"^\| `data`.*$", table, re.M).group(0)
+    for field in DATA.fields:
+        assert f"`{field.name}`" in data_row, field.name
+    sections_row = re.search(r"^\| `sections`.*$", table, re.M).group(0)
+    assert "{" + ", ".join(f.name for f in SECTION.fields) + "}" in sections_row

@@ -227,3 +227,28 @@ def test_nothing_was_published_or_written(server):
     assert names == sorted(n.split("/")[2] for n in server.before if n.startswith(editions + "/"))
     assert tree(server.out)["state.sqlite"] == server.before["state.sqlite"]
     assert tree(server.out) == server.before
+
+
+def test_a_draft_with_nothing_changed_is_the_published_edition(tmp_path):
+    """Right after a build, the next build would publish nothing: the draft is the newest
+    edition as published (a first edition says nothing changed), not an edition that claims to
+    revise its wording. An edit makes it the next edition again, with what changed."""
+    import tempfile
+
+    from briefing.publish.preview import Preview
+
+    project = copy_project(tmp_path / "project")
+    out = project / "output"
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    try:
+        command = ["build", REPORT, "-C", str(project), "-o", str(out), "-f", "html", "-j", "1"]
+        assert main([*command, "-q"]) == 0
+        draft = Preview(project, out, REPORT, Path(tempfile.mkdtemp(dir=tmp_path)))
+        assert draft.rebuild(), draft.problems
+        assert "What changed since" not in html_text(draft.draft.html)
+        edit(project / FACTS, OLD, NEW)
+        assert draft.rebuild(), draft.problems
+        assert "What changed since" in html_text(draft.draft.html)
+    finally:
+        mp.undo()

@@ -27,14 +27,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from briefing.base.errors import InputError, Problem, Problems
-from briefing.publish.editions import EditionStore
+from briefing.publish.editions import Edition, EditionStore
 from briefing.publish.fingerprint import fingerprint
 from briefing.publish.pipeline import check_evidence, check_report, select_reports
 from briefing.publish.render import Job, Plan, compose, write_context
+from briefing.writers import FORMATS as ALL_FORMATS
 from briefing.writers import REGISTRY, WriteContext, chosen_options, write_format
 
 if TYPE_CHECKING:
     from briefing.base.model import Document
+    from briefing.config.specs import ReportSpec
 
 # What a draft is composed for: the page, and the print of that page on request.
 FORMATS = ("html", "pdf")
@@ -105,6 +107,10 @@ class Preview:
             self.warn(message)
         known = previous.manifest.inputs if previous is not None else None
         fp = fingerprint(spec, self.root, FORMATS, self.options, known)
+        if previous is not None and _unchanged(spec, self.root, previous):
+            # Nothing changed since the newest edition: the next build publishes nothing, so
+            # the draft is that edition, which says what changed since the one before it.
+            previous = _before(store, previous)
         ev = check_evidence([spec], self.root, problems)[spec.id]
         problems.raise_if_any()
         check_report(spec, ev, self.root, problems, previous is not None)
@@ -127,6 +133,23 @@ class Preview:
                 finally:
                     target.unlink(missing_ok=True)
             return draft.pdf
+
+
+def _unchanged(spec: ReportSpec, root: Path, edition: Edition) -> bool:
+    """Whether a build with the formats and options the edition was built with would find it
+    up to date (the preview's own formats differ: it makes no Word file)."""
+    formats = tuple(f for f in ALL_FORMATS if edition.manifest.file(f) is not None)
+    options = {k: str(v) for k, v in edition.manifest.options.items()}
+    known = edition.manifest.inputs
+    chosen = chosen_options(formats, options)
+    return fingerprint(spec, root, formats, chosen, known).digest == edition.fingerprint
+
+
+def _before(store: EditionStore, edition: Edition) -> Edition | None:
+    """The edition `edition` says what changed since (its manifest's `previous`), if it is
+    still on disk; None for a first edition."""
+    wanted = edition.manifest.previous
+    return next((e for e in store.list() if e.id == wanted), None) if wanted else None
 
 
 def _quiet(_message: str) -> None:

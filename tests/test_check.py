@@ -205,3 +205,24 @@ def test_the_settings_file_is_checked(project, capsys):
     [problem] = json.loads(out)["problems"]
     assert (problem["path"], problem["line"]) == ("briefing.toml", 2)
     assert "base_url" in problem["message"]
+
+
+@pytest.mark.parametrize(
+    "lookup,named",
+    [
+        ("f['gasoline-for-gold-202']", "no fact 'gasoline-for-gold-202'; did you mean 'gasoline-for-gold-2020'?"),
+        ("derived['price-per-barel-2020']", "no derived figure 'price-per-barel-2020'; did you mean 'price-per-barrel-2020'?"),
+    ],
+)  # fmt: skip
+def test_an_unknown_id_in_a_template_is_named_at_its_line_with_the_nearest(
+    project, capsys, lookup, named
+):
+    """A template that looks up an id the data does not have fails at the line that asks for
+    it (not where the value is used later), naming the nearest id."""
+    path = project / "templates" / "sections" / "iran-venezuela" / "energy.md.j2"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + "\n{% set wrong = " + lookup + " %}\n\n{{ wrong }}\n", encoding="utf-8")
+    line = len(text.splitlines()) + 2
+    assert main(["check", "--project", str(project)]) == 2
+    err = capsys.readouterr().err
+    assert f"templates/sections/iran-venezuela/energy.md.j2:{line}: {named}" in err, err

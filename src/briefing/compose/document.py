@@ -40,7 +40,7 @@ from briefing.compose.changes import Changes, Previous, compare, fact_sections
 from briefing.compose.markdown import MarkdownReader
 from briefing.compose.notes import NoteBook, renumber, section_cites
 from briefing.compose.preflight import WHAT_CHANGED
-from briefing.compose.prose import Helpers, environment, escape_markdown
+from briefing.compose.prose import Helpers, Known, environment, escape_markdown
 from briefing.config.judgments import SCALE
 from briefing.config.specs import RESERVED_SECTION, Evidence, ReportSpec
 
@@ -143,10 +143,10 @@ class Composer:
         )
         # What every section template sees; the same for all sections, so built once.
         self.context = {
-            "facts": evidence.facts,
-            "sources": evidence.sources,
-            "domains": evidence.domains,
-            "derived": self.derived,
+            "facts": Known(evidence.facts, "fact", "a fact's id is its `id:` in data/facts"),
+            "sources": Known(evidence.sources, "source", "ids are in the sources file"),
+            "domains": Known(evidence.domains, "domain", "ids are in the domains file"),
+            "derived": Known(self.derived, "derived figure", "declared under a fact's `derived:`"),
             "report": spec,
             "current_to": self.current_to,
             "source_share": source_share(evidence),

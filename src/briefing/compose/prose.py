@@ -32,11 +32,12 @@ substance). Two more helpers write words:
 
 from __future__ import annotations
 
+import difflib
 import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import jinja2
 from markupsafe import Markup
@@ -86,6 +87,21 @@ def describe(exc: BaseException) -> str:
 
 class TemplateFault(Exception):
     """Raised inside a helper; carries a message the caller pins to the template line."""
+
+
+class Known(dict):
+    """What a template looks up by id (`facts['id']`, `derived['id']`): an id that is not there
+    is a fault at the line that asks for it, with the nearest ids, rather than an undefined
+    value that fails a line later as "'dict object' has no attribute"."""
+
+    def __init__(self, items: dict, what: str, where: str):
+        super().__init__(items)
+        self.what, self.where = what, where
+
+    def __missing__(self, key: object) -> NoReturn:
+        hint = difflib.get_close_matches(str(key), [str(k) for k in self], 1, 0.6)
+        mean = f"; did you mean {hint[0]!r}?" if hint else ""
+        raise TemplateFault(f"no {self.what} {key!r}{mean} ({self.where})")
 
 
 def environment(templates: Path) -> jinja2.Environment:

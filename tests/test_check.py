@@ -226,3 +226,22 @@ def test_an_unknown_id_in_a_template_is_named_at_its_line_with_the_nearest(
     assert main(["check", "--project", str(project)]) == 2
     err = capsys.readouterr().err
     assert f"templates/sections/iran-venezuela/energy.md.j2:{line}: {named}" in err, err
+
+
+@pytest.mark.parametrize(
+    "old,new,named",
+    [
+        ("values: [gold, payment]", "values: [gold, paymnet]", "fact 'gasoline-for-gold-2020' has no quantity 'paymnet'; did you mean 'payment'? (it has: gasoline, gold, payment)"),
+        ("    select: {facts: [gasoline-for-gold-2020]}\n", "", "a bare quantity name ('gasoline') is read on the fact the chart selects, and this chart selects none by id"),
+    ],
+)  # fmt: skip
+def test_a_chart_value_that_names_nothing_says_what_it_may_have_meant(
+    project, capsys, old, new, named
+):
+    path = project / "reports" / "iran-venezuela-in-focus.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    assert main(["check", "--project", str(project)]) == 2
+    err = capsys.readouterr().err
+    assert "reports/iran-venezuela-in-focus.yaml:" in err and named in err, err

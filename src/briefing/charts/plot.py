@@ -10,6 +10,7 @@ drawn, so no number lives only in a picture.
 from __future__ import annotations
 
 import calendar
+import difflib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -103,14 +104,41 @@ def resolve(ref: Any, evidence: Evidence, derived: dict[str, Derived], default: 
         places = d.decimals if decimals is None else decimals
         return Value(d.quantity, places, d.facts, f"Value {unit}")
     fid, _, name = ref.rpartition(".")
+    bare = not fid
     fid = fid or default
     fact = evidence.facts.get(fid)
     if fact is None or name not in fact.quantities:
-        raise ChartDataError(
-            f"{ref!r} is neither a derived figure nor 'fact-id.quantity' of a fact in the evidence"
-        )
+        raise ChartDataError(_unresolved(ref, name, fid, bare, fact, evidence, derived))
     shown = name.replace("-", " ").replace("_", " ")
     return Value(fact.quantities[name], decimals, (fact,), shown[:1].upper() + shown[1:])
+
+
+def _unresolved(
+    ref: str,
+    name: str,
+    fid: str,
+    bare: bool,
+    fact: Fact | None,
+    evidence: Evidence,
+    derived: dict[str, Derived],
+) -> str:
+    """What is wrong with a value a chart names, and the nearest thing it may have meant."""
+    what = f"{ref!r} is neither a derived figure nor 'fact-id.quantity' of a fact in the evidence"
+    if bare and not fid:
+        return (
+            f"{what}: a bare quantity name ('{name}') is read on the fact the chart selects, "
+            "and this chart selects none by id; add `select: {facts: [fact-id]}` or write "
+            "'fact-id.quantity'"
+        )
+    if fact is None:
+        hint = difflib.get_close_matches(fid, [*evidence.facts, *derived], 1, 0.6)
+        return f"{what}: there is no fact {fid!r}" + (
+            f"; did you mean {hint[0]!r}?" if hint else ""
+        )
+    has = ", ".join(sorted(fact.quantities)) or "none"
+    hint = difflib.get_close_matches(name, list(fact.quantities), 1, 0.6)
+    mean = f"; did you mean {hint[0]!r}?" if hint else ""
+    return f"{what}: fact {fid!r} has no quantity {name!r}{mean} (it has: {has})"
 
 
 def fill(label: str, values: list[Value]) -> str:

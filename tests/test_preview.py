@@ -164,6 +164,10 @@ def test_a_broken_edit_shows_its_path_and_line_over_the_last_good_draft(server, 
     assert where, shown
     assert abs(int(where.group(1)) - line) <= 2, shown  # the parser names a line near the error
     assert NEW_TEXT in page.inner_text("main")  # the last good draft stays
+    # At the top of the page the list of problems pushes the title down, never over it: the
+    # reader's place is kept as it was (the browser's own restoring scrolled it under the band).
+    page.wait_for_load_state("load")
+    assert page.evaluate("() => window.scrollY") == 0
     printed = server.wait_for(rf"^{re.escape(FACTS)}:\d+: ")
     assert printed.strip() in shown  # the terminal and the page say the same
     path.write_text(good, encoding="utf-8")

@@ -65,14 +65,26 @@ POLICY = (
 NO_STORE = {"Cache-Control": "no-store"}
 
 RELOAD_JS = """\
-// Reloads the draft when the preview server has a newer one (briefing preview).
+// Reloads the draft when the preview server has a newer one (briefing preview), at the place
+// the reader was. The place is kept here rather than left to the browser, whose restoration
+// anchors on the content and so scrolled the title under the band when a list of problems
+// appeared above it.
 (() => {
   const shown = document.querySelector('meta[name="briefing-draft"]');
   if (!shown) return;
+  const KEY = "briefing-draft-scroll";
+  history.scrollRestoration = "manual";
+  const saved = sessionStorage.getItem(KEY);
+  if (saved !== null) {
+    const place = () => window.scrollTo(0, Number(saved));
+    place();
+    window.addEventListener("load", () => { place(); sessionStorage.removeItem(KEY); });
+  }
   const events = new EventSource("/_preview/events");
   events.addEventListener("version", (event) => {
     if (event.data !== shown.content) {
       events.close();
+      sessionStorage.setItem(KEY, String(window.scrollY));
       window.location.reload();
     }
   });

@@ -179,6 +179,7 @@ def test_the_page_loads_nothing_from_elsewhere_and_breaks_no_policy(server, page
     strangers = [u for u in page.fetched if not u.startswith((server.address, "data:"))]
     assert strangers == []
     assert not [m for m in page.console if "Content Security Policy" in m], page.console
+    assert not [m for m in page.console if m.startswith("error")], page.console  # no 404 either
 
 
 def test_the_pdf_of_the_draft_is_one_click_away(server, page, tmp_path):

@@ -159,6 +159,8 @@ def page(shown: Shown) -> str:
         f'<meta name="briefing-draft" content="{shown.version}">'
         f'<link rel="stylesheet" href="{PREFIX}/band.css">'
         f'<script src="{PREFIX}/reload.js" defer></script>'
+        # No icon to fetch: a browser would ask for /favicon.ico and log the 404 on every reload.
+        '<link rel="icon" href="data:,">'
     )
     band = _band(draft, problems)
     if draft is None:

@@ -101,7 +101,7 @@ def test_a_seeded_prose_problem_is_named_by_file_and_line_with_exit_2(project, c
     problems = [e for e in err.splitlines() if not e.startswith("briefing: ")]
     assert len(problems) == 1, err
     assert problems[0].startswith(f"{SANCTIONS}:{line}: the number '3' is typed into the prose")
-    assert "1 problem(s)" in err.splitlines()[-1]
+    assert "1 problem in" in err.splitlines()[-1]
     # The other report does not share the fault and is not blamed for it.
     assert "iran-venezuela/" not in err
 

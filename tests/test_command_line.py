@@ -180,7 +180,7 @@ def test_prune_dry_run_says_what_would_go_and_changes_nothing(store, capsys):
     status, text, err = run(capsys, "prune", REPORT, "--keep", "1", "--dry-run", *folders(store))
     assert status == 0, err
     assert f"{REPORT}: would remove edition {oldest}" in text
-    assert f"{REPORT}: would keep 1 edition(s)" in text
+    assert f"{REPORT}: would keep 1 edition" in text
     assert "nothing was deleted" in text
     assert snapshot(out) == before  # files, links and the state store, byte for byte
 

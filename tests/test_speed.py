@@ -78,7 +78,7 @@ def test_workers_report_in_the_order_of_the_reports(by_jobs):
     _, whole = by_jobs["whole reports"]
     assert order(whole) == order(alone)  # each report's lines together, reports in file order
     assert sorted(set(order(whole))) == [REPORT, f"{REPORT}-in-focus"]
-    assert "built 2 report(s)" in whole
+    assert "built 2 reports" in whole
 
 
 def test_a_chart_is_drawn_again_only_when_its_data_changed(tmp_path):

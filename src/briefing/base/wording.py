@@ -160,6 +160,12 @@ def information_age(days: int) -> str:
     return f"{in_words(years) or years} years"
 
 
+def counted(n: int, noun: str) -> str:
+    """'1 problem', '2 problems': a count with its noun (regular plurals only: the nouns the
+    messages count are problem, report, edition, message and value)."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def label(key: str, **values: object) -> str:
     """One entry with its values. Given a value that is markup (from an autoescaped template:
     a <time> element, a link), the entry is escaped and the other values with it, and the

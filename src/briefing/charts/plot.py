@@ -18,6 +18,7 @@ from typing import Any
 from briefing.base import units
 from briefing.base.derive import Derived
 from briefing.base.model import Fact, Quantity
+from briefing.base.wording import counted
 from briefing.config.chartspec import ChartSpec
 from briefing.config.specs import Evidence
 
@@ -144,7 +145,9 @@ def _unresolved(
 def fill(label: str, values: list[Value]) -> str:
     slots = label.count("{}")
     if slots != len(values):
-        raise ChartDataError(f"label {label!r} has {slots} {{}} for {len(values)} value(s)")
+        raise ChartDataError(
+            f"label {label!r} has {slots} {{}} for {counted(len(values), 'value')}"
+        )
     return label.format(*(v.text for v in values))
 
 

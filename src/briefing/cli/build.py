@@ -23,6 +23,7 @@ from briefing.base.errors import (
 )
 from briefing.base.sharedlibs import MissingLibrary
 from briefing.base.stopping import Terminated
+from briefing.base.wording import counted
 from briefing.cli.arguments import folder_or_new, folders
 from briefing.cli.messages import USER_OS_ERRORS, os_problem, say, warn
 from briefing.writers import FORMATS, OPTIONS
@@ -170,7 +171,7 @@ def run(args: argparse.Namespace, root: Path, output: Path) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         print(
-            f"briefing: {len(exc.problems)} problem(s) in the input; nothing was written",
+            f"briefing: {counted(len(exc.problems), 'problem')} in the input; nothing was written",
             file=sys.stderr,
         )
         log_run(output, asked, "bad-input", seconds=time.perf_counter() - started)
@@ -206,7 +207,7 @@ def run(args: argparse.Namespace, root: Path, output: Path) -> int:
     built = [r for r in results if r.files]
     if built:
         total = time.perf_counter() - started
-        tell(f"built {len(built)} report(s) in {total:.1f}s")
+        tell(f"built {counted(len(built), 'report')} in {total:.1f}s")
     if held is not None:
         print(
             "briefing: interrupted after publishing; what was built is published",

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from briefing.base.errors import EXIT_INPUT, EXIT_OK, Problem
+from briefing.base.wording import counted
 from briefing.cli.arguments import folders, kind
 
 JSON_VERSION = 1  # raised only if a key changes meaning or goes; new keys may be added
@@ -105,7 +106,7 @@ def run(args: argparse.Namespace, root: Path, output: Path) -> int:
         print(problem, file=sys.stderr)
     if problems:
         print(
-            f"briefing: {len(problems)} problem(s) in the input; a build would refuse it",
+            f"briefing: {counted(len(problems), 'problem')} in the input; a build would refuse it",
             file=sys.stderr,
         )
         return EXIT_INPUT

@@ -28,6 +28,7 @@ from briefing.base import stopping
 from briefing.base.errors import EXIT_INPUT, EXIT_INTERRUPTED, Problem
 from briefing.base.sharedlibs import MissingLibrary
 from briefing.base.stopping import Terminated
+from briefing.base.wording import counted
 from briefing.cli import build, check, completion, editions, new, preview, prune, send
 from briefing.cli.arguments import project_problem
 from briefing.cli.console import guarded
@@ -98,7 +99,7 @@ def _main(argv: list[str] | None) -> int:
         for problem in problems:
             print(problem, file=sys.stderr)
         print(
-            f"briefing: {len(problems)} problem(s) in the arguments; nothing was written",
+            f"briefing: {counted(len(problems), 'problem')} in the arguments; nothing was written",
             file=sys.stderr,
         )
         return EXIT_INPUT

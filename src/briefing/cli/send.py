@@ -9,6 +9,7 @@ from pathlib import Path
 from briefing.base import stopping
 from briefing.base.errors import EXIT_BUSY, EXIT_INPUT, EXIT_INTERRUPTED, InputError, Problem
 from briefing.base.stopping import Terminated
+from briefing.base.wording import counted
 from briefing.cli.arguments import DIRECTORY, FILE, folder_or_new, kind, store_verb
 from briefing.cli.messages import USER_OS_ERRORS, os_problem, say
 
@@ -130,7 +131,10 @@ def run(args: argparse.Namespace, root: Path, output: Path) -> int:
     except InputError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
-        print(f"briefing: {len(exc.problems)} problem(s); nothing more was sent", file=sys.stderr)
+        print(
+            f"briefing: {counted(len(exc.problems), 'problem')}; nothing more was sent",
+            file=sys.stderr,
+        )
         return EXIT_INPUT
     except KeyboardInterrupt as exc:
         print("briefing: interrupted; the state store records what was sent", file=sys.stderr)

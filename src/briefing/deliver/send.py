@@ -21,6 +21,7 @@ from briefing.base.clock import build_time
 from briefing.base.errors import EXIT_OK, EXIT_SEND_FAILED, InputError, Problems
 from briefing.base.files import checkpoint
 from briefing.base.stopping import Terminated
+from briefing.base.wording import counted
 from briefing.config.load import report_files
 from briefing.deliver.readers import load_readers
 from briefing.publish.editions import Edition, EditionStore, reconcile, report_ids
@@ -319,7 +320,7 @@ def _report(tally: Tally, dry_run: Path | None, say: Callable[[str], None]) -> i
         say(f"not sent {label}: {why}")
     if dry_run is not None:
         say(
-            f"dry run: wrote {len(tally.written)} message(s) to {dry_run}, "
+            f"dry run: wrote {counted(len(tally.written), 'message')} to {dry_run}, "
             f"{len(tally.skipped)} not to be sent; nothing was sent"
         )
     else:

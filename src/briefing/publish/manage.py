@@ -20,6 +20,7 @@ from pathlib import Path
 
 from briefing.base.errors import EXIT_INPUT, EXIT_OK
 from briefing.base.model import long_date
+from briefing.base.wording import counted
 from briefing.publish.editions import Edition, EditionStore, report_ids
 
 
@@ -146,7 +147,7 @@ def list_editions(output: Path, wanted: list[str], as_json: bool = False) -> int
         if i:
             print()
         print(
-            f"{rid}: {len(editions)} edition(s)"
+            f"{rid}: {counted(len(editions), 'edition')}"
             + (f", {len(gone)} removed (ids never reused)" if gone else "")
         )
         for row in rows:
@@ -195,7 +196,7 @@ def prune(
                 print(f"briefing: warning: {message}", file=sys.stderr)
             for e in doomed:
                 say(f"{rid}: would remove edition {e.id} ({e.path})")
-            say(f"{rid}: would keep {len(store.list()) - len(doomed)} edition(s)")
+            say(f"{rid}: would keep {counted(len(store.list()) - len(doomed), 'edition')}")
         say("dry run: nothing was deleted")
         return EXIT_OK
     # The build lock, then the send lock (always in that order; a send takes only its own):
@@ -214,6 +215,6 @@ def prune(
                 store.publish(newest)
             for e in removed:
                 say(f"{rid}: removed edition {e.id}")
-            say(f"{rid}: kept {len(store.list())} edition(s)")
+            say(f"{rid}: kept {counted(len(store.list()), 'edition')}")
         refresh(output, root / "templates", base_url=site)
     return EXIT_OK

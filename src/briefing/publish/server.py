@@ -46,6 +46,7 @@ from starlette.routing import Route
 from briefing.base.errors import InputError, Problem
 from briefing.base.sharedlibs import MissingLibrary
 from briefing.base.stopping import SIGNALS
+from briefing.base.wording import counted
 from briefing.publish.preview import Draft, Preview
 
 WATCHED = ("reports", "data", "templates")
@@ -192,7 +193,7 @@ def _band(draft: Draft | None, problems: list[Problem]) -> str:
         items = "".join(f"<li><code>{html.escape(str(p))}</code></li>" for p in problems)
         parts.append(
             '<section class="briefing-draft-problems" role="alert">'
-            f"<h2>{len(problems)} problem(s) in the input; {kept}</h2>"
+            f"<h2>{counted(len(problems), 'problem')} in the input; {kept}</h2>"
             f"<ul>{items}</ul></section>"
         )
     parts.append("</div>")
@@ -256,7 +257,7 @@ def rebuild(preview: Preview, say: Callable[[str], None]) -> None:
         print(problem, file=sys.stderr, flush=True)
     kept = "the page keeps the last good draft" if preview.draft else "no draft yet"
     print(
-        f"briefing: {len(preview.problems)} problem(s) in the input; {kept}",
+        f"briefing: {counted(len(preview.problems), 'problem')} in the input; {kept}",
         file=sys.stderr,
         flush=True,
     )

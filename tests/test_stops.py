@@ -345,3 +345,22 @@ def test_a_stopped_pool_leaves_no_thread_of_its_own_running():
     assert len(before) == 3, before  # one per pool: two slots and the shared queue
     pool.close(kill=True)
     assert not [t for t in before if t.is_alive()]
+
+
+def test_a_stop_inside_a_deferred_step_takes_effect_when_the_step_ends():
+    """Starting a worker must not be cut in two (the worker would die reading half its
+    start-up data, printing a traceback): a stop that arrives meanwhile waits for the end."""
+    from briefing.base import stopping
+
+    before = {signum: signal.getsignal(signum) for signum in stopping.SIGNALS}
+    stopping.install(watchdog=False)
+    steps = []
+    try:
+        with pytest.raises(stopping.Terminated), stopping.deferred():
+            os.kill(os.getpid(), signal.SIGHUP)
+            time.sleep(0.05)  # the handler has run by now, in this thread
+            steps.append("finished")
+        assert steps == ["finished"]
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)

@@ -22,6 +22,8 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 GRACE = 5.0  # seconds a stop's clean-up may take before the process exits regardless
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -87,6 +89,25 @@ def _exit_now(signum: int) -> None:
         )
     finally:
         os._exit(status(signum))
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """A stop that arrives inside the block waits for its end, then takes effect: for a step
+    that must not be cut in two. Starting a worker process is one: a stop between the start and
+    the hand-over of its start-up data left the worker reading half of it, and it died printing
+    a traceback after the build's clear message (seen under load). Within `hold`, stops already
+    wait for `release`."""
+    if _state.holding:
+        yield
+        return
+    _state.holding = True
+    try:
+        yield
+    finally:
+        held, _state.held, _state.holding = _state.held, None, False
+        if held is not None:
+            _on_signal(held, None)  # the stop, now
 
 
 def hold() -> None:

@@ -38,6 +38,7 @@ from contextlib import contextmanager
 from multiprocessing.connection import wait
 from typing import Any
 
+from briefing.base import stopping
 from briefing.base.cachedirs import passed_on
 
 
@@ -110,17 +111,21 @@ def _executor(
 
 @contextmanager
 def _no_ctrl_c() -> Iterator[None]:
-    """Ctrl-C held back (not lost) while a worker may be started: the worker inherits the
-    blocked signal and ignores it before unblocking it; this process takes it on the way out."""
-    try:
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    except (AttributeError, ValueError):  # no such call here, or not the main thread
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    """Stops held back (not lost) while a worker may be started. The build's own stop waits
+    for the worker to have its start-up data (stopping.deferred): blocking a signal holds it
+    back from this thread only, and another thread of the build can take it, so the stop still
+    cut a start in two under load. Ctrl-C is also blocked, so that the worker inherits it
+    blocked and ignores it before unblocking it; this process takes it on the way out."""
+    with stopping.deferred():
+        try:
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        except (AttributeError, ValueError):  # no such call here, or not the main thread
+            yield
+            return
+        try:
+            yield
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 class Workers:

@@ -74,11 +74,8 @@ class Server:
         raise AssertionError(f"the preview never printed {pattern!r}:\n{self.printed()}")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    project = copy_project(tmp_path_factory.mktemp("project"))
-    out = project / "output"
-    # A published edition to compare the draft with, and to prove untouched.
+def publish_html(project: Path, out: Path) -> None:
+    """An edition of the report, in HTML alone, at the fixed edition date."""
     mp = pytest.MonkeyPatch()
     mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
     try:
@@ -86,6 +83,13 @@ def server(tmp_path_factory):
         assert main([*command, "-q"]) == 0
     finally:
         mp.undo()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    project = copy_project(tmp_path_factory.mktemp("project"))
+    out = project / "output"
+    publish_html(project, out)  # an edition to compare the draft with, and to prove untouched
     before = tree(out)
     process = subprocess.Popen(
         [sys.executable, "-m", "briefing", "preview", REPORT, "--project", str(project)],
@@ -238,18 +242,16 @@ def test_a_draft_with_nothing_changed_is_the_published_edition(tmp_path):
     """Right after a build, the next build would publish nothing: the draft is the newest
     edition as published (a first edition says nothing changed), not an edition that claims to
     revise its wording. An edit makes it the next edition again, with what changed."""
-    import tempfile
-
     from briefing.publish.preview import Preview
 
     project = copy_project(tmp_path / "project")
     out = project / "output"
+    publish_html(project, out)
+    (tmp_path / "scratch").mkdir()
     mp = pytest.MonkeyPatch()
-    mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    mp.setenv("SOURCE_DATE_EPOCH", EPOCH)  # drafts dated as the edition
     try:
-        command = ["build", REPORT, "-C", str(project), "-o", str(out), "-f", "html", "-j", "1"]
-        assert main([*command, "-q"]) == 0
-        draft = Preview(project, out, REPORT, Path(tempfile.mkdtemp(dir=tmp_path)))
+        draft = Preview(project, out, REPORT, tmp_path / "scratch")
         assert draft.rebuild(), draft.problems
         assert "What changed since" not in html_text(draft.draft.html)
         edit(project / FACTS, OLD, NEW)

@@ -211,6 +211,14 @@ def test_the_subject_and_the_summary_take_their_words_from_the_wording_table(mon
     }
 
 
+def _masthead(out: Path) -> str:
+    return re.search(
+        r'<header class="masthead".*?</header>',
+        (out / f"{FOCUS}.html").read_text(encoding="utf-8"),
+        re.S,
+    ).group(0)
+
+
 def test_the_masthead_label_comes_from_the_report_and_is_shown_once(project, tmp_path, capsys):
     """The label over the title is the report's (`kicker`), not the layout's or the wording's;
     a title that already says it does not get it twice."""
@@ -220,11 +228,7 @@ def test_the_masthead_label_comes_from_the_report_and_is_shown_once(project, tmp
     report.write_text(re.sub(r"^kicker: .+$", "kicker: Spotlight", text, flags=re.M))
     out = tmp_path / "out"
     assert build(project, out, capsys)[0] == 0
-    masthead = re.search(
-        r'<header class="masthead".*?</header>',
-        (out / f"{FOCUS}.html").read_text(encoding="utf-8"),
-        re.S,
-    ).group(0)
+    masthead = _masthead(out)
     assert re.findall(r'<p class="kicker">(.*?)</p>', masthead) == ["Spotlight"]
     # The mail shows the same label over the title, from the edition's summary.
     summary = json.loads((out / FOCUS / "current" / "summary.json").read_text(encoding="utf-8"))
@@ -246,9 +250,5 @@ def test_the_masthead_label_comes_from_the_report_and_is_shown_once(project, tmp
     )
     out = tmp_path / "again"
     assert build(project, out, capsys)[0] == 0
-    masthead = re.search(
-        r'<header class="masthead".*?</header>',
-        (out / f"{FOCUS}.html").read_text(encoding="utf-8"),
-        re.S,
-    ).group(0)
+    masthead = _masthead(out)
     assert "kicker" not in masthead and masthead.count("Spotlight") == 1

@@ -111,19 +111,14 @@ def _start(args: argparse.Namespace, root: Path, output: Path, stops: list[int])
 
 def _chosen(root: Path, wanted: str | None) -> tuple[str, list[str]]:
     """The report to preview (the one named, else the first) and the others."""
-    from briefing.config.load import report_files
+    from briefing.publish.pipeline import chosen_reports
 
-    ids = [p.stem for p in report_files(root)]
-    if not ids:
-        raise InputError.one(
-            root / "reports", None, "no report definitions (*.yaml) found; add one"
-        )
-    if wanted is not None and wanted not in ids:
-        problems = Problems()
-        problems.add("reports/", None, f"no report named {wanted!r}; available: {', '.join(ids)}")
-        problems.raise_if_any()
-    report = wanted if wanted is not None else ids[0]
-    return report, [i for i in ids if i != report]
+    problems = Problems()
+    named = chosen_reports(root, [wanted] if wanted else [], problems)  # all, if none named
+    problems.raise_if_any()
+    report = named[0].stem
+    every = named if not wanted else chosen_reports(root, [], problems)
+    return report, [p.stem for p in every if p.stem != report]
 
 
 def _serve(args, root, output, report, others, sock, scratch, tell, warn, stops) -> int:

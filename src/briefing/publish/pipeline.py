@@ -56,7 +56,9 @@ class Outcome:
     summary: str = ""
 
 
-def select_reports(root: Path, wanted: list[str], problems: Problems) -> list[ReportSpec]:
+def chosen_reports(root: Path, wanted: list[str], problems: Problems) -> list[Path]:
+    """The definition files of the reports `wanted` (default: all), in that order; each name
+    that is no report is a problem. None at all is an InputError."""
     files = report_files(root)
     if not files:
         raise InputError.one(
@@ -68,8 +70,11 @@ def select_reports(root: Path, wanted: list[str], problems: Problems) -> list[Re
             problems.add(
                 "reports/", None, f"no report named {name!r}; available: {', '.join(sorted(by_id))}"
             )
-    chosen = [by_id[n] for n in wanted if n in by_id] if wanted else files
-    specs = [load_report(p, root, problems) for p in chosen]
+    return [by_id[n] for n in wanted if n in by_id] if wanted else files
+
+
+def select_reports(root: Path, wanted: list[str], problems: Problems) -> list[ReportSpec]:
+    specs = [load_report(p, root, problems) for p in chosen_reports(root, wanted, problems)]
     return [s for s in specs if s is not None]
 
 

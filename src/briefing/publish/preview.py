@@ -36,7 +36,6 @@ from briefing.writers import REGISTRY, WriteContext, chosen_options, write_forma
 
 if TYPE_CHECKING:
     from briefing.base.model import Document
-    from briefing.config.specs import ReportSpec
 
 # What a draft is composed for: the page, and the print of that page on request.
 FORMATS = ("html", "pdf")
@@ -105,9 +104,14 @@ class Preview:
         previous = store.newest()  # read only: what the draft says changed since
         for message in store.warnings:
             self.warn(message)
-        known = previous.manifest.inputs if previous is not None else None
-        fp = fingerprint(spec, self.root, FORMATS, self.options, known)
-        if previous is not None and _unchanged(spec, self.root, previous):
+        # Fingerprinted as the newest edition was built (its formats and options, not the
+        # preview's, which make no Word file), so that "unchanged" means what a build means.
+        if previous is not None:
+            formats, options = _built_with(previous)
+            fp = fingerprint(spec, self.root, formats, options, previous.manifest.inputs)
+        else:
+            fp = fingerprint(spec, self.root, FORMATS, self.options, None)
+        if previous is not None and fp.digest == previous.fingerprint:
             # Nothing changed since the newest edition: the next build publishes nothing, so
             # the draft is that edition, which says what changed since the one before it.
             previous = _before(store, previous)
@@ -135,14 +139,11 @@ class Preview:
             return draft.pdf
 
 
-def _unchanged(spec: ReportSpec, root: Path, edition: Edition) -> bool:
-    """Whether a build with the formats and options the edition was built with would find it
-    up to date (the preview's own formats differ: it makes no Word file)."""
+def _built_with(edition: Edition) -> tuple[tuple[str, ...], dict[str, str]]:
+    """The formats an edition holds and the options it was built with."""
     formats = tuple(f for f in ALL_FORMATS if edition.manifest.file(f) is not None)
-    options = {k: str(v) for k, v in edition.manifest.options.items()}
-    known = edition.manifest.inputs
-    chosen = chosen_options(formats, options)
-    return fingerprint(spec, root, formats, chosen, known).digest == edition.fingerprint
+    given = {k: str(v) for k, v in edition.manifest.options.items()}
+    return formats, chosen_options(formats, given)
 
 
 def _before(store: EditionStore, edition: Edition) -> Edition | None:
